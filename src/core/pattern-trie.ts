@@ -1,0 +1,136 @@
+import { isSystemToken } from './names.js';
+
+interface TrieNode<T> {
+  literal?: Map<string, TrieNode<T>>;
+  star?: TrieNode<T>;
+  rest?: TrieNode<T>;
+  entries?: Set<T>;
+}
+
+/**
+ * Token trie of patterns (like NATS's sublist): finding the entries whose pattern matches
+ * an FQN costs time in the FQN's depth, not in the number of patterns.
+ *
+ * Wildcards in the first position do not match a `$…` token (as in NATS), so `>` does not
+ * select system vars unless asked for by name (`$sys.>`).
+ *
+ * @example
+ * const trie = new PatternTrie<string>();
+ * trie.add(parsePattern('ui.>').tokens, 'a');
+ * trie.forEachMatch(parseFqn('ui.buttons/b1').tokens, (e) => console.log(e)); // 'a'
+ */
+export class PatternTrie<T> {
+  private readonly root: TrieNode<T> = {};
+  private count = 0;
+
+  /** Number of (pattern, entry) pairs held. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds `entry` under the pattern's tokens. Adding the same pair twice keeps one. */
+  add(tokens: readonly string[], entry: T): void {
+    let node = this.root;
+    for (const token of tokens) node = child(node, token);
+    node.entries ??= new Set();
+    if (!node.entries.has(entry)) {
+      node.entries.add(entry);
+      this.count++;
+    }
+  }
+
+  /** Removes `entry` from the pattern's tokens, pruning empty branches. Returns whether it was there. */
+  remove(tokens: readonly string[], entry: T): boolean {
+    const removed = removeAt(this.root, tokens, 0, entry);
+    if (removed) this.count--;
+    return removed;
+  }
+
+  /** Calls `visit` for each entry whose pattern matches the FQN tokens. */
+  forEachMatch(tokens: readonly string[], visit: (entry: T) => void): void {
+    matchAt(this.root, tokens, 0, visit);
+  }
+
+  /** Calls `visit` for each entry whose pattern could match a var directly in the namespace `nsTokens`. */
+  forEachNsMatch(nsTokens: readonly string[], visit: (entry: T) => void): void {
+    matchNsAt(this.root, nsTokens, 0, visit);
+  }
+}
+
+function child<T>(node: TrieNode<T>, token: string): TrieNode<T> {
+  if (token === '*') return (node.star ??= {});
+  if (token === '>') return (node.rest ??= {});
+  node.literal ??= new Map();
+  let next = node.literal.get(token);
+  if (!next) {
+    next = {};
+    node.literal.set(token, next);
+  }
+  return next;
+}
+
+function isEmpty<T>(node: TrieNode<T>): boolean {
+  return !node.entries?.size && !node.literal?.size && !node.star && !node.rest;
+}
+
+function removeAt<T>(node: TrieNode<T>, tokens: readonly string[], i: number, entry: T): boolean {
+  if (i === tokens.length) return node.entries?.delete(entry) ?? false;
+  const token = tokens[i];
+  const next = token === '*' ? node.star : token === '>' ? node.rest : node.literal?.get(token);
+  if (!next || !removeAt(next, tokens, i + 1, entry)) return false;
+  if (isEmpty(next)) {
+    if (token === '*') node.star = undefined;
+    else if (token === '>') node.rest = undefined;
+    else node.literal!.delete(token);
+  }
+  return true;
+}
+
+function visitAll<T>(node: TrieNode<T> | undefined, visit: (entry: T) => void): void {
+  if (node?.entries) for (const entry of node.entries) visit(entry);
+}
+
+function matchAt<T>(node: TrieNode<T>, tokens: readonly string[], i: number, visit: (entry: T) => void): void {
+  if (i === tokens.length) {
+    visitAll(node, visit);
+    return;
+  }
+  const token = tokens[i];
+  const wildcardsApply = i > 0 || !isSystemToken(token);
+  if (wildcardsApply) visitAll(node.rest, visit);
+  const literal = node.literal?.get(token);
+  if (literal) matchAt(literal, tokens, i + 1, visit);
+  if (wildcardsApply && node.star) matchAt(node.star, tokens, i + 1, visit);
+}
+
+function matchNsAt<T>(node: TrieNode<T>, tokens: readonly string[], i: number, visit: (entry: T) => void): void {
+  if (i === tokens.length) {
+    // One more token, the var name, which can be anything.
+    visitAll(node.rest, visit);
+    visitAll(node.star, visit);
+    if (node.literal) for (const next of node.literal.values()) visitAll(next, visit);
+    return;
+  }
+  const token = tokens[i];
+  const wildcardsApply = i > 0 || !isSystemToken(token);
+  if (wildcardsApply) visitAll(node.rest, visit);
+  const literal = node.literal?.get(token);
+  if (literal) matchNsAt(literal, tokens, i + 1, visit);
+  if (wildcardsApply && node.star) matchNsAt(node.star, tokens, i + 1, visit);
+}
+
+/** True when a pattern's tokens match an FQN's tokens (the trie's rule, for one pattern). */
+export function patternMatches(pattern: readonly string[], tokens: readonly string[]): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i];
+    if (i >= tokens.length) return false;
+    const wildcardsApply = i > 0 || !isSystemToken(tokens[i]);
+    if (p === '>') return wildcardsApply;
+    if (p === '*') {
+      if (!wildcardsApply) return false;
+      continue;
+    }
+    if (p !== tokens[i]) return false;
+  }
+  return pattern.length === tokens.length;
+}

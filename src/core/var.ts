@@ -1,0 +1,287 @@
+import { BehaviorSubject, Observable, Subject, Subscriber, Subscription, type Observer } from 'rxjs';
+import { ReadOnlyError, UnmappedError } from './errors.js';
+import type { Batch } from './batch.js';
+import type { Transaction } from './transaction.js';
+import { checkValue, type Validator } from './validator.js';
+
+/** One accepted write, as seen by `changes$`. `origin` is the instance id of a remote writer. */
+export interface Change<T> {
+  readonly old: T | undefined;
+  readonly value: T;
+  readonly version: number;
+  readonly origin?: string;
+}
+
+/** A Clojure-style watch: called after each accepted write with the key, the var, the old and the new value. */
+export type WatchFn<T> = (key: string, target: Var<T>, old: T | undefined, value: T) => void;
+
+/** Metadata of a var: small descriptive data. */
+export type Meta = Readonly<Record<string, unknown>>;
+
+/** What a var needs from the space that owns it. @internal */
+export interface VarHost {
+  readonly batch: Batch;
+  transaction: Transaction | undefined;
+  report(error: unknown): void;
+  metaChanged(target: Var<any>): void;
+}
+
+/** The namespace a var lives in, as the var sees it. @internal */
+export interface VarNamespace {
+  readonly name: string;
+}
+
+const NO_META: Meta = Object.freeze({});
+const subjectNext = Subject.prototype.next;
+
+/**
+ * A named piece of state: a `BehaviorSubject` with a fully-qualified name, validation,
+ * watches, metadata and a version. Get one from `space.intern(fqn)`; never construct it.
+ *
+ * @example
+ * const clicks = space.intern('ui.buttons/clicks', 0);
+ * clicks.swap((n) => n + 1);
+ * clicks.subscribe((n) => console.log(n));
+ */
+export class Var<T = unknown> extends BehaviorSubject<T> {
+  /** Fully-qualified name, `namespace/name`. */
+  readonly fqn: string;
+  /** Number of accepted writes. */
+  version = 0;
+  /** False until a first value is set. */
+  bound = false;
+  /** @internal set by `derive`: app writes throw {@link ReadOnlyError}. */
+  readOnly = false;
+  /** @internal the namespace it lives in. */
+  readonly namespace: VarNamespace;
+  private readonly host: VarHost;
+  private unmapped = false;
+  private validator: Validator<any> | undefined = undefined;
+  private watches: Map<string, WatchFn<any>> | undefined = undefined;
+  private changeSubject: Subject<Change<any>> | undefined = undefined;
+  private metaValue: Meta = NO_META;
+
+  /** @internal use `space.intern`. */
+  constructor(host: VarHost, namespace: VarNamespace, fqn: string) {
+    super(undefined as T);
+    this.host = host;
+    this.namespace = namespace;
+    this.fqn = fqn;
+  }
+
+  /** The var's own name (the part after `/`). */
+  get name(): string {
+    return this.fqn.slice(this.namespace.name.length + 1);
+  }
+
+  /** The namespace name (the part before `/`). */
+  get ns(): string {
+    return this.namespace.name;
+  }
+
+  /** The current value (`undefined` while unbound). */
+  deref(): T {
+    return this.getValue();
+  }
+
+  /**
+   * Validates, sets and emits `value`; returns it.
+   * @throws {ValidationError} when the validator refuses (nothing changes).
+   * @throws {ReadOnlyError} on a derived var. {@link UnmappedError} after `unmap`.
+   */
+  reset(value: T): T {
+    if (this.readOnly) throw new ReadOnlyError(this.fqn);
+    return this.write(value, undefined);
+  }
+
+  /** Same as {@link Var.reset}, so that `source.subscribe(aVar)` writes into the var. */
+  override next(value: T): void {
+    this.reset(value);
+  }
+
+  /**
+   * Sets the value to `fn(current, ...args)`; `fn` must be pure. Returns the new value.
+   * @example counter.swap((n, by) => n + by, 5)
+   */
+  swap<A extends unknown[]>(fn: (current: T, ...args: A) => T, ...args: A): T {
+    return this.reset(fn(this.getValue(), ...args));
+  }
+
+  /** Like {@link Var.reset}, returning `[old, new]`. */
+  resetVals(value: T): [T, T] {
+    const old = this.getValue();
+    return [old, this.reset(value)];
+  }
+
+  /** Like {@link Var.swap}, returning `[old, new]`. */
+  swapVals<A extends unknown[]>(fn: (current: T, ...args: A) => T, ...args: A): [T, T] {
+    const old = this.getValue();
+    return [old, this.reset(fn(old, ...args))];
+  }
+
+  /**
+   * Sets `value` only if the current value is `Object.is` to `expected`.
+   * @returns whether it was set.
+   */
+  compareAndSet(expected: T, value: T): boolean {
+    if (!Object.is(this.getValue(), expected)) return false;
+    this.reset(value);
+    return true;
+  }
+
+  /** Every accepted write as `{ old, value, version, origin? }`. */
+  get changes$(): Observable<Change<T>> {
+    this.changeSubject ??= new Subject<Change<T>>();
+    return this.changeSubject.asObservable();
+  }
+
+  /** Metadata (frozen). Changing it emits a `meta-changed` space event, not a value. */
+  get meta(): Meta {
+    return this.metaValue;
+  }
+
+  /** Replaces the metadata with `fn(meta, ...args)`. */
+  alterMeta<A extends unknown[]>(fn: (meta: Meta, ...args: A) => Meta, ...args: A): Meta {
+    return this.resetMeta(fn(this.metaValue, ...args));
+  }
+
+  /** Replaces the metadata. */
+  resetMeta(meta: Meta): Meta {
+    this.metaValue = Object.freeze({ ...meta });
+    this.host.metaChanged(this as Var<any>);
+    return this.metaValue;
+  }
+
+  /**
+   * Installs a zod schema or predicate that every later write must pass; `null` removes it.
+   * @throws {ValidationError} when the current (bound) value fails it; the validator is then not installed.
+   */
+  setValidator(validator: Validator<T> | null): void {
+    if (validator && this.bound) checkValue(this.fqn, validator, this.getValue());
+    this.validator = validator ?? undefined;
+  }
+
+  /** The installed validator, if any. */
+  getValidator(): Validator<T> | undefined {
+    return this.validator;
+  }
+
+  /** Adds (or replaces, for the same key) a watch called after each accepted write. */
+  addWatch(key: string, fn: WatchFn<T>): this {
+    (this.watches ??= new Map()).set(key, fn);
+    return this;
+  }
+
+  /** Removes a watch; returns whether it was there. */
+  removeWatch(key: string): boolean {
+    return this.watches?.delete(key) ?? false;
+  }
+
+  /** A source that completes does not complete the var; a var ends only when unmapped. */
+  override complete(): void {}
+
+  /** A source that errors does not kill the var; the error is reported on the space's `errors$`. */
+  override error(error: unknown): void {
+    this.host.report(error);
+  }
+
+  /**
+   * Subscribes; a callback that throws is reported on the space's `errors$` and does not stop
+   * the other subscribers or undo the write.
+   */
+  override subscribe(observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null): Subscription {
+    if (observerOrNext instanceof Subscriber || observerOrNext == null) return super.subscribe(observerOrNext ?? undefined);
+    const report = (error: unknown) => this.host.report(error);
+    if (typeof observerOrNext === 'function') {
+      const next = observerOrNext;
+      return super.subscribe((value) => {
+        try {
+          next(value);
+        } catch (error) {
+          report(error);
+        }
+      });
+    }
+    const observer = observerOrNext;
+    return super.subscribe({
+      next: observer.next && ((value) => {
+        try {
+          observer.next!(value);
+        } catch (error) {
+          report(error);
+        }
+      }),
+      complete: observer.complete && (() => observer.complete!()),
+      error: observer.error && ((e) => observer.error!(e)),
+    });
+  }
+
+  /**
+   * Writes `value` with an optional remote origin, bypassing the read-only guard (for the
+   * space, links and `derive`). @internal
+   */
+  write(value: T, origin: string | undefined): T {
+    if (this.unmapped) throw new UnmappedError(this.fqn);
+    if (this.validator) checkValue(this.fqn, this.validator, value);
+    const transaction = this.host.transaction;
+    if (transaction) {
+      transaction.record(this as Var<any>, origin);
+      this.store(value);
+      return value;
+    }
+    const old = this.getValue();
+    this.store(value);
+    const batch = this.host.batch;
+    batch.depth++;
+    try {
+      this.emit(old, origin);
+    } finally {
+      if (--batch.depth === 0 && batch.queue.length > 0) batch.drain();
+    }
+    return value;
+  }
+
+  /** Sets the value without emitting (initial value before the var is announced, transactions). @internal */
+  store(value: T): void {
+    (this as unknown as { _value: T })._value = value;
+    this.version++;
+    this.bound = true;
+  }
+
+  /** Puts back a state saved by a transaction. @internal */
+  restore(value: T, version: number, bound: boolean): void {
+    (this as unknown as { _value: T })._value = value;
+    this.version = version;
+    this.bound = bound;
+  }
+
+  /** Emits the current value to subscribers, `changes$` and watches. @internal */
+  emit(old: T | undefined, origin: string | undefined): void {
+    const value = this.getValue();
+    subjectNext.call(this, value);
+    if (this.changeSubject?.observed) {
+      this.changeSubject.next(origin === undefined ? { old, value, version: this.version } : { old, value, version: this.version, origin });
+    }
+    if (this.watches) {
+      for (const [key, fn] of this.watches) {
+        try {
+          fn(key, this, old, value);
+        } catch (error) {
+          this.host.report(error);
+        }
+      }
+    }
+  }
+
+  /** Ends the var when it is unmapped. @internal */
+  end(): void {
+    this.unmapped = true;
+    this.changeSubject?.complete();
+    super.complete();
+  }
+
+  /** True once the var was unmapped. */
+  get isUnmapped(): boolean {
+    return this.unmapped;
+  }
+}
