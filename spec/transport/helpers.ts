@@ -1,4 +1,7 @@
+import type { IncomingMessage } from 'node:http';
+import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
 import type { Transport } from '../../src/transport/transport.js';
+import { wsServerTransport } from '../../src/transport/ws-node.js';
 
 /** What a test listener has seen so far. */
 export interface Recorder {
@@ -60,3 +63,52 @@ function until(cond: () => boolean, waiters: Array<() => void>, ms: number, what
 
 /** Lets pending microtasks and one macrotask turn run. */
 export const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+
+/** A `ws` server on 127.0.0.1, port chosen by the OS, wrapping each accepted socket. */
+export interface TestServer {
+  url: string;
+  wss: WebSocketServer;
+  /** Resolves with the next accepted connection (transport not yet listened to). */
+  accept(ms?: number): Promise<{ transport: Transport; socket: WsSocket; req: IncomingMessage }>;
+  /** Terminates every client and closes the server. */
+  close(): Promise<void>;
+}
+
+export async function startServer(): Promise<TestServer> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve, reject) => {
+    wss.once('listening', resolve);
+    wss.once('error', reject);
+  });
+  const { port } = wss.address() as { port: number };
+  type Conn = { transport: Transport; socket: WsSocket; req: IncomingMessage };
+  const ready: Conn[] = [];
+  const waiting: Array<(c: Conn) => void> = [];
+  wss.on('connection', (socket, req) => {
+    const conn = { transport: wsServerTransport(socket), socket, req };
+    const w = waiting.shift();
+    if (w) w(conn);
+    else ready.push(conn);
+  });
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    wss,
+    accept: (ms = 5000) => {
+      const c = ready.shift();
+      if (c) return Promise.resolve(c);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no connection accepted')), ms);
+        waiting.push((conn) => {
+          clearTimeout(timer);
+          resolve(conn);
+        });
+      });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}
