@@ -115,3 +115,10 @@ export class ClosedError extends VarspaceError {
     super('VS_CLOSED', message, details);
   }
 }
+
+/** A derived var would depend on itself, directly or through other derived vars (`VS_CYCLE`). */
+export class CycleError extends VarspaceError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('VS_CYCLE', message, details);
+  }
+}

@@ -21,9 +21,15 @@ export class Namespace {
   readonly tokens: readonly string[];
   /** @internal child namespaces by their last token. */
   readonly childMap = new Map<string, Namespace>();
-  /** @internal vars by their name. */
-  readonly varMap = new Map<string, Var<any>>();
-  private readonly space: Space;
+  // Vars are linked through `Var.nsPrev`/`Var.nsNext` rather than kept in a Map by name: the space
+  // already finds them by FQN, and a per-namespace Map entry plus a name string per var cost
+  // about as much time as the var itself when interning many.
+  /** @internal first var, in interning order. */
+  firstVar: Var<any> | undefined = undefined;
+  /** @internal last var, in interning order. */
+  lastVar: Var<any> | undefined = undefined;
+  /** @internal the space it belongs to (operators use it to follow a var by its FQN). */
+  readonly space: Space;
 
   /** @internal use `space.createNs`. */
   constructor(space: Space, name: string, tokens: readonly string[], parent: Namespace | undefined) {
@@ -38,14 +44,34 @@ export class Namespace {
     return [...this.childMap.values()];
   }
 
-  /** Vars directly in this namespace. */
+  /** Vars directly in this namespace, in interning order. */
   vars(): Var<any>[] {
-    return [...this.varMap.values()];
+    const found: Var<any>[] = [];
+    for (let target = this.firstVar; target; target = target.nsNext) found.push(target);
+    return found;
   }
 
-  /** The var called `name` here, or `undefined`. */
+  /** The var called `name` here, or `undefined`. @throws {NameError} for a bad name. */
   find<T = unknown>(name: string): Var<T> | undefined {
-    return this.varMap.get(name);
+    return this.space.resolve<T>(joinFqn(this.name, name));
+  }
+
+  /** Links a new var at the end. @internal */
+  linkVar(target: Var<any>): void {
+    target.nsPrev = this.lastVar;
+    if (this.lastVar) this.lastVar.nsNext = target;
+    else this.firstVar = target;
+    this.lastVar = target;
+  }
+
+  /** Unlinks a var. @internal */
+  unlinkVar(target: Var<any>): void {
+    const { nsPrev, nsNext } = target;
+    if (nsPrev) nsPrev.nsNext = nsNext;
+    else this.firstVar = nsNext;
+    if (nsNext) nsNext.nsPrev = nsPrev;
+    else this.lastVar = nsPrev;
+    target.nsPrev = target.nsNext = undefined;
   }
 
   /**

@@ -1,0 +1,116 @@
+import type { z, ZodType } from 'zod';
+import { ValidationError } from '../core/errors.js';
+import { joinFqn, parseNs } from '../core/names.js';
+import type { Space } from '../core/space.js';
+import { checkValue } from '../core/validator.js';
+import type { Var } from '../core/var.js';
+import { parseToken } from './token.js';
+
+/** The resources of an app type: for each resource name (a token), a zod schema of its value. */
+export type AppResources = Readonly<Record<string, ZodType>>;
+
+/** The contract of a kind of process: its name and one schema per resource. Frozen. */
+export interface AppType<R extends AppResources = AppResources> {
+  readonly name: string;
+  readonly resources: R;
+}
+
+/** The vars `instantiate` returns: one `Var` per resource, typed by its schema. */
+export type AppVars<R extends AppResources> = { readonly [K in keyof R]: Var<z.infer<R[K]>> };
+
+/** The initial values `instantiate` takes: one per resource, typed by its schema. */
+export type AppInitial<R extends AppResources> = { readonly [K in keyof R]: z.infer<R[K]> };
+
+const defined = new WeakSet<object>();
+
+function isSchema(value: unknown): value is ZodType {
+  return value !== null && typeof value === 'object' && typeof (value as ZodType).safeParse === 'function';
+}
+
+/**
+ * Defines an app type: the contract of a kind of process (“all dashboard-servers have
+ * app-state and user-prefs”), as one zod schema per resource. Use schemas that check without
+ * transforming: vars keep the values they are given.
+ *
+ * @param name the app type's name, one token (e.g. `dashboard-server`).
+ * @param resources resource name (one token; it becomes a var name) → zod schema.
+ * @throws {NameError} for a bad name or resource name; {@link ValidationError} when a resource is not a zod schema.
+ * @example
+ * const Dashboard = defineAppType('dashboard-server', {
+ *   'app-state': z.object({ status: z.enum(['starting', 'up']) }),
+ *   'user-prefs': z.object({ theme: z.enum(['light', 'dark']) }),
+ * });
+ */
+export function defineAppType<const R extends AppResources>(name: string, resources: R): AppType<R> {
+  parseToken(name, 'app type name');
+  if (resources === null || typeof resources !== 'object' || Array.isArray(resources)) {
+    throw new ValidationError(`app type ${name}: resources must be an object of zod schemas`, { appType: name });
+  }
+  const copy: Record<string, ZodType> = {};
+  for (const [resource, schema] of Object.entries(resources)) {
+    parseToken(resource, `app type ${name}: resource name`);
+    if (!isSchema(schema)) throw new ValidationError(`app type ${name}: resource ${resource} must be a zod schema`, { appType: name, resource });
+    copy[resource] = schema;
+  }
+  const appType: AppType<R> = Object.freeze({ name, resources: Object.freeze(copy) as unknown as R });
+  defined.add(appType);
+  return appType;
+}
+
+/**
+ * Interns one var per resource of `appType` under the namespace `nsName` (`nsName/resource`),
+ * each with the resource's schema as validator, and returns them typed. Like `defonce`, a var
+ * that already exists and is bound keeps its value (which must pass the schema); the others
+ * get their value from `initial`. Everything is checked before anything is created, and the
+ * values are set in one transaction.
+ *
+ * @param space where to intern the vars.
+ * @param appType from {@link defineAppType}.
+ * @param nsName the namespace for this instance's resources, e.g. `dashboard.prod`.
+ * @param initial one value per resource (checked against its schema).
+ * @returns `{ [resource]: Var<z.infer<schema>> }`, frozen.
+ * @throws {NameError} for a bad `nsName`; {@link ValidationError} for a value the schema refuses, a missing or unknown key, or an `appType` not made by `defineAppType`.
+ * @example
+ * const app = instantiate(space, Dashboard, 'dashboard.prod', { 'app-state': { status: 'starting' }, 'user-prefs': { theme: 'dark' } });
+ * app['app-state'].reset({ status: 'up' });
+ */
+export function instantiate<R extends AppResources>(space: Space, appType: AppType<R>, nsName: string, initial: AppInitial<R>): AppVars<R> {
+  if (!defined.has(appType)) throw new ValidationError('instantiate: appType must come from defineAppType');
+  parseNs(nsName);
+  if (initial === null || typeof initial !== 'object') {
+    throw new ValidationError(`instantiate ${appType.name} at ${nsName}: initial must be an object with one value per resource`, { appType: appType.name });
+  }
+  const resources = Object.entries(appType.resources as Record<string, ZodType>);
+  for (const key of Object.keys(initial)) {
+    if (!Object.prototype.hasOwnProperty.call(appType.resources, key)) {
+      throw new ValidationError(`instantiate ${appType.name} at ${nsName}: unknown resource "${key}" (resources: ${resources.map(([r]) => r).join(', ')})`, {
+        appType: appType.name,
+        resource: key,
+      });
+    }
+  }
+  const plan = resources.map(([resource, schema]) => {
+    const fqn = joinFqn(nsName, resource);
+    const existing = space.resolve(fqn);
+    if (existing?.bound) {
+      checkValue(fqn, schema, existing.deref());
+      return { resource, schema, fqn, keep: true, value: undefined as unknown };
+    }
+    if (!Object.prototype.hasOwnProperty.call(initial, resource)) {
+      throw new ValidationError(`instantiate ${appType.name} at ${nsName}: missing initial value for resource "${resource}"`, { appType: appType.name, resource, fqn });
+    }
+    const value = (initial as Record<string, unknown>)[resource];
+    checkValue(fqn, schema, value);
+    return { resource, schema, fqn, keep: false, value };
+  });
+  const vars: Record<string, Var<any>> = {};
+  space.transact(() => {
+    for (const step of plan) {
+      const target = space.intern<unknown>(step.fqn);
+      if (!step.keep) target.reset(step.value);
+      target.setValidator(step.schema);
+      vars[step.resource] = target;
+    }
+  });
+  return Object.freeze(vars) as AppVars<R>;
+}
