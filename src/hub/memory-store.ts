@@ -1,0 +1,24 @@
+import { v4 as uuid } from 'uuid';
+import type { Store, StoreRecord } from './store.js';
+
+/**
+ * The default store: a `Map` in memory (a restart loses it, and gets a new epoch).
+ * @example startHub({ store: memoryStore() })
+ */
+export function memoryStore(): Store {
+  const byFqn = new Map<string, StoreRecord>();
+  let rev = 0;
+  return {
+    epoch: uuid(),
+    get rev() {
+      return rev;
+    },
+    get: (fqn) => byFqn.get(fqn),
+    put(record) {
+      byFqn.set(record.fqn, record);
+      if (record.rev > rev) rev = record.rev;
+    },
+    records: () => byFqn.values(),
+    close: async () => {},
+  };
+}

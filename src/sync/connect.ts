@@ -1,0 +1,61 @@
+import { defaultSpace } from '../core/default-space.js';
+import type { Space } from '../core/space.js';
+import type { Transport, TransportFactory } from '../transport/transport.js';
+import { connectWebSocket } from '../transport/web-socket-transport.js';
+import { Link, type LinkOptions } from './link.js';
+
+/** A hub URL (`ws://…`), an open transport, or a function that opens one (used again on reconnect). */
+export type ConnectTarget = string | Transport | TransportFactory;
+
+/** Options of {@link connect}. */
+export interface ConnectOptions extends Partial<Omit<LinkOptions, 'space'>> {
+  /** The local space (default: `defaultSpace()`). */
+  readonly space?: Space;
+  /** A token for the hub's `authenticate` hook (sent as `?token=` on the URL). */
+  readonly token?: string;
+  /** The WebSocket constructor (default: `globalThis.WebSocket`; the Node entry passes `ws`'s). */
+  readonly WebSocket?: unknown;
+}
+
+/**
+ * Connects to a hub and resolves with a {@link Link} once the hub has welcomed it (and
+ * assigned its instance id).
+ *
+ * @throws rejects with {@link ClosedError} when the hub cannot be reached, {@link VersionError},
+ *   {@link UnauthenticatedError} or {@link TimeoutError} (no welcome).
+ * @example
+ * const link = await connect('ws://127.0.0.1:7070', { space, attributes: { appName: 'dash' } });
+ */
+export function connect(target: ConnectTarget, options: ConnectOptions = {}): Promise<Link> {
+  return connectWith(target, options, (url) => connectWebSocket(url, { WebSocket: options.WebSocket as never }));
+}
+
+/** `connect`, with the function that opens a WebSocket transport for a URL. @internal */
+export async function connectWith(target: ConnectTarget, options: ConnectOptions, openUrl: (url: string) => Promise<Transport>): Promise<Link> {
+  const space = options.space ?? defaultSpace();
+  let factory: TransportFactory;
+  let canReconnect = true;
+  if (typeof target === 'string') {
+    const url = options.token === undefined ? target : withToken(target, options.token);
+    factory = () => openUrl(url);
+  } else if (typeof target === 'function') {
+    factory = target;
+  } else {
+    let used = false;
+    canReconnect = false;
+    factory = () => {
+      if (used) return Promise.reject(new Error('a transport can be used once'));
+      used = true;
+      return Promise.resolve(target);
+    };
+  }
+  const link = new Link(factory, { ...options, space }, canReconnect);
+  await link.open();
+  return link;
+}
+
+function withToken(url: string, token: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('token', token);
+  return parsed.toString();
+}

@@ -1,0 +1,650 @@
+import { BehaviorSubject, Observable, Subject, Subscription, filter } from 'rxjs';
+import { ClosedError, TimeoutError, ValidationError, VarspaceError } from '../core/errors.js';
+import { parseFqn, parseNs, parsePattern } from '../core/names.js';
+import { PatternTrie } from '../core/pattern-trie.js';
+import type { Space } from '../core/space.js';
+import type { Var } from '../core/var.js';
+import type { Tagged } from '../rx/tagged.js';
+import type { Transport, TransportFactory } from '../transport/transport.js';
+import { decodeFrame } from '../wire/codec.js';
+import {
+  PROTOCOL_VERSIONS,
+  hubMessageSchema,
+  type ErrMessage,
+  type GoneMessage,
+  type HubMessage,
+  type UpdMessage,
+  type WelcomeMessage,
+} from '../wire/messages.js';
+import { remoteError } from '../wire/remote-error.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { HybridClock, compareWrites } from './hybrid-clock.js';
+import { Outbox } from './outbox.js';
+
+/** Where a link is in its life. */
+export type LinkStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Options of {@link Link} (see `connect`). */
+export interface LinkOptions {
+  /** The local space (default: `defaultSpace()`, chosen by `connect`). */
+  readonly space: Space;
+  /** Descriptive attributes sent in `hello` (`processType`, `appName`, `role`, `appType`, `identity`). */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** Reconnect automatically (default: on when the link can open new transports). */
+  readonly reconnect?: boolean | BackoffOptions;
+  /** How long to wait for `welcome` (default 10 s). */
+  readonly welcomeTimeoutMs?: number;
+  /** Wall clock for stamps (tests). */
+  readonly now?: () => number;
+}
+
+/** What the hub answered to an accepted write. */
+export interface WriteAck {
+  readonly stamp: string;
+  readonly rev: number;
+}
+
+/** A subscription to a follow/share/sync, with a promise of its first complete state. */
+export interface LinkSubscription extends Subscription {
+  /** Resolves when the hub has sent (follow) or confirmed (share) the current state. */
+  readonly synced: Promise<void>;
+}
+
+/** Counters for tests and monitoring. */
+export interface LinkStats {
+  readonly messagesIn: number;
+  readonly messagesOut: number;
+  readonly valuesIn: number;
+  readonly valuesOut: number;
+  readonly reconnects: number;
+  readonly coalesced: number;
+}
+
+interface ReplicaRecord {
+  stamp: string;
+  from: string;
+  rev: number;
+}
+
+interface Follow {
+  readonly sid: number;
+  readonly pattern: string;
+  readonly tokens: readonly string[];
+  readonly into: string | undefined;
+  rev: number | undefined;
+  synced: () => void;
+}
+
+interface Share {
+  readonly tokens: readonly string[];
+  readonly vars: Set<Var<any>>;
+}
+
+interface Pending {
+  resolve(ack: WriteAck): void;
+  reject(error: Error): void;
+  readonly fqn: string;
+  /** Sent again after a reconnect until answered. */
+  readonly serialized: string;
+}
+
+interface Unacked {
+  readonly serialized: string;
+  readonly mark: number;
+}
+
+/**
+ * A client session with a hub: shares local vars, follows remote ones (creating them locally on
+ * receipt), and tags every remote update with its writer's instance id. Made by `connect`.
+ *
+ * @example
+ * const link = await connect('ws://127.0.0.1:7070', { space });
+ * link.share('ui.>');
+ * link.follow('server.>');
+ */
+export class Link {
+  /** This process's instance id, assigned by the hub (kept across reconnects). */
+  instanceId = '';
+  /** The hub's own instance id. */
+  hubId = '';
+  /** The local space. */
+  readonly space: Space;
+  /** `connecting → open → reconnecting → open … → closed`. */
+  readonly status$ = new BehaviorSubject<LinkStatus>('connecting');
+  /** Errors of this link that have no caller to throw to (also reported on the space's `errors$`). */
+  readonly errors$ = new Subject<VarspaceError>();
+
+  private transport: Transport | undefined;
+  private readonly outbox: Outbox;
+  private readonly clock: HybridClock;
+  private readonly records = new Map<string, ReplicaRecord>();
+  private readonly follows = new Map<number, Follow>();
+  private readonly followTrie = new PatternTrie<Follow>();
+  private readonly shares = new Set<Share>();
+  private readonly shared = new Map<Var<any>, { count: number; subscription: Subscription }>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly unacked = new Map<string, Unacked>();
+  private readonly markWaiters: { mark: number; resolve: () => void }[] = [];
+  private readonly tagged$ = new Subject<Tagged<unknown>>();
+  private readonly tokenCache = new Map<string, readonly string[]>();
+  private token = '';
+  private epoch = '';
+  private nextSid = 1;
+  private nextRef = 1;
+  private nextMark = 1;
+  private pubsSinceMark = false;
+  private suppressShare = false;
+  private closing = false;
+  private attempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private welcomeWaiter: { resolve(): void; reject(error: Error): void } | undefined;
+  private counters = { messagesIn: 0, valuesIn: 0, valuesOut: 0, reconnects: 0 };
+
+  /** @internal use `connect`. */
+  constructor(
+    private readonly factory: TransportFactory,
+    private readonly options: LinkOptions,
+    private readonly canReconnect: boolean,
+  ) {
+    this.space = options.space;
+    this.clock = new HybridClock(options.now);
+    const placeholder: Transport = { isOpen: false, bufferedAmount: 0, send() {}, listen() {}, close() {} };
+    this.outbox = new Outbox(placeholder, (outbox) => this.appendMark(outbox));
+  }
+
+  /** Opens the first transport and waits for `welcome`. @internal */
+  async open(): Promise<void> {
+    await this.handshake();
+  }
+
+  /** Counters of traffic. */
+  stats(): LinkStats {
+    return { ...this.counters, messagesOut: this.outbox.sent, coalesced: this.outbox.coalesced };
+  }
+
+  /**
+   * Sends the current value and every later local write of the vars matching `pattern`,
+   * including vars interned later. Writes that came from the hub are not sent back.
+   * @throws {NameError} for a bad pattern.
+   * @example const sub = link.share('ui.>'); … sub.unsubscribe();
+   */
+  share(pattern: string): LinkSubscription {
+    const { tokens } = parsePattern(pattern);
+    const share: Share = { tokens, vars: new Set() };
+    this.shares.add(share);
+    const watching = this.space.vars$(pattern).subscribe((target) => {
+      share.vars.add(target);
+      this.shareVar(target);
+    });
+    const unmaps = this.space.events$(pattern).subscribe((event) => {
+      if (event.type !== 'var-unmapped' || event.origin !== undefined) return;
+      for (const target of share.vars) {
+        if (target.fqn === event.fqn) {
+          share.vars.delete(target);
+          this.unshareVar(target);
+          this.sendDel(event.fqn);
+        }
+      }
+    });
+    const subscription = new Subscription(() => {
+      watching.unsubscribe();
+      unmaps.unsubscribe();
+      this.shares.delete(share);
+      for (const target of share.vars) this.unshareVar(target);
+      share.vars.clear();
+    });
+    return withSynced(subscription, this.confirmed());
+  }
+
+  /**
+   * Follows the hub's vars matching `pattern`: their current state first, then live updates;
+   * vars are created locally on receipt (with `origin` on their events). `into` mounts them
+   * under a local namespace prefix: remote `ui/b1` with `into: 'peers.a'` is `peers.a.ui/b1`.
+   * @throws {NameError} for a bad pattern or prefix.
+   * @example await link.follow('server.>').synced;
+   */
+  follow(pattern: string, options: { into?: string } = {}): LinkSubscription {
+    const { tokens } = parsePattern(pattern);
+    if (options.into !== undefined) parseNs(options.into);
+    let synced!: () => void;
+    const ready = new Promise<void>((resolve) => (synced = resolve));
+    const follow: Follow = { sid: this.nextSid++, pattern, tokens, into: options.into, rev: undefined, synced };
+    this.follows.set(follow.sid, follow);
+    this.followTrie.add(tokens, follow);
+    this.sendSub(follow);
+    const subscription = new Subscription(() => {
+      if (!this.follows.delete(follow.sid)) return;
+      this.followTrie.remove(tokens, follow);
+      follow.synced();
+      this.sendControl({ t: 'unsub', sid: follow.sid });
+    });
+    return withSynced(subscription, ready);
+  }
+
+  /**
+   * Shares and follows `pattern` (both ways). Concurrent writes converge: last writer wins by stamp.
+   * @throws {NameError} for a bad pattern.
+   */
+  sync(pattern: string): LinkSubscription {
+    const followed = this.follow(pattern);
+    const shared = this.share(pattern);
+    const subscription = new Subscription(() => {
+      shared.unsubscribe();
+      followed.unsubscribe();
+    });
+    return withSynced(subscription, Promise.all([followed.synced, shared.synced]).then(() => undefined));
+  }
+
+  /**
+   * Updates of the remote var at `fqn` tagged `{ value, fqn, from, stamp }`, its current state
+   * first (follows it for as long as it is subscribed).
+   * @throws {NameError} for a bad FQN.
+   */
+  remote$<T = unknown>(fqn: string): Observable<Tagged<T>> {
+    const { literal } = parsePattern(fqn);
+    if (!literal) throw new ValidationError(`remote$ takes an FQN, not a pattern: ${fqn}`);
+    return new Observable<Tagged<T>>((subscriber) => {
+      const record = this.records.get(fqn);
+      const known = this.space.resolve<T>(fqn);
+      if (record && known?.bound) subscriber.next({ value: known.getValue(), fqn, from: record.from, stamp: record.stamp });
+      const updates = this.tagged$.pipe(filter((tagged) => tagged.fqn === fqn)).subscribe(subscriber as never);
+      const followed = this.follow(fqn);
+      return () => {
+        updates.unsubscribe();
+        followed.unsubscribe();
+      };
+    });
+  }
+
+  /** Every update that arrives from the hub, tagged. */
+  get updates$(): Observable<Tagged<unknown>> {
+    return this.tagged$.asObservable();
+  }
+
+  /**
+   * Writes `value` locally and through the hub; resolves with the hub's stamp and revision.
+   * @throws rejects with the hub's typed error ({@link ForbiddenError}, {@link ValidationError}, …) or {@link ClosedError}.
+   * @example await link.set('ui/theme', 'dark');
+   */
+  set<T>(fqn: string, value: T): Promise<WriteAck> {
+    const target = this.space.intern<T>(fqn);
+    const stamp = this.clock.tick();
+    this.writeLocal(target, value, stamp);
+    return this.request(fqn, (ref) => ({ t: 'pub', fqn, value, stamp, ref }));
+  }
+
+  /**
+   * Compare-and-set through the hub: applies only if the var's hub revision is still
+   * `expectedRevision` (0: it must not exist yet). On success the local var takes the value.
+   * @throws rejects with {@link ConflictError} carrying `details.current` (value, rev); the local var is then set to the hub's value.
+   */
+  async cas<T>(fqn: string, expectedRevision: number, value: T): Promise<WriteAck> {
+    const stamp = this.clock.tick();
+    const ack = await this.request(fqn, (ref) => ({ t: 'cas', fqn, value, stamp, rev: expectedRevision, ref }));
+    const target = this.space.intern<T>(fqn);
+    this.writeLocal(target, value, ack.stamp);
+    this.records.set(fqn, { stamp: ack.stamp, from: this.instanceId, rev: ack.rev });
+    return ack;
+  }
+
+  /** The hub revision of the last state of `fqn` this link knows (0 if none). */
+  revision(fqn: string): number {
+    return this.records.get(fqn)?.rev ?? 0;
+  }
+
+  /** Closes the link (a clean goodbye); pending requests reject with {@link ClosedError}. */
+  async close(): Promise<void> {
+    if (this.status$.value === 'closed') return;
+    this.closing = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.transport?.isOpen) {
+      this.sendControl({ t: 'bye' });
+      this.outbox.flush();
+      this.transport.close(1000, 'bye');
+    }
+    this.finish();
+  }
+
+  // ---- sending ----
+
+  private sendControl(message: object): void {
+    this.outbox.push(JSON.stringify(message));
+  }
+
+  private sendSub(follow: Follow): void {
+    const since = follow.rev !== undefined && this.epoch ? { since: follow.rev, epoch: this.epoch } : {};
+    this.sendControl({ t: 'sub', sid: follow.sid, pattern: follow.pattern, ...since });
+  }
+
+  private request(fqn: string, make: (ref: number) => object): Promise<WriteAck> {
+    if (this.status$.value === 'closed') return Promise.reject(new ClosedError('link is closed'));
+    const ref = this.nextRef++;
+    const serialized = JSON.stringify(make(ref));
+    this.outbox.push(serialized);
+    return new Promise<WriteAck>((resolve, reject) => this.pending.set(ref, { resolve, reject, fqn, serialized }));
+  }
+
+  private shareVar(target: Var<any>): void {
+    const entry = this.shared.get(target);
+    if (entry) {
+      entry.count++;
+      return;
+    }
+    const subscription = target.changes$.subscribe((change) => {
+      if (change.origin === undefined && !this.suppressShare) this.publish(target.fqn, change.value);
+    });
+    this.shared.set(target, { count: 1, subscription });
+    const record = this.records.get(target.fqn);
+    if (target.bound && (!record || record.from === this.instanceId)) {
+      this.publish(target.fqn, target.getValue(), record?.stamp);
+    }
+  }
+
+  private unshareVar(target: Var<any>): void {
+    const entry = this.shared.get(target);
+    if (!entry || --entry.count > 0) return;
+    entry.subscription.unsubscribe();
+    this.shared.delete(target);
+  }
+
+  private publish(fqn: string, value: unknown, stamp = this.clock.tick()): void {
+    this.records.set(fqn, { stamp, from: this.instanceId, rev: this.records.get(fqn)?.rev ?? 0 });
+    const serialized = JSON.stringify({ t: 'pub', fqn, value, stamp });
+    this.track(fqn, serialized);
+    this.counters.valuesOut++;
+    this.outbox.put(fqn, serialized);
+  }
+
+  private sendDel(fqn: string): void {
+    const stamp = this.clock.tick();
+    const serialized = JSON.stringify({ t: 'del', fqn, stamp });
+    this.records.set(fqn, { stamp, from: this.instanceId, rev: this.records.get(fqn)?.rev ?? 0 });
+    this.track(fqn, serialized);
+    this.outbox.put(fqn, serialized);
+  }
+
+  /** Keeps a write until the hub confirms it, so a reconnect can send it again (latest per var). */
+  private track(fqn: string, serialized: string): void {
+    this.unacked.delete(fqn);
+    this.unacked.set(fqn, { serialized, mark: this.nextMark });
+    this.pubsSinceMark = true;
+  }
+
+  private appendMark(outbox: Outbox): void {
+    if (!this.pubsSinceMark) return;
+    this.pubsSinceMark = false;
+    outbox.push(JSON.stringify({ t: 'mark', n: this.nextMark++ }));
+  }
+
+  /** Resolves once the hub confirmed every write queued so far. */
+  private confirmed(): Promise<void> {
+    if (this.unacked.size === 0 && !this.pubsSinceMark) return Promise.resolve();
+    const mark = this.nextMark;
+    return new Promise((resolve) => this.markWaiters.push({ mark, resolve }));
+  }
+
+  private writeLocal<T>(target: Var<T>, value: T, stamp: string): void {
+    this.records.set(target.fqn, { stamp, from: this.instanceId, rev: this.records.get(target.fqn)?.rev ?? 0 });
+    this.suppressShare = true;
+    try {
+      target.write(value, undefined);
+    } finally {
+      this.suppressShare = false;
+    }
+  }
+
+  // ---- receiving ----
+
+  private onFrame(data: string): void {
+    let messages: HubMessage[];
+    try {
+      messages = decodeFrame(data, hubMessageSchema);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.counters.messagesIn += messages.length;
+    this.space.batch.run(() => {
+      for (const message of messages) {
+        try {
+          this.onMessage(message);
+        } catch (error) {
+          this.fail(error);
+        }
+      }
+    });
+  }
+
+  private onMessage(message: HubMessage): void {
+    switch (message.t) {
+      case 'upd': return this.onUpdate(message);
+      case 'gone': return this.onGone(message);
+      case 'subok': {
+        const follow = this.follows.get(message.sid);
+        if (follow) {
+          follow.rev = Math.max(follow.rev ?? 0, message.rev);
+          follow.synced();
+        }
+        return;
+      }
+      case 'ack': {
+        const pending = this.pending.get(message.ref);
+        if (!pending) return;
+        this.pending.delete(message.ref);
+        const record = this.records.get(pending.fqn);
+        if (record && record.stamp === message.stamp) record.rev = message.rev;
+        pending.resolve({ stamp: message.stamp, rev: message.rev });
+        return;
+      }
+      case 'err': return this.onError(message);
+      case 'marked': return this.onMarked(message.n);
+      case 'ping': return this.sendControl({ t: 'pong', n: message.n });
+      case 'pong': return;
+      case 'welcome': return this.onWelcome(message);
+    }
+  }
+
+  private onUpdate(message: UpdMessage): void {
+    const { fqn, stamp, from, rev } = message;
+    this.clock.observe(stamp);
+    const record = this.records.get(fqn);
+    const follows: Follow[] = [];
+    this.followTrie.forEachMatch(this.tokensOf(fqn), (follow) => follows.push(follow));
+    for (const follow of follows) if (follow.rev !== undefined && rev > follow.rev) follow.rev = rev;
+    if (record && compareWrites(stamp, from, record.stamp, record.from) <= 0) {
+      if (record.stamp === stamp && record.from === from) record.rev = rev;
+      return;
+    }
+    this.records.set(fqn, { stamp, from, rev });
+    this.counters.valuesIn++;
+    for (const follow of follows) {
+      const local = follow.into === undefined ? fqn : `${follow.into}.${fqn}`;
+      try {
+        this.space.ensure(local, { origin: from, system: true }, message.value);
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+    if (this.tagged$.observed) this.tagged$.next({ value: message.value, fqn, from, stamp });
+  }
+
+  private onGone(message: GoneMessage): void {
+    const { fqn, stamp, from, rev } = message;
+    this.clock.observe(stamp);
+    const record = this.records.get(fqn);
+    if (record && compareWrites(stamp, from, record.stamp, record.from) <= 0) return;
+    this.records.set(fqn, { stamp, from, rev });
+    this.followTrie.forEachMatch(this.tokensOf(fqn), (follow) => {
+      const local = follow.into === undefined ? fqn : `${follow.into}.${fqn}`;
+      this.space.unmap(local, { origin: from });
+    });
+  }
+
+  private onError(message: ErrMessage): void {
+    const error = remoteError(message);
+    if (message.ref !== undefined) {
+      const pending = this.pending.get(message.ref);
+      if (pending) {
+        this.pending.delete(message.ref);
+        if (message.current) this.correct(pending.fqn, message.current);
+        pending.reject(error);
+        return;
+      }
+    }
+    if (message.fqn !== undefined && message.current) this.correct(message.fqn, message.current);
+    if (message.sid !== undefined) this.follows.get(message.sid)?.synced();
+    this.fail(error);
+  }
+
+  /** The hub refused a write: take its value, so this replica agrees with it again. */
+  private correct(fqn: string, current: NonNullable<ErrMessage['current']>): void {
+    this.records.set(fqn, { stamp: current.stamp, from: current.from, rev: current.rev });
+    this.space.ensure(fqn, { origin: current.from, system: true }, current.value);
+  }
+
+  private onMarked(n: number): void {
+    for (const [fqn, entry] of this.unacked) {
+      if (entry.mark > n) break;
+      this.unacked.delete(fqn);
+    }
+    for (let i = this.markWaiters.length - 1; i >= 0; i--) {
+      if (this.markWaiters[i].mark <= n) {
+        this.markWaiters[i].resolve();
+        this.markWaiters.splice(i, 1);
+      }
+    }
+  }
+
+  private tokensOf(fqn: string): readonly string[] {
+    let tokens = this.tokenCache.get(fqn);
+    if (!tokens) {
+      tokens = parseFqn(fqn, { system: true }).tokens;
+      this.tokenCache.set(fqn, tokens);
+    }
+    return tokens;
+  }
+
+  private fail(error: unknown): void {
+    const typed = error instanceof VarspaceError ? error : new VarspaceError('VS_INTERNAL', String((error as Error)?.message ?? error));
+    if (this.errors$.observed) this.errors$.next(typed);
+    this.space.report(typed);
+  }
+
+  // ---- connection life ----
+
+  private async handshake(): Promise<void> {
+    const transport = await this.factory();
+    if (this.closing) {
+      transport.close(1000, 'bye');
+      return;
+    }
+    this.transport = transport;
+    this.outbox.reset(transport);
+    const welcomed = new Promise<void>((resolve, reject) => (this.welcomeWaiter = { resolve, reject }));
+    const timeoutMs = this.options.welcomeTimeoutMs ?? 10_000;
+    const timer = setTimeout(() => {
+      this.welcomeWaiter?.reject(new TimeoutError(`no welcome from the hub within ${timeoutMs} ms`));
+      transport.close(4000, 'no welcome');
+    }, timeoutMs);
+    transport.listen({
+      frame: (data) => this.onFrame(data),
+      close: (code, reason) => this.onClose(transport, code, reason),
+      drain: () => this.outbox.flush(),
+    });
+    const resume = this.instanceId && this.token ? { resume: { id: this.instanceId, token: this.token } } : {};
+    const attributes = this.options.attributes ? { attributes: { ...this.options.attributes } } : {};
+    transport.send(JSON.stringify([{ t: 'hello', versions: PROTOCOL_VERSIONS, ...attributes, ...resume }]));
+    try {
+      await welcomed;
+    } finally {
+      clearTimeout(timer);
+      this.welcomeWaiter = undefined;
+    }
+  }
+
+  private onWelcome(message: WelcomeMessage): void {
+    const sameHubState = this.epoch !== '' && this.epoch === message.epoch;
+    this.instanceId = message.id;
+    this.token = message.token;
+    this.hubId = message.hub;
+    if (!sameHubState) for (const follow of this.follows.values()) follow.rev = undefined;
+    this.epoch = message.epoch;
+    this.attempt = 0;
+    if (this.status$.value !== 'connecting') this.resync(sameHubState);
+    this.status$.next('open');
+    this.welcomeWaiter?.resolve();
+  }
+
+  /** After a reconnect: follow again from the last revision seen, and send what the hub may lack. */
+  private resync(sameHubState: boolean): void {
+    for (const follow of this.follows.values()) this.sendSub(follow);
+    if (!sameHubState) {
+      // The hub lost its state (a restart with an empty store): send every own write again.
+      for (const target of this.shared.keys()) {
+        const record = this.records.get(target.fqn);
+        if (target.bound && (!record || record.from === this.instanceId)) this.publish(target.fqn, target.getValue(), record?.stamp);
+      }
+    }
+    for (const [fqn, entry] of this.unacked) this.outbox.put(fqn, entry.serialized);
+    if (this.unacked.size > 0) this.pubsSinceMark = true;
+    for (const pending of this.pending.values()) this.outbox.push(pending.serialized);
+  }
+
+  private onClose(transport: Transport, code: number, reason: string): void {
+    if (transport !== this.transport) return;
+    if (this.welcomeWaiter) {
+      this.welcomeWaiter.reject(code >= 4000 && reason ? closeError(code, reason) : new ClosedError(`closed before welcome (${code} ${reason})`, { code }));
+    }
+    if (this.closing || this.status$.value === 'closed') return;
+    if (!this.canReconnect || this.options.reconnect === false || this.status$.value === 'connecting') {
+      this.finish();
+      return;
+    }
+    this.status$.next('reconnecting');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const backoff = typeof this.options.reconnect === 'object' ? this.options.reconnect : {};
+    if (backoff.maxAttempts !== undefined && this.attempt >= backoff.maxAttempts) {
+      this.finish();
+      return;
+    }
+    const delay = backoffDelay(this.attempt++, backoff);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.counters.reconnects++;
+      this.handshake().catch(() => {
+        const alreadyScheduled = this.reconnectTimer !== undefined;
+        if (!alreadyScheduled && !this.closing && this.status$.value !== 'closed') this.scheduleReconnect();
+      });
+    }, delay);
+  }
+
+  private finish(): void {
+    this.closing = true;
+    this.outbox.dispose();
+    for (const pending of this.pending.values()) pending.reject(new ClosedError('link closed before the hub answered'));
+    this.pending.clear();
+    for (const waiter of this.markWaiters) waiter.resolve();
+    this.markWaiters.length = 0;
+    for (const follow of this.follows.values()) follow.synced();
+    for (const { subscription } of this.shared.values()) subscription.unsubscribe();
+    this.shared.clear();
+    this.status$.next('closed');
+    this.status$.complete();
+    this.tagged$.complete();
+    this.errors$.complete();
+  }
+}
+
+function withSynced(subscription: Subscription, synced: Promise<void>): LinkSubscription {
+  return Object.assign(subscription, { synced });
+}
+
+/** Maps a hub's close code (4xxx, with the error code as reason) to a typed error. */
+function closeError(code: number, reason: string): VarspaceError {
+  const [errorCode, ...rest] = reason.split(' ');
+  if (errorCode.startsWith('VS_')) return remoteError({ t: 'err', code: errorCode, message: rest.join(' ') || errorCode });
+  return new ClosedError(`closed (${code} ${reason})`, { code });
+}

@@ -1,0 +1,101 @@
+import type { Transport } from '../transport/transport.js';
+import { joinFrame } from '../wire/codec.js';
+
+/** Frames are capped at this many messages, so one burst never makes a giant frame. */
+const MESSAGES_PER_FRAME = 5_000;
+/** Above this many queued bytes on the socket, stop sending and coalesce (backpressure). */
+const DEFAULT_HIGH_WATER = 1 << 20;
+const BLOCKED_POLL_MS = 10;
+
+/**
+ * The outgoing side of a connection: messages queued during one tick go out as one frame.
+ * State messages are keyed (by FQN): a newer one replaces the queued one, so a slow peer gets
+ * the latest value per var instead of an unbounded queue. @internal
+ */
+export class Outbox {
+  /** Number of queued state messages replaced by a newer one before being sent. */
+  coalesced = 0;
+  /** Number of messages handed to the transport. */
+  sent = 0;
+  private readonly state = new Map<string, string>();
+  private control: string[] = [];
+  private scheduled = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * @param transport where frames go.
+   * @param beforeFlush called just before a frame is built (to append a marker).
+   */
+  constructor(
+    private transport: Transport,
+    private readonly beforeFlush?: (outbox: Outbox) => void,
+    private readonly highWater = DEFAULT_HIGH_WATER,
+  ) {}
+
+  /** Number of messages waiting. */
+  get size(): number {
+    return this.state.size + this.control.length;
+  }
+
+  /** Whether state messages are waiting. */
+  get hasState(): boolean {
+    return this.state.size > 0;
+  }
+
+  /** Queues the latest state for `key`, replacing a queued one. */
+  put(key: string, serialized: string): void {
+    const before = this.state.size;
+    this.state.set(key, serialized);
+    if (this.state.size === before) this.coalesced++;
+    this.schedule();
+  }
+
+  /** Queues a message that must not be coalesced (answers, markers, control). */
+  push(serialized: string): void {
+    this.control.push(serialized);
+    this.schedule();
+  }
+
+  /** Points the outbox at a new transport (after a reconnect); queued messages are dropped. */
+  reset(transport: Transport): void {
+    this.transport = transport;
+    this.state.clear();
+    this.control = [];
+  }
+
+  /** Stops timers; queued messages are dropped. */
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.state.clear();
+    this.control = [];
+  }
+
+  /** Sends now what is queued (the transport willing). */
+  flush = (): void => {
+    this.scheduled = false;
+    if (!this.transport.isOpen || this.size === 0) return;
+    if (this.transport.bufferedAmount > this.highWater) {
+      // The peer is slow: keep coalescing until the socket drains.
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, BLOCKED_POLL_MS);
+      return;
+    }
+    this.beforeFlush?.(this);
+    const parts = [...this.state.values(), ...this.control];
+    this.state.clear();
+    this.control = [];
+    for (let i = 0; i < parts.length; i += MESSAGES_PER_FRAME) {
+      this.transport.send(joinFrame(i === 0 && parts.length <= MESSAGES_PER_FRAME ? parts : parts.slice(i, i + MESSAGES_PER_FRAME)));
+    }
+    this.sent += parts.length;
+  };
+
+  private schedule(): void {
+    if (this.scheduled || this.timer) return;
+    this.scheduled = true;
+    queueMicrotask(this.flush);
+  }
+}

@@ -1,0 +1,49 @@
+import type { ZodType } from 'zod';
+import { ProtocolError } from '../core/errors.js';
+
+/**
+ * Encodes messages as one frame: a JSON array (a frame may batch many messages).
+ * @example encodeFrame([{ t: 'ping', n: 1 }]) // '[{"t":"ping","n":1}]'
+ */
+export function encodeFrame(messages: readonly unknown[]): string {
+  return JSON.stringify(messages);
+}
+
+/**
+ * Joins already-serialized messages into one frame (each message serialized once, shared by
+ * every recipient).
+ */
+export function joinFrame(serialized: readonly string[]): string {
+  return `[${serialized.join(',')}]`;
+}
+
+/**
+ * Parses and validates a whole frame before anything acts on it: one bad message refuses the
+ * whole frame, so a bad frame changes nothing.
+ *
+ * @throws {ProtocolError} (`VS_BAD_FRAME`) naming the first problem.
+ * @example decodeFrame('[{"t":"ping","n":1}]', clientMessageSchema)
+ */
+export function decodeFrame<T>(data: unknown, schema: ZodType<T>, maxMessages = 100_000): T[] {
+  if (typeof data !== 'string') throw new ProtocolError('a frame must be text (JSON)');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    throw new ProtocolError('a frame must be valid JSON');
+  }
+  if (!Array.isArray(parsed)) throw new ProtocolError('a frame must be a JSON array of messages');
+  if (parsed.length > maxMessages) throw new ProtocolError(`a frame may hold at most ${maxMessages} messages`, { count: parsed.length });
+  const messages = new Array<T>(parsed.length);
+  for (let i = 0; i < parsed.length; i++) {
+    const result = schema.safeParse(parsed[i]);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+      const kind = typeof parsed[i] === 'object' && parsed[i] !== null ? (parsed[i] as { t?: unknown }).t : undefined;
+      throw new ProtocolError(`message ${i}${typeof kind === 'string' ? ` (${kind.slice(0, 32)})` : ''} is invalid${where}: ${issue?.message ?? 'unknown'}`, { index: i });
+    }
+    messages[i] = result.data;
+  }
+  return messages;
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/** The protocol versions this build speaks (the newest last). */
+export const PROTOCOL_VERSIONS: readonly number[] = [1];
+
+/** A hybrid-logical-clock stamp: 12 hex digits of wall ms then 4 of counter; compares as a string. */
+const stamp = z.string().regex(/^[0-9a-f]{16}$/, 'a stamp is 16 lowercase hex digits');
+const instanceId = z.string().min(1).max(64);
+const name = z.string().min(1).max(1024);
+const ref = z.number().int().nonnegative();
+const subId = z.number().int().nonnegative();
+const revision = z.number().int().nonnegative();
+/** Values are JSON by construction (frames are JSON); `undefined` cannot cross. */
+const value = z.unknown();
+const attributes = z.record(z.string().max(64), z.string().max(256));
+
+// ---- client → hub ----
+
+/** First message of a client: versions it speaks, its attributes, and (on reconnect) its id and resume token. */
+export const helloSchema = z.object({
+  t: z.literal('hello'),
+  versions: z.array(z.number().int()).min(1).max(16),
+  attributes: attributes.optional(),
+  resume: z.object({ id: instanceId, token: z.string().min(1).max(256) }).optional(),
+});
+
+/** Follow a pattern: the hub sends matching state (newer than `since`, a hub revision), then `subok`, then live updates. */
+export const subSchema = z.object({ t: z.literal('sub'), sid: subId, pattern: name, since: revision.optional(), epoch: z.string().max(64).optional() });
+
+/** Stop a follow. */
+export const unsubSchema = z.object({ t: z.literal('unsub'), sid: subId });
+
+/** A write of a shared var. With `ref`, the hub answers `ack` or `err`. */
+export const pubSchema = z.object({ t: z.literal('pub'), fqn: name, value, stamp, ref: ref.optional() });
+
+/** Compare-and-set: applies only if the var's hub revision is still `rev` (0: the var must not exist). */
+export const casSchema = z.object({ t: z.literal('cas'), fqn: name, value, stamp, rev: revision, ref });
+
+/** Unmap a var (a stamped tombstone). */
+export const delSchema = z.object({ t: z.literal('del'), fqn: name, stamp, ref: ref.optional() });
+
+/** Asks the hub to confirm (with `marked`) that it processed every message before this one. */
+export const markSchema = z.object({ t: z.literal('mark'), n: z.number().int().nonnegative() });
+
+/** Keep-alive. */
+export const pingSchema = z.object({ t: z.literal('ping'), n: z.number().int().nonnegative() });
+/** Answer to `ping`. */
+export const pongSchema = z.object({ t: z.literal('pong'), n: z.number().int().nonnegative() });
+
+/** A clean goodbye before closing. */
+export const byeSchema = z.object({ t: z.literal('bye') });
+
+/** Any message a client may send. */
+export const clientMessageSchema = z.discriminatedUnion('t', [
+  helloSchema, subSchema, unsubSchema, pubSchema, casSchema, delSchema, markSchema, pingSchema, pongSchema, byeSchema,
+]);
+
+// ---- hub → client ----
+
+/** Answer to `hello`: the instance id the hub assigned (or resumed), its resume token, the hub's own id and store epoch. */
+export const welcomeSchema = z.object({
+  t: z.literal('welcome'),
+  version: z.number().int(),
+  id: instanceId,
+  token: z.string().min(1).max(256),
+  hub: instanceId,
+  epoch: z.string().max(64),
+  time: z.number(),
+});
+
+/** A var's value, tagged with its writer (`from`, stamped by the hub), stamp and hub revision. */
+export const updSchema = z.object({ t: z.literal('upd'), fqn: name, value, stamp, from: instanceId, rev: revision });
+
+/** A var was unmapped. */
+export const goneSchema = z.object({ t: z.literal('gone'), fqn: name, stamp, from: instanceId, rev: revision });
+
+/** The snapshot of follow `sid` is complete; `rev` is the hub revision it reflects. */
+export const subokSchema = z.object({ t: z.literal('subok'), sid: subId, rev: revision });
+
+/** A write with `ref` was accepted. */
+export const ackSchema = z.object({ t: z.literal('ack'), ref, stamp, rev: revision });
+
+/** The current state of a var, sent with errors that correct the writer. */
+export const currentSchema = z.object({ value, stamp, from: instanceId, rev: revision });
+
+/** A refusal: `ref` names the request; `current` holds the hub's value where the writer should be corrected. */
+export const errSchema = z.object({
+  t: z.literal('err'),
+  code: z.string().regex(/^VS_[A-Z_]+$/),
+  message: z.string().max(2048),
+  ref: ref.optional(),
+  sid: subId.optional(),
+  fqn: name.optional(),
+  current: currentSchema.optional(),
+});
+
+/** Confirms every client message before `mark n` was processed. */
+export const markedSchema = z.object({ t: z.literal('marked'), n: z.number().int().nonnegative() });
+
+/** Any message a hub may send. */
+export const hubMessageSchema = z.discriminatedUnion('t', [
+  welcomeSchema, updSchema, goneSchema, subokSchema, ackSchema, errSchema, markedSchema, pingSchema, pongSchema,
+]);
+
+export type HelloMessage = z.infer<typeof helloSchema>;
+export type SubMessage = z.infer<typeof subSchema>;
+export type UnsubMessage = z.infer<typeof unsubSchema>;
+export type PubMessage = z.infer<typeof pubSchema>;
+export type CasMessage = z.infer<typeof casSchema>;
+export type DelMessage = z.infer<typeof delSchema>;
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+export type WelcomeMessage = z.infer<typeof welcomeSchema>;
+export type UpdMessage = z.infer<typeof updSchema>;
+export type GoneMessage = z.infer<typeof goneSchema>;
+export type ErrMessage = z.infer<typeof errSchema>;
+export type HubMessage = z.infer<typeof hubMessageSchema>;
