@@ -23,7 +23,29 @@ export {
   ClosedError,
 } from './core/errors.js';
 
+// Links, hubs, transports, wire
+export { connect } from './sync/connect-node.js';
+export { Link } from './sync/link.js';
+export { HybridClock, compareWrites } from './sync/hybrid-clock.js';
+export { backoffDelay } from './sync/backoff.js';
+export { startHub } from './hub/start-hub.js';
+export { Hub } from './hub/hub.js';
+export { memoryStore } from './hub/memory-store.js';
+export { memoryPair } from './transport/memory-pair.js';
+export { webSocketTransport, connectWebSocket } from './transport/web-socket-transport.js';
+export { connectWs, wsServerTransport } from './transport/ws-node.js';
+export { messagePortTransport } from './transport/message-port-transport.js';
+export { PROTOCOL_VERSIONS } from './wire/messages.js';
+
 export type { Change, WatchFn, Meta } from './core/var.js';
+export type { ConnectOptions, ConnectTarget } from './sync/connect.js';
+export type { LinkStatus, LinkOptions, LinkSubscription, LinkStats, WriteAck } from './sync/link.js';
+export type { BackoffOptions } from './sync/backoff.js';
+export type { StartHubOptions, HubHandle } from './hub/start-hub.js';
+export type { HubOptions, HubStats, InstanceInfo } from './hub/hub.js';
+export type { Store, StoreRecord } from './hub/store.js';
+export type { Transport, TransportHandlers, TransportFactory } from './transport/transport.js';
+export type { HubMessage, ClientMessage } from './wire/messages.js';
 export type { Validator } from './core/validator.js';
 export type { AwaitOptions, SpaceStats } from './core/space.js';
 export type { ParsedFqn, ParsedPattern } from './core/names.js';
