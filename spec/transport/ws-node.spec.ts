@@ -1,8 +1,8 @@
 import net from 'node:net';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { AbortedError, ClosedError } from '../../src/core/errors.js';
 import type { Transport } from '../../src/transport/transport.js';
-import { connectWs } from '../../src/transport/ws-node.js';
+import { connectWs, wsServerTransport } from '../../src/transport/ws-node.js';
 import { record, startServer, tick, type TestServer } from './helpers.js';
 
 let server: TestServer;
@@ -137,6 +137,26 @@ describe('connectWs + wsServerTransport', () => {
     expect(await rawClosed).toBe(1003);
     expect((await rs.closed())[0]).toBe(1003);
     expect(rs.frames).toEqual([]);
+  });
+
+  test("a frame over the server's maxPayload: 1009 on both sides, nothing delivered", async () => {
+    const limited = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1024 });
+    await new Promise((r) => limited.once('listening', r));
+    try {
+      const accepted = new Promise<Transport>((r) => limited.once('connection', (sock) => r(wsServerTransport(sock))));
+      const c = await connectWs(`ws://127.0.0.1:${(limited.address() as net.AddressInfo).port}`);
+      const rc = record(c);
+      const rs = record(await accepted);
+      c.send('ok');
+      await rs.frameCount(1);
+      c.send('x'.repeat(2048));
+      expect(await rc.closed()).toEqual([1009, '']);
+      expect(await rs.closed()).toEqual([1009, 'Max payload size exceeded']);
+      expect(rs.frames).toEqual(['ok']);
+    } finally {
+      for (const sock of limited.clients) sock.terminate();
+      await new Promise((r) => limited.close(r));
+    }
   });
 
   test('a 1 MB frame passes both ways', async () => {

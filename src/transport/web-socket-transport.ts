@@ -80,6 +80,19 @@ function fitReason(reason: string): string {
   return out;
 }
 
+/**
+ * The close code `ws` sent when it failed the connection itself (frame too big, bad UTF-8,
+ * protocol error); it then reports 1006 locally, because it stops reading the peer's reply.
+ */
+function wsFailureCode(ev: unknown): number | undefined {
+  const err = (ev as { error?: { code?: unknown } } | null)?.error;
+  const code = err?.code;
+  if (typeof code !== 'string' || !code.startsWith('WS_ERR_')) return undefined;
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return 1009;
+  if (code === 'WS_ERR_INVALID_UTF8') return 1007;
+  return 1002;
+}
+
 function errorMessage(ev: unknown): string {
   if (ev === null || typeof ev !== 'object') return '';
   const e = ev as { error?: unknown; message?: unknown };
@@ -92,6 +105,8 @@ class WebSocketTransport implements Transport {
   private readonly inbox = new Inbox();
   private closed = false;
   private lastError = '';
+  /** Set when `ws` failed the connection with a protocol error (see `wsFailureCode`). */
+  private failureCode: number | undefined;
   /** Frames sent while the socket was still connecting. */
   private early: string[] | undefined;
   private earlyBytes = 0;
@@ -108,6 +123,7 @@ class WebSocketTransport implements Transport {
     this.sendCallback = options.sendCallback ?? false;
     socket.onerror = (ev) => {
       this.lastError = errorMessage(ev) || this.lastError;
+      this.failureCode ??= wsFailureCode(ev);
     };
     socket.onmessage = (ev: { data: unknown }) => {
       if (this.closed) return;
@@ -116,9 +132,12 @@ class WebSocketTransport implements Transport {
       else this.close(1003, 'binary frames are not supported');
     };
     socket.onclose = (ev: { code?: number; reason?: string }) => {
-      const code = typeof ev?.code === 'number' ? ev.code : 1006;
+      let code = typeof ev?.code === 'number' ? ev.code : 1006;
       let reason = typeof ev?.reason === 'string' ? ev.reason : '';
-      if (reason === '' && code === 1006) reason = this.lastError;
+      if (code === 1006) {
+        if (reason === '') reason = this.lastError;
+        if (this.failureCode !== undefined) code = this.failureCode;
+      }
       this.finish();
       this.inbox.close(code, reason, false);
     };
@@ -250,7 +269,9 @@ class WebSocketTransport implements Transport {
  * Closing: `close(code, reason)` runs this side's `close` handler (on a microtask) with that code
  * and reason, and closes the socket with them — or with 1000 if the runtime refuses the code
  * (browsers only allow 1000 and 3000–4999); the reason is cut to 123 bytes. A lost connection
- * reports 1006 with the last socket error as reason.
+ * reports 1006 with the last socket error as reason. When `ws` itself fails the connection (a
+ * frame over `maxPayload`: 1009; bad UTF-8: 1007; other protocol errors: 1002), that code is
+ * reported, with `ws`'s message (e.g. "Max payload size exceeded") as reason.
  *
  * Backpressure: whenever `bufferedAmount` is above 0 after a send, `drain` fires once it is back
  * to 0 — detected by polling every `drainPollMs` (only while bytes are buffered), or from `ws`'s
