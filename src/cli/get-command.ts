@@ -1,0 +1,17 @@
+import { NameError, VarspaceError } from '../core/errors.js';
+import { parseFqn } from '../core/names.js';
+import { withLink } from './client-command.js';
+
+/**
+ * `varspace get <fqn>`: prints the hub's value of one var as JSON.
+ * @throws {VarspaceError} `VS_NOT_FOUND` when the hub has no such var; {@link NameError} for a bad FQN.
+ */
+export async function getCommand(fqn: string, url: string, print: (line: string) => void): Promise<void> {
+  parseFqn(fqn, { system: true });
+  await withLink(url, async (link, space) => {
+    await link.follow(fqn).synced;
+    const found = space.resolve(fqn);
+    if (!found?.bound) throw new VarspaceError('VS_NOT_FOUND', `${fqn} is not on the hub`, { fqn });
+    print(JSON.stringify(found.deref()));
+  });
+}

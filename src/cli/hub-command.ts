@@ -1,0 +1,30 @@
+import { pairwise, startWith } from 'rxjs';
+import { startHub, type HubHandle, type StartHubOptions } from '../hub/start-hub.js';
+import type { InstanceInfo } from '../hub/hub.js';
+
+/** Options of `varspace hub`. */
+export interface HubCommandOptions extends StartHubOptions {
+  readonly port: number;
+  readonly host: string;
+}
+
+/**
+ * `varspace hub`: runs a hub and logs one JSON line per connection, departure and error.
+ * @throws rejects when the port cannot be bound.
+ */
+export async function hubCommand(options: HubCommandOptions, log: (line: string) => void): Promise<HubHandle> {
+  const hub = await startHub(options);
+  const write = (event: string, fields: Record<string, unknown>) => log(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
+  write('listening', { url: hub.url, inspector: `${hub.httpUrl}/` });
+  hub.instances$.pipe(startWith([] as InstanceInfo[]), pairwise()).subscribe(([before, after]) => {
+    const was = new Set(before.map((i) => i.instanceId));
+    const now = new Set(after.map((i) => i.instanceId));
+    for (const info of after) if (!was.has(info.instanceId)) write('join', { instanceId: info.instanceId, attributes: info.attributes });
+    for (const info of before) if (!now.has(info.instanceId)) write('leave', { instanceId: info.instanceId });
+  });
+  hub.space.errors$.subscribe((error) => {
+    const typed = error as { code?: string; message?: string };
+    write('error', { code: typed.code ?? 'VS_INTERNAL', message: typed.message ?? String(error) });
+  });
+  return hub;
+}

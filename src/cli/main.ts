@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// The `varspace` command: run a hub (or the demo), and talk to one from the shell.
+import { Command, InvalidArgumentError } from 'commander';
+import { VarspaceError } from '../core/errors.js';
+import { DEFAULT_URL } from './default-url.js';
+import { demoCommand } from './demo-command.js';
+import { getCommand } from './get-command.js';
+import { hubCommand } from './hub-command.js';
+import { lsCommand } from './ls-command.js';
+import { setCommand } from './set-command.js';
+import { watchCommand } from './watch-command.js';
+
+const print = (line: string) => console.log(line);
+
+// `varspace watch … | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is an integer from 0 to 65535');
+  return n;
+}
+
+function stopOnSignal(stop: () => Promise<unknown>): void {
+  const handler = () => void stop().finally(() => process.exit(0));
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}
+
+const program = new Command('varspace')
+  .description('Named observable state shared between processes: run a hub, watch, get, set and list vars.')
+  .showHelpAfterError();
+
+program
+  .command('hub')
+  .description('run a hub (WebSocket server with /health and /stats) and log connections and errors')
+  .option('--port <port>', 'TCP port (0: any free one)', port, 7070)
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .action(async (options: { port: number; host: string }) => {
+    const hub = await hubCommand(options, print);
+    stopOnSignal(() => hub.close());
+  });
+
+program
+  .command('demo')
+  .description('run a hub with its live inspector and a demo writer')
+  .option('--port <port>', 'TCP port (0: any free one)', port, 7070)
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .action(async (options: { port: number; host: string }) => {
+    const stop = await demoCommand(options, print);
+    stopOnSignal(stop);
+  });
+
+program
+  .command('watch <pattern>')
+  .description('print one line per update of the vars matching a pattern: time, FQN, writer instance id, JSON value')
+  .option('--url <url>', 'hub URL', DEFAULT_URL)
+  .action(async (pattern: string, options: { url: string }) => {
+    const link = await watchCommand(pattern, options.url, print);
+    stopOnSignal(() => link.close());
+  });
+
+program
+  .command('get <fqn>')
+  .description("print a var's value as JSON")
+  .option('--url <url>', 'hub URL', DEFAULT_URL)
+  .action((fqn: string, options: { url: string }) => getCommand(fqn, options.url, print));
+
+program
+  .command('set <fqn> <json>')
+  .description('write a JSON value to a var through the hub')
+  .option('--url <url>', 'hub URL', DEFAULT_URL)
+  .action((fqn: string, json: string, options: { url: string }) => setCommand(fqn, json, options.url, print));
+
+program
+  .command('ls [pattern]')
+  .description('list the FQNs of the vars matching a pattern (default: all), one a line')
+  .option('--url <url>', 'hub URL', DEFAULT_URL)
+  .action((pattern: string | undefined, options: { url: string }) => lsCommand(pattern ?? '>', options.url, print));
+
+program.parseAsync().catch((error: unknown) => {
+  const code = error instanceof VarspaceError ? error.code : 'VS_INTERNAL';
+  console.error(`error ${code}: ${(error as Error)?.message ?? String(error)}`);
+  process.exit(1);
+});
