@@ -61,10 +61,12 @@ function checkCycle(space: Space, fqn: string, refs: readonly { space: Space; fq
  * const total = derive('cart/total', ['cart/price', 'cart/qty'], (p: number, q: number) => p * q, space);
  * total.deref(); // price × qty, kept up to date
  */
-export function derive<A extends unknown[] | [], R>(
+export function derive<A extends unknown[] | [], R>(fqn: string, sources: DeriveSources<A>, fn: (...values: A) => R, space?: Space): Var<R>;
+export function derive<R>(fqn: string, sources: readonly (string | Var<any>)[], fn: () => R, space?: Space): Var<R>;
+export function derive<R>(
   fqn: string,
-  sources: DeriveSources<A>,
-  fn: (...values: A) => R,
+  sources: readonly (string | Var<any>)[],
+  fn: (...values: any[]) => R,
   space: Space = defaultSpace(),
 ): Var<R> {
   parseFqn(fqn);
@@ -83,7 +85,7 @@ export function derive<A extends unknown[] | [], R>(
   const node = new Node(space.batch, refs, (self) => {
     const current = self.sources;
     for (let i = 0; i < current.length; i++) args[i] = current[i].value;
-    const value = (fn as (...values: unknown[]) => R)(...args);
+    const value = fn(...args);
     if (target.bound && Object.is(value, target.getValue())) return;
     target.write(value, undefined);
   });
