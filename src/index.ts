@@ -22,6 +22,20 @@ export {
   LimitError,
   ClosedError,
 } from './core/errors.js';
+export { CycleError } from './core/errors.js';
+
+// Operators for app code; instances, app types, local names
+export { ref$ } from './rx/ref$.js';
+export { intoVar } from './rx/into-var.js';
+export { select } from './rx/select.js';
+export { follow$ } from './rx/follow$.js';
+export { combineVars } from './rx/combine-vars.js';
+export { derive } from './rx/derive.js';
+export { fromInstance } from './rx/from-instance.js';
+export { notFrom } from './rx/not-from.js';
+export { createInstance, parseInstanceAttributes, instanceAttributesSchema } from './identity/instance.js';
+export { defineAppType, instantiate } from './identity/app-type.js';
+export { LocalNames } from './identity/local-names.js';
 
 // Links, hubs, transports, wire
 export { connect } from './sync/connect-node.js';
@@ -38,6 +52,13 @@ export { messagePortTransport } from './transport/message-port-transport.js';
 export { PROTOCOL_VERSIONS } from './wire/messages.js';
 
 export type { Change, WatchFn, Meta } from './core/var.js';
+export type { Tagged, NameResolver } from './rx/tagged.js';
+export type { PathValue } from './rx/select.js';
+export type { CombineSpec } from './rx/combine-vars.js';
+export type { DeriveSources } from './rx/derive.js';
+export type { Instance, InstanceAttributes, ProcessType, CreateInstanceOptions } from './identity/instance.js';
+export type { AppType, AppResources, AppVars, AppInitial } from './identity/app-type.js';
+export type { LocalNameChange } from './identity/local-names.js';
 export type { ConnectOptions, ConnectTarget } from './sync/connect.js';
 export type { LinkStatus, LinkOptions, LinkSubscription, LinkStats, WriteAck } from './sync/link.js';
 export type { BackoffOptions } from './sync/backoff.js';
