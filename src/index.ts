@@ -40,6 +40,8 @@ export { LocalNames } from './identity/local-names.js';
 // Links, hubs, transports, wire
 export { connect } from './sync/connect-node.js';
 export { Link } from './sync/link.js';
+export { toLink } from './sync/to-link.js';
+export { fromLink } from './sync/from-link.js';
 export { HybridClock, compareWrites } from './sync/hybrid-clock.js';
 export { backoffDelay } from './sync/backoff.js';
 export { startHub } from './hub/start-hub.js';

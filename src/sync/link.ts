@@ -1,7 +1,7 @@
-import { BehaviorSubject, Observable, Subject, Subscription, filter } from 'rxjs';
-import { ClosedError, TimeoutError, ValidationError, VarspaceError } from '../core/errors.js';
+import { BehaviorSubject, Observable, Subject, Subscription } from 'rxjs';
+import { ClosedError, TimeoutError, VarspaceError } from '../core/errors.js';
 import { parseFqn, parseNs, parsePattern } from '../core/names.js';
-import { PatternTrie } from '../core/pattern-trie.js';
+import { PatternTrie, patternMatches } from '../core/pattern-trie.js';
 import type { Space } from '../core/space.js';
 import type { Var } from '../core/var.js';
 import type { Tagged } from '../rx/tagged.js';
@@ -125,13 +125,15 @@ export class Link {
   private readonly pending = new Map<number, Pending>();
   private readonly unacked = new Map<string, Unacked>();
   private readonly markWaiters: { mark: number; resolve: () => void }[] = [];
-  private readonly tagged$ = new Subject<Tagged<unknown>>();
+  private readonly incoming = new Subject<Tagged<unknown>>();
   private readonly tokenCache = new Map<string, readonly string[]>();
   private token = '';
   private epoch = '';
   private nextSid = 1;
   private nextRef = 1;
   private nextMark = 1;
+  private nextPing = 1;
+  private readonly pings = new Map<number, { resolve(): void; reject(error: Error): void }>();
   private pubsSinceMark = false;
   private suppressShare = false;
   private closing = false;
@@ -236,19 +238,24 @@ export class Link {
   }
 
   /**
-   * Updates of the remote var at `fqn` tagged `{ value, fqn, from, stamp }`, its current state
-   * first (follows it for as long as it is subscribed).
-   * @throws {NameError} for a bad FQN.
+   * Tagged updates `{ value, fqn, from, stamp }` of the vars matching `pattern` (an FQN is a
+   * pattern that matches itself): the state this link knows first, then every update from the
+   * hub. Follows the pattern for as long as it is subscribed.
+   * @throws {NameError} (at call time) for a bad pattern.
+   * @example link.remote$<number>('sensors/t1').subscribe(({ value, from }) => show(value, from));
    */
-  remote$<T = unknown>(fqn: string): Observable<Tagged<T>> {
-    const { literal } = parsePattern(fqn);
-    if (!literal) throw new ValidationError(`remote$ takes an FQN, not a pattern: ${fqn}`);
+  remote$<T = unknown>(pattern: string): Observable<Tagged<T>> {
+    const { tokens } = parsePattern(pattern);
     return new Observable<Tagged<T>>((subscriber) => {
-      const record = this.records.get(fqn);
-      const known = this.space.resolve<T>(fqn);
-      if (record && known?.bound) subscriber.next({ value: known.getValue(), fqn, from: record.from, stamp: record.stamp });
-      const updates = this.tagged$.pipe(filter((tagged) => tagged.fqn === fqn)).subscribe(subscriber as never);
-      const followed = this.follow(fqn);
+      for (const [fqn, record] of this.records) {
+        if (!patternMatches(tokens, this.tokensOf(fqn))) continue;
+        const known = this.space.resolve<T>(fqn);
+        if (known?.bound) subscriber.next({ value: known.getValue(), fqn, from: record.from, stamp: record.stamp });
+      }
+      const updates = this.incoming.subscribe((tagged) => {
+        if (patternMatches(tokens, this.tokensOf(tagged.fqn))) subscriber.next(tagged as Tagged<T>);
+      });
+      const followed = this.follow(pattern);
       return () => {
         updates.unsubscribe();
         followed.unsubscribe();
@@ -258,7 +265,7 @@ export class Link {
 
   /** Every update that arrives from the hub, tagged. */
   get updates$(): Observable<Tagged<unknown>> {
-    return this.tagged$.asObservable();
+    return this.incoming.asObservable();
   }
 
   /**
@@ -285,6 +292,19 @@ export class Link {
     this.writeLocal(target, value, ack.stamp);
     this.records.set(fqn, { stamp: ack.stamp, from: this.instanceId, rev: ack.rev });
     return ack;
+  }
+
+  /**
+   * Round trip to the hub: resolves (with the time taken, in ms) once the hub has processed
+   * everything this link sent before.
+   * @throws rejects with {@link ClosedError} when the link closes first.
+   */
+  ping(): Promise<number> {
+    if (this.status$.value === 'closed') return Promise.reject(new ClosedError('link is closed'));
+    const n = this.nextPing++;
+    const started = Date.now();
+    this.sendControl({ t: 'ping', n });
+    return new Promise<number>((resolve, reject) => this.pings.set(n, { resolve: () => resolve(Date.now() - started), reject }));
   }
 
   /** The hub revision of the last state of `fqn` this link knows (0 if none). */
@@ -379,7 +399,8 @@ export class Link {
   /** Resolves once the hub confirmed every write queued so far. */
   private confirmed(): Promise<void> {
     if (this.unacked.size === 0 && !this.pubsSinceMark) return Promise.resolve();
-    const mark = this.nextMark;
+    // Writes not yet marked go out with the next mark; otherwise the last mark sent covers them.
+    const mark = this.pubsSinceMark ? this.nextMark : this.nextMark - 1;
     return new Promise((resolve) => this.markWaiters.push({ mark, resolve }));
   }
 
@@ -439,7 +460,11 @@ export class Link {
       case 'err': return this.onError(message);
       case 'marked': return this.onMarked(message.n);
       case 'ping': return this.sendControl({ t: 'pong', n: message.n });
-      case 'pong': return;
+      case 'pong': {
+        this.pings.get(message.n)?.resolve();
+        this.pings.delete(message.n);
+        return;
+      }
       case 'welcome': return this.onWelcome(message);
     }
   }
@@ -465,7 +490,7 @@ export class Link {
         this.fail(error);
       }
     }
-    if (this.tagged$.observed) this.tagged$.next({ value: message.value, fqn, from, stamp });
+    if (this.incoming.observed) this.incoming.next({ value: message.value, fqn, from, stamp });
   }
 
   private onGone(message: GoneMessage): void {
@@ -626,6 +651,8 @@ export class Link {
     this.outbox.dispose();
     for (const pending of this.pending.values()) pending.reject(new ClosedError('link closed before the hub answered'));
     this.pending.clear();
+    for (const ping of this.pings.values()) ping.reject(new ClosedError('link closed before the hub answered'));
+    this.pings.clear();
     for (const waiter of this.markWaiters) waiter.resolve();
     this.markWaiters.length = 0;
     for (const follow of this.follows.values()) follow.synced();
@@ -633,7 +660,7 @@ export class Link {
     this.shared.clear();
     this.status$.next('closed');
     this.status$.complete();
-    this.tagged$.complete();
+    this.incoming.complete();
     this.errors$.complete();
   }
 }
