@@ -1,0 +1,155 @@
+// Builds the browser bundles of varspace with esbuild (run by `npm run build`, after tsc):
+//
+//   dist/browser/varspace.js         ESM, minified: the library's own code; `rxjs` and `zod` stay
+//                                    bare imports (peer imports, resolved by the app's bundler or
+//                                    an import map), so an app that uses rxjs has one copy of it.
+//   dist/browser/varspace.bundle.js  ESM, minified, self-contained (rxjs and zod included): what
+//                                    the hub serves as /varspace.js to the inspector page, and
+//                                    what the conformance page loads.
+//   dist/browser/inspector.js        the inspector page's code; imports ./varspace.js.
+//   dist/browser/sizes.json          bytes, minified and minified + gzip, of each.
+//
+// Every bundle is built for `platform: 'browser'`: a Node built-in (`node:fs`, …) that sneaks
+// into the import graph fails the build, and so does a package other than rxjs, zod, uuid and
+// tslib (`ws` has a browser stub that would otherwise bundle silently), or any bare import
+// other than rxjs and zod left in varspace.js.
+//
+// `buildBrowserBundles({ write: false })` is also used by the hub when it runs from source
+// (no dist/) to serve the inspector.
+
+import { build } from 'esbuild';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PEERS = ['rxjs', 'zod'];
+/**
+ * The only packages allowed into a browser bundle. Anything else fails the build: `ws`, for one,
+ * has a `browser` stub that would bundle silently and throw at run time.
+ */
+const BROWSER_PACKAGES = ['rxjs', 'zod', 'uuid', 'tslib'];
+/** Size goal of the library's own code, minified + gzip (rxjs and zod excluded). */
+export const OWN_CODE_GZIP_BUDGET = 25 * 1024;
+
+const nodeBuiltins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+
+/** Fails the build on any import of a Node built-in, whatever `platform` would do with it. */
+const noNodeBuiltins = {
+  name: 'no-node-builtins',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /.*/ }, (args) => {
+      if (nodeBuiltins.has(args.path) || args.path.startsWith('node:')) {
+        return { errors: [{ text: `Node built-in "${args.path}" imported by ${relative(root, args.importer)}: the browser bundle must not use Node APIs` }] };
+      }
+      return undefined;
+    });
+  },
+};
+
+/** The inspector page imports the library from the bundle the hub serves beside it. */
+const libraryFromServedBundle = {
+  name: 'library-from-served-bundle',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /\/browser\.js$/ }, () => ({ path: './varspace.js', external: true }));
+  },
+};
+
+const common = {
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'silent',
+  absWorkingDir: root,
+};
+
+const bundles = [
+  {
+    name: 'varspace.js',
+    options: { entryPoints: ['src/browser.ts'], external: PEERS.flatMap((p) => [p, `${p}/*`]), plugins: [noNodeBuiltins] },
+  },
+  {
+    name: 'varspace.bundle.js',
+    options: { entryPoints: ['src/browser.ts'], plugins: [noNodeBuiltins] },
+  },
+  {
+    name: 'inspector.js',
+    options: { entryPoints: ['src/hub/inspector/app.ts'], plugins: [libraryFromServedBundle, noNodeBuiltins] },
+  },
+];
+
+/** Packages (from node_modules) bundled in although not in {@link BROWSER_PACKAGES}. */
+function strayPackages(metafile) {
+  const stray = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+    if (match && !BROWSER_PACKAGES.includes(match[1])) stray.add(match[1]);
+  }
+  return [...stray];
+}
+
+/** Bare imports left in the output that are neither relative nor allowed. */
+function strayImports(metafile, allowed) {
+  const stray = [];
+  for (const output of Object.values(metafile.outputs)) {
+    for (const imported of output.imports ?? []) {
+      if (!imported.external) continue;
+      const bare = !imported.path.startsWith('.') && !imported.path.startsWith('/');
+      if (bare && !allowed.some((p) => imported.path === p || imported.path.startsWith(`${p}/`))) stray.push(imported.path);
+    }
+  }
+  return stray;
+}
+
+/**
+ * Builds the three browser bundles. With `write: false` nothing is written: the result has the
+ * code of each bundle by name (the hub serves them from memory when it runs from source).
+ *
+ * @returns `{ files: Map<name, string>, sizes: { [name]: { minified, gzip } } }`
+ * @throws when esbuild fails, a Node built-in is imported, or varspace.js has a bare import
+ *   other than rxjs and zod.
+ */
+export async function buildBrowserBundles({ write = true, outdir = join(root, 'dist', 'browser') } = {}) {
+  const files = new Map();
+  const sizes = {};
+  for (const { name, options } of bundles) {
+    const result = await build({ ...common, ...options, write: false, outfile: join(outdir, name), sourcemap: false });
+    const allowed = name === 'varspace.js' ? PEERS : [];
+    const stray = strayImports(result.metafile, allowed);
+    if (stray.length > 0) throw new Error(`${name}: bare imports left unbundled: ${stray.join(', ')}`);
+    const strayPackagesFound = strayPackages(result.metafile);
+    if (strayPackagesFound.length > 0) throw new Error(`${name}: packages not meant for the browser: ${strayPackagesFound.join(', ')}`);
+    const code = result.outputFiles.find((file) => file.path.endsWith('.js')).text;
+    files.set(name, code);
+    sizes[name] = { minified: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length };
+  }
+  if (write) {
+    mkdirSync(outdir, { recursive: true });
+    for (const [name, code] of files) writeFileSync(join(outdir, name), code);
+    writeFileSync(join(outdir, 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
+  }
+  return { files, sizes };
+}
+
+const kB = (bytes) => `${(bytes / 1024).toFixed(1)} kB`;
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    const { sizes } = await buildBrowserBundles();
+    for (const [name, size] of Object.entries(sizes)) {
+      console.log(`dist/browser/${name.padEnd(20)} ${kB(size.minified).padStart(9)} minified, ${kB(size.gzip).padStart(8)} gzip`);
+    }
+    const own = sizes['varspace.js'].gzip;
+    const verdict = own <= OWN_CODE_GZIP_BUDGET ? 'within' : 'OVER';
+    console.log(`library's own code (rxjs, zod excluded): ${kB(own)} minified + gzip, ${verdict} the ${kB(OWN_CODE_GZIP_BUDGET)} goal`);
+  } catch (error) {
+    console.error(`build-browser: ${error.message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,61 @@
+// Public API of varspace in the browser (and Web Workers, Deno, Bun: any runtime with a native
+// `WebSocket`). The same named exports as `index.ts`, less the Node-only parts: `startHub`,
+// `connectWs`, `wsServerTransport`, and the Node `connect` (here `connect` opens the runtime's
+// own `WebSocket`, or takes any `Transport` such as a `MessagePort`'s). Nothing here imports a
+// Node built-in; `npm run build` checks that when it bundles this file.
+
+export { Space } from './core/space.js';
+export { Namespace } from './core/namespace.js';
+export { Var } from './core/var.js';
+export { defaultSpace } from './core/default-space.js';
+export { parseFqn, parseNs, parsePattern } from './core/names.js';
+export {
+  VarspaceError,
+  NameError,
+  ReservedNameError,
+  ValidationError,
+  TimeoutError,
+  AbortedError,
+  ReadOnlyError,
+  UnmappedError,
+  ProtocolError,
+  VersionError,
+  ConflictError,
+  ForbiddenError,
+  UnauthenticatedError,
+  LimitError,
+  ClosedError,
+} from './core/errors.js';
+
+// Links, hubs, transports, wire
+export { connect } from './sync/connect.js';
+export { Link } from './sync/link.js';
+export { HybridClock, compareWrites } from './sync/hybrid-clock.js';
+export { backoffDelay } from './sync/backoff.js';
+export { Hub } from './hub/hub.js';
+export { memoryStore } from './hub/memory-store.js';
+export { memoryPair } from './transport/memory-pair.js';
+export { webSocketTransport, connectWebSocket } from './transport/web-socket-transport.js';
+export { messagePortTransport } from './transport/message-port-transport.js';
+export { PROTOCOL_VERSIONS } from './wire/messages.js';
+
+export type { Change, WatchFn, Meta } from './core/var.js';
+export type { ConnectOptions, ConnectTarget } from './sync/connect.js';
+export type { LinkStatus, LinkOptions, LinkSubscription, LinkStats, WriteAck } from './sync/link.js';
+export type { BackoffOptions } from './sync/backoff.js';
+export type { HubOptions, HubStats, InstanceInfo } from './hub/hub.js';
+export type { Store, StoreRecord } from './hub/store.js';
+export type { Transport, TransportHandlers, TransportFactory } from './transport/transport.js';
+export type { HubMessage, ClientMessage } from './wire/messages.js';
+export type { Validator } from './core/validator.js';
+export type { AwaitOptions, SpaceStats } from './core/space.js';
+export type { ParsedFqn, ParsedPattern } from './core/names.js';
+export type {
+  SpaceEvent,
+  VarEvent,
+  NsCreatedEvent,
+  NsRemovedEvent,
+  VarInternedEvent,
+  VarUnmappedEvent,
+  MetaChangedEvent,
+} from './core/space-event.js';

@@ -1,0 +1,1 @@
+import { parsePattern } from '../../browser.js'; console.log(parsePattern);
