@@ -1,0 +1,181 @@
+import { WebSocket } from 'ws';
+import { Space, connect, startHub, type HubHandle, type Link } from '../../src/index.js';
+
+let hub: HubHandle;
+const open: { close(): unknown }[] = [];
+
+beforeEach(async () => {
+  hub = await startHub({ port: 0, host: '127.0.0.1' });
+});
+afterEach(async () => {
+  for (const o of open.splice(0)) await o.close();
+  await hub.close();
+});
+
+/** A raw protocol client: sends frames, collects every message it receives. */
+async function raw() {
+  const socket = new WebSocket(hub.url);
+  const received: any[] = [];
+  let closed: { code: number; reason: string } | undefined;
+  const waiters: (() => void)[] = [];
+  socket.on('message', (data) => {
+    received.push(...JSON.parse(String(data)));
+    waiters.splice(0).forEach((w) => w());
+  });
+  socket.on('close', (code, reason) => {
+    closed = { code, reason: String(reason) };
+    waiters.splice(0).forEach((w) => w());
+  });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  open.push({ close: () => socket.terminate() });
+  const until = async (predicate: () => boolean) => {
+    const deadline = Date.now() + 3000;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out; received ${JSON.stringify(received)}`);
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+  };
+  return {
+    socket,
+    received,
+    closed: () => closed,
+    send: (frame: unknown) => socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
+    until,
+    next: async (t: string) => {
+      await until(() => received.some((m) => m.t === t));
+      return received.find((m) => m.t === t);
+    },
+  };
+}
+
+async function linked(): Promise<{ link: Link; space: Space }> {
+  const space = new Space();
+  const link = await connect(hub.url, { space });
+  open.push(link);
+  return { link, space };
+}
+
+test('hello negotiates the version and welcome assigns an id and a resume token', async () => {
+  const c = await raw();
+  c.send([{ t: 'hello', versions: [1], attributes: { appName: 'raw' } }]);
+  const welcome = await c.next('welcome');
+  expect(welcome).toMatchObject({ version: 1, hub: hub.hub.id });
+  expect(welcome.id).toMatch(/^[0-9a-f-]{36}$/);
+  expect(typeof welcome.token).toBe('string');
+});
+
+test('an unsupported version gets a typed error, then a clean close', async () => {
+  const c = await raw();
+  c.send([{ t: 'hello', versions: [99] }]);
+  const err = await c.next('err');
+  expect(err.code).toBe('VS_UNSUPPORTED_VERSION');
+  await c.until(() => c.closed() !== undefined);
+  expect(c.closed()!.code).toBe(4002);
+});
+
+test.each([
+  ['not JSON', '{nope'],
+  ['not an array', '{"t":"ping","n":1}'],
+  ['unknown message type', [{ t: 'explode' }]],
+  ['a bad stamp', [{ t: 'pub', fqn: 'a/b', value: 1, stamp: 'yesterday' }]],
+  ['a missing field', [{ t: 'pub', fqn: 'a/b', stamp: '0000000000010000' , ref: 'x' }]],
+])('a malformed frame (%s) gets VS_BAD_FRAME and changes nothing', async (_label, frame) => {
+  const c = await raw();
+  c.send([{ t: 'hello', versions: [1] }]);
+  await c.next('welcome');
+  const before = hub.stats().vars;
+  c.send(frame);
+  const err = await c.next('err');
+  expect(err.code).toBe('VS_BAD_FRAME');
+  expect(hub.stats().vars).toBe(before);
+  // the connection is still usable
+  c.send([{ t: 'ping', n: 7 }]);
+  expect(await c.next('pong')).toEqual({ t: 'pong', n: 7 });
+});
+
+test('one bad message refuses the whole frame: the good ones before it are not applied', async () => {
+  const c = await raw();
+  c.send([{ t: 'hello', versions: [1] }]);
+  await c.next('welcome');
+  c.send([
+    { t: 'pub', fqn: 'good/one', value: 1, stamp: '0000000000010000' },
+    { t: 'pub', fqn: 'bad/two', value: 2, stamp: 'nope' },
+  ]);
+  await c.next('err');
+  expect(hub.space.resolve('good/one')).toBeUndefined();
+});
+
+test('a bad name in a valid frame is refused with VS_BAD_NAME', async () => {
+  const c = await raw();
+  c.send([{ t: 'hello', versions: [1] }]);
+  await c.next('welcome');
+  c.send([{ t: 'pub', fqn: 'a..b/c', value: 1, stamp: '0000000000010000', ref: 1 }]);
+  const err = await c.next('err');
+  expect(err).toMatchObject({ code: 'VS_BAD_NAME', ref: 1 });
+  expect(hub.space.findNs('a')).toBeUndefined();
+});
+
+test('the first message must be hello', async () => {
+  const c = await raw();
+  c.send([{ t: 'ping', n: 1 }]);
+  expect((await c.next('err')).code).toBe('VS_BAD_FRAME');
+  await c.until(() => c.closed() !== undefined);
+});
+
+test('the hub stamps from itself: a client cannot speak for another instance', async () => {
+  const { link: victim } = await linked();
+  const { link: reader, space } = await linked();
+  await reader.follow('spoof.>').synced;
+  const c = await raw();
+  c.send([{ t: 'hello', versions: [1] }]);
+  const { id } = await c.next('welcome');
+  c.send([{ t: 'pub', fqn: 'spoof/x', value: 1, stamp: '0000000000010000', from: victim.instanceId }]);
+  const v = await space.await('spoof/x', { timeoutMs: 2000 });
+  const change = await new Promise<any>((resolve) => reader.remote$('spoof/x').subscribe(resolve));
+  expect(change.from).toBe(id);
+  expect(change.from).not.toBe(victim.instanceId);
+  expect(v.deref()).toBe(1);
+});
+
+test('a client may not claim an instance id that is live elsewhere', async () => {
+  const { link } = await linked();
+  const c = await raw();
+  c.send([{ t: 'hello', versions: [1], resume: { id: link.instanceId, token: 'guess' } }]);
+  const err = await c.next('err');
+  expect(err.code).toBe('VS_FORBIDDEN');
+  await c.until(() => c.closed() !== undefined);
+  expect(link.status$.value).toBe('open');
+});
+
+test('a client cannot write system vars', async () => {
+  const c = await raw();
+  c.send([{ t: 'hello', versions: [1] }]);
+  const { id } = await c.next('welcome');
+  c.send([{ t: 'pub', fqn: `$sys.instances/${id}`, value: 'forged', stamp: 'ffffffffffff0000', ref: 3 }]);
+  const err = await c.next('err');
+  expect(err).toMatchObject({ code: 'VS_RESERVED_NAME', ref: 3 });
+  expect((hub.space.resolve(`$sys.instances/${id}`)!.deref() as any).instanceId).toBe(id);
+});
+
+test('an older write loses to the one held, and the writer is corrected', async () => {
+  const c = await raw();
+  c.send([{ t: 'hello', versions: [1] }]);
+  await c.next('welcome');
+  c.send([{ t: 'pub', fqn: 'lww/x', value: 'new', stamp: '0000000000200000', ref: 1 }]);
+  await c.next('ack');
+  c.send([{ t: 'pub', fqn: 'lww/x', value: 'old', stamp: '0000000000100000', ref: 2 }]);
+  await c.until(() => c.received.some((m) => m.t === 'upd' && m.fqn === 'lww/x'));
+  expect(c.received.find((m) => m.t === 'upd').value).toBe('new');
+  expect(hub.space.resolve('lww/x')!.deref()).toBe('new');
+});
+
+test('GET /health and /stats answer JSON', async () => {
+  const health = await (await fetch(`${hub.httpUrl}/health`)).json();
+  expect(health).toMatchObject({ ok: true });
+  await linked();
+  const stats = await (await fetch(`${hub.httpUrl}/stats`)).json();
+  expect(stats.connections).toBe(1);
+});
