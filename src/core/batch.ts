@@ -45,7 +45,8 @@ export class Batch {
         let lowest = 0;
         for (let i = 1; i < queue.length; i++) if (queue[i].rank < queue[lowest].rank) lowest = i;
         const reaction = queue[lowest];
-        queue.splice(lowest, 1);
+        if (queue.length === 1) queue.pop();
+        else queue.splice(lowest, 1);
         reaction.queued = false;
         try {
           reaction.run();

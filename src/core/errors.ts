@@ -122,3 +122,13 @@ export class CycleError extends VarspaceError {
     super('VS_CYCLE', message, details);
   }
 }
+
+/**
+ * A durable store could not read or write its files, found them damaged and was told to refuse,
+ * or is held by another process (`VS_STORE`). After a failed write the store refuses further writes.
+ */
+export class StoreError extends VarspaceError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('VS_STORE', message, details);
+  }
+}

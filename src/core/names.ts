@@ -95,6 +95,63 @@ export function parseFqn(fqn: string, options: NameOptions = {}): ParsedFqn {
   return { fqn, ns, name, tokens };
 }
 
+// Token characters by char code: 1 may start a token, 2 may only follow. Used by the one-pass
+// scanner of the intern path; `checkToken` stays the reference (and writes the error messages).
+const TOKEN_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9_]/.test(ch)) TOKEN_CHAR[c] = 1;
+  else if ("-+!?'".includes(ch)) TOKEN_CHAR[c] = 2;
+}
+const DOT = 46;
+const SLASH = 47;
+const DOLLAR = 36;
+
+function isTokenStart(code: number): boolean {
+  return code < 128 && TOKEN_CHAR[code] === 1;
+}
+
+function tokenEndsWell(fqn: string, start: number, end: number): boolean {
+  const length = end - start;
+  if (length === 0) return false;
+  // Only the forbidden words have these lengths worth a slice: `__proto__`, `prototype`, `constructor`.
+  return (length !== 9 && length !== 11) || !FORBIDDEN_TOKENS.has(fqn.slice(start, end));
+}
+
+/** One pass over a would-be FQN: the index of its `/` when valid, else -1. */
+function scanFqn(fqn: string, system: boolean): number {
+  const length = fqn.length;
+  let slash = -1;
+  let tokenStart = 0;
+  for (let i = 0; i < length; i++) {
+    const code = fqn.charCodeAt(i);
+    if (code === DOT || code === SLASH) {
+      if (!tokenEndsWell(fqn, tokenStart, i)) return -1;
+      if (slash >= 0) return -1; // a second "/", or a "." in the name part
+      if (code === SLASH) slash = i;
+      tokenStart = i + 1;
+    } else if (i === tokenStart) {
+      if (code === DOLLAR) {
+        if (!system || i + 1 >= length || !isTokenStart(fqn.charCodeAt(i + 1))) return -1;
+        i++;
+      } else if (!isTokenStart(code)) return -1;
+    } else if (code >= 128 || TOKEN_CHAR[code] === 0) return -1;
+  }
+  return slash >= 0 && tokenEndsWell(fqn, tokenStart, length) ? slash : -1;
+}
+
+/**
+ * Validates an FQN in one pass and returns the index of its `/`, for hot paths that need no
+ * token list; it accepts and refuses exactly what {@link parseFqn} does, with the same errors.
+ * @internal
+ */
+export function checkFqn(fqn: string, options: NameOptions = {}): number {
+  const slash = typeof fqn === 'string' ? scanFqn(fqn, options.system === true) : -1;
+  if (slash > 0) return slash;
+  parseFqn(fqn, options); // throws the descriptive error
+  throw new NameError(`FQN ${describe(fqn)} is not valid`, { name: fqn });
+}
+
 /**
  * Parses a pattern (`ui.>`, `ui.buttons/*`, `*.buttons/*`, or a literal FQN).
  *

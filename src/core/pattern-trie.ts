@@ -1,10 +1,12 @@
 import { isSystemToken } from './names.js';
 
-interface TrieNode<T> {
-  literal?: Map<string, TrieNode<T>>;
-  star?: TrieNode<T>;
-  rest?: TrieNode<T>;
-  entries?: Set<T>;
+// A class with every field set in the constructor gives all nodes one hidden class, so the
+// property reads of the match loop stay monomorphic however the trie was built.
+class TrieNode<T> {
+  literal: Map<string, TrieNode<T>> | undefined = undefined;
+  star: TrieNode<T> | undefined = undefined;
+  rest: TrieNode<T> | undefined = undefined;
+  entries: Set<T> | undefined = undefined;
 }
 
 /**
@@ -20,7 +22,7 @@ interface TrieNode<T> {
  * trie.forEachMatch(parseFqn('ui.buttons/b1').tokens, (e) => console.log(e)); // 'a'
  */
 export class PatternTrie<T> {
-  private readonly root: TrieNode<T> = {};
+  private readonly root = new TrieNode<T>();
   private count = 0;
 
   /** Number of (pattern, entry) pairs held. */
@@ -58,12 +60,12 @@ export class PatternTrie<T> {
 }
 
 function child<T>(node: TrieNode<T>, token: string): TrieNode<T> {
-  if (token === '*') return (node.star ??= {});
-  if (token === '>') return (node.rest ??= {});
+  if (token === '*') return (node.star ??= new TrieNode());
+  if (token === '>') return (node.rest ??= new TrieNode());
   node.literal ??= new Map();
   let next = node.literal.get(token);
   if (!next) {
-    next = {};
+    next = new TrieNode();
     node.literal.set(token, next);
   }
   return next;
@@ -133,4 +135,29 @@ export function patternMatches(pattern: readonly string[], tokens: readonly stri
     if (p !== tokens[i]) return false;
   }
   return pattern.length === tokens.length;
+}
+
+/**
+ * True when some FQN could match both patterns (e.g. `>` and `public.>`, `a.*` and `*.b`).
+ * @example patternsOverlap(['>'], ['public', '>']) // true
+ */
+export function patternsOverlap(a: readonly string[], b: readonly string[]): boolean {
+  return overlapAt(a, 0, b, 0);
+}
+
+function overlapAt(a: readonly string[], i: number, b: readonly string[], j: number): boolean {
+  if (i === a.length || j === b.length) return i === a.length && j === b.length;
+  const x = a[i];
+  const y = b[j];
+  if (x === '>' && y === '>') return true;
+  // `>` ends its pattern and takes one or more tokens: any non-empty rest of the other matches,
+  // except a system token in first place.
+  if (x === '>') return !(i === 0 && y.charCodeAt(0) === 36);
+  if (y === '>') return overlapAt(b, j, a, i);
+  const isSystem = (t: string, at: number) => at === 0 && t.charCodeAt(0) === 36;
+  if (x === '*' || y === '*') {
+    if ((x === '*' && isSystem(y, j)) || (y === '*' && isSystem(x, i))) return false;
+    return overlapAt(a, i + 1, b, j + 1);
+  }
+  return x === y && overlapAt(a, i + 1, b, j + 1);
 }

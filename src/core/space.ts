@@ -1,7 +1,7 @@
 import { Observable, Subject, filter } from 'rxjs';
 import { Batch } from './batch.js';
 import { AbortedError, ReservedNameError, TimeoutError } from './errors.js';
-import { parseFqn, parseNs, parsePattern } from './names.js';
+import { checkFqn, joinFqn, parseFqn, parseNs, parsePattern } from './names.js';
 import { Namespace } from './namespace.js';
 import { PatternTrie } from './pattern-trie.js';
 import type { SpaceEvent, VarEvent } from './space-event.js';
@@ -114,11 +114,12 @@ export class Space {
   }
 
   private create<T>(fqn: string, options: EnsureOptions, value: [] | [T]): Var<T> {
-    const parsed = parseFqn(fqn, options);
-    const namespace = this.namespacesByName.get(parsed.ns) ?? this.createNsFrom(parsed.tokens.slice(0, -1), options.origin);
+    const slash = checkFqn(fqn, options);
+    const nsName = fqn.slice(0, slash);
+    const namespace = this.namespacesByName.get(nsName) ?? this.createNsFrom(parseNs(nsName, options), options.origin);
     const created = new Var<T>(this.host, namespace, fqn);
     if (value.length > 0) created.store(value[0] as T);
-    namespace.varMap.set(parsed.name, created);
+    namespace.linkVar(created);
     this.varsByFqn.set(fqn, created);
     this.announceVar('var-interned', created, options.origin);
     return created;
@@ -157,7 +158,7 @@ export class Space {
 
   private removeVar(target: Var<any>, origin: string | undefined): void {
     const namespace = target.namespace as Namespace;
-    namespace.varMap.delete(target.name);
+    namespace.unlinkVar(target);
     this.varsByFqn.delete(target.fqn);
     this.announceVar('var-unmapped', target, origin);
     target.end();
@@ -178,7 +179,7 @@ export class Space {
   private removeNsTree(namespace: Namespace, origin: string | undefined): void {
     for (const child of namespace.childMap.values()) this.removeNsTree(child, origin);
     namespace.childMap.clear();
-    for (const target of [...namespace.varMap.values()]) this.removeVar(target, origin);
+    for (const target of namespace.vars()) this.removeVar(target, origin);
     this.namespacesByName.delete(namespace.name);
     this.announceNs('ns-removed', namespace, origin);
   }
@@ -191,7 +192,7 @@ export class Space {
   match(pattern: string): Var<any>[] {
     const { tokens } = parsePattern(pattern);
     const found: Var<any>[] = [];
-    collect(undefined, this.topLevel, tokens, 0, found);
+    this.collect(undefined, tokens, 0, found);
     return found;
   }
 
@@ -208,7 +209,7 @@ export class Space {
         if (created) subscriber.next(created);
       };
       const existing: Var<any>[] = [];
-      collect(undefined, this.topLevel, tokens, 0, existing);
+      this.collect(undefined, tokens, 0, existing);
       this.listenerTrie.add(tokens, listener);
       for (const target of existing) {
         if (subscriber.closed) break;
@@ -354,6 +355,36 @@ export class Space {
     return this.host.batch;
   }
 
+  /**
+   * Collects the vars matching `tokens[i..]` from one place of the tree: the vars of `namespace`
+   * may be named by token `i`, its children continue the path. The top of the tree holds no vars.
+   */
+  private collect(namespace: Namespace | undefined, tokens: readonly string[], i: number, found: Var<any>[]): void {
+    const token = tokens[i];
+    const children = namespace ? namespace.childMap : this.topLevel;
+    const visible = (ns: Namespace) => i > 0 || ns.name.charCodeAt(0) !== 36;
+    if (token === '>') {
+      if (namespace) pushVars(namespace, found);
+      for (const child of children.values()) if (visible(child)) collectSubtree(child, found);
+      return;
+    }
+    if (i === tokens.length - 1) {
+      if (!namespace) return;
+      if (token === '*') pushVars(namespace, found);
+      else {
+        const target = this.varsByFqn.get(joinFqn(namespace.name, token));
+        if (target) found.push(target);
+      }
+      return;
+    }
+    if (token === '*') {
+      for (const child of children.values()) if (visible(child)) this.collect(child, tokens, i + 1, found);
+      return;
+    }
+    const child = children.get(token);
+    if (child) this.collect(child, tokens, i + 1, found);
+  }
+
   private createNsFrom(tokens: readonly string[], origin: string | undefined): Namespace {
     let parent: Namespace | undefined;
     let siblings = this.topLevel;
@@ -405,42 +436,11 @@ export class Space {
   }
 }
 
-function collectSubtree(namespace: Namespace, found: Var<any>[]): void {
-  for (const target of namespace.varMap.values()) found.push(target);
-  for (const child of namespace.childMap.values()) collectSubtree(child, found);
+function pushVars(namespace: Namespace, found: Var<any>[]): void {
+  for (let target = namespace.firstVar; target; target = target.nsNext) found.push(target);
 }
 
-/**
- * Collects the vars matching `tokens[i..]` from inside one place of the tree: `vars` may be
- * named by token `i`, `children` continue the path. The top of the tree holds no vars.
- */
-function collect(
-  vars: Map<string, Var<any>> | undefined,
-  children: Map<string, Namespace>,
-  tokens: readonly string[],
-  i: number,
-  found: Var<any>[],
-): void {
-  const token = tokens[i];
-  const visible = (ns: Namespace) => i > 0 || ns.name.charCodeAt(0) !== 36;
-  if (token === '>') {
-    if (vars) for (const target of vars.values()) found.push(target);
-    for (const child of children.values()) if (visible(child)) collectSubtree(child, found);
-    return;
-  }
-  if (i === tokens.length - 1) {
-    if (!vars) return;
-    if (token === '*') for (const target of vars.values()) found.push(target);
-    else {
-      const target = vars.get(token);
-      if (target) found.push(target);
-    }
-    return;
-  }
-  if (token === '*') {
-    for (const child of children.values()) if (visible(child)) collect(child.varMap, child.childMap, tokens, i + 1, found);
-    return;
-  }
-  const child = children.get(token);
-  if (child) collect(child.varMap, child.childMap, tokens, i + 1, found);
+function collectSubtree(namespace: Namespace, found: Var<any>[]): void {
+  pushVars(namespace, found);
+  for (const child of namespace.childMap.values()) collectSubtree(child, found);
 }

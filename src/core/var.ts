@@ -32,6 +32,17 @@ export interface VarNamespace {
 }
 
 const NO_META: Meta = Object.freeze({});
+
+/**
+ * What most vars never use, kept apart and made on first use: each field of a var costs
+ * 8 bytes in each of possibly millions of vars.
+ */
+interface VarExtras {
+  validator: Validator<any> | undefined;
+  watches: Map<string, WatchFn<any>> | undefined;
+  changes: Subject<Change<any>> | undefined;
+  meta: Meta;
+}
 const subjectNext = Subject.prototype.next;
 
 /**
@@ -54,12 +65,13 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
   readOnly = false;
   /** @internal the namespace it lives in. */
   readonly namespace: VarNamespace;
+  /** @internal neighbours in the namespace's list of vars. */
+  nsPrev: Var<any> | undefined = undefined;
+  /** @internal */
+  nsNext: Var<any> | undefined = undefined;
   private readonly host: VarHost;
   private unmapped = false;
-  private validator: Validator<any> | undefined = undefined;
-  private watches: Map<string, WatchFn<any>> | undefined = undefined;
-  private changeSubject: Subject<Change<any>> | undefined = undefined;
-  private metaValue: Meta = NO_META;
+  private extras: VarExtras | undefined = undefined;
 
   /** @internal use `space.intern`. */
   constructor(host: VarHost, namespace: VarNamespace, fqn: string) {
@@ -131,25 +143,27 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
 
   /** Every accepted write as `{ old, value, version, origin? }`. */
   get changes$(): Observable<Change<T>> {
-    this.changeSubject ??= new Subject<Change<T>>();
-    return this.changeSubject.asObservable();
+    const extras = this.extra();
+    extras.changes ??= new Subject<Change<any>>();
+    return extras.changes.asObservable();
   }
 
   /** Metadata (frozen). Changing it emits a `meta-changed` space event, not a value. */
   get meta(): Meta {
-    return this.metaValue;
+    return this.extras?.meta ?? NO_META;
   }
 
   /** Replaces the metadata with `fn(meta, ...args)`. */
   alterMeta<A extends unknown[]>(fn: (meta: Meta, ...args: A) => Meta, ...args: A): Meta {
-    return this.resetMeta(fn(this.metaValue, ...args));
+    return this.resetMeta(fn(this.meta, ...args));
   }
 
   /** Replaces the metadata. */
   resetMeta(meta: Meta): Meta {
-    this.metaValue = Object.freeze({ ...meta });
+    const frozen = Object.freeze({ ...meta });
+    this.extra().meta = frozen;
     this.host.metaChanged(this as Var<any>);
-    return this.metaValue;
+    return frozen;
   }
 
   /**
@@ -158,23 +172,24 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
    */
   setValidator(validator: Validator<T> | null): void {
     if (validator && this.bound) checkValue(this.fqn, validator, this.getValue());
-    this.validator = validator ?? undefined;
+    if (validator) this.extra().validator = validator;
+    else if (this.extras) this.extras.validator = undefined;
   }
 
   /** The installed validator, if any. */
   getValidator(): Validator<T> | undefined {
-    return this.validator;
+    return this.extras?.validator;
   }
 
   /** Adds (or replaces, for the same key) a watch called after each accepted write. */
   addWatch(key: string, fn: WatchFn<T>): this {
-    (this.watches ??= new Map()).set(key, fn);
+    (this.extra().watches ??= new Map()).set(key, fn);
     return this;
   }
 
   /** Removes a watch; returns whether it was there. */
   removeWatch(key: string): boolean {
-    return this.watches?.delete(key) ?? false;
+    return this.extras?.watches?.delete(key) ?? false;
   }
 
   /** A source that completes does not complete the var; a var ends only when unmapped. */
@@ -222,7 +237,8 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
    */
   write(value: T, origin: string | undefined): T {
     if (this.unmapped) throw new UnmappedError(this.fqn);
-    if (this.validator) checkValue(this.fqn, this.validator, value);
+    const validator = this.extras?.validator;
+    if (validator) checkValue(this.fqn, validator, value);
     const transaction = this.host.transaction;
     if (transaction) {
       transaction.record(this as Var<any>, origin);
@@ -259,11 +275,13 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
   emit(old: T | undefined, origin: string | undefined): void {
     const value = this.getValue();
     subjectNext.call(this, value);
-    if (this.changeSubject?.observed) {
-      this.changeSubject.next(origin === undefined ? { old, value, version: this.version } : { old, value, version: this.version, origin });
+    const extras = this.extras;
+    if (extras === undefined) return;
+    if (extras.changes?.observed) {
+      extras.changes.next(origin === undefined ? { old, value, version: this.version } : { old, value, version: this.version, origin });
     }
-    if (this.watches) {
-      for (const [key, fn] of this.watches) {
+    if (extras.watches) {
+      for (const [key, fn] of extras.watches) {
         try {
           fn(key, this, old, value);
         } catch (error) {
@@ -273,10 +291,14 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
     }
   }
 
+  private extra(): VarExtras {
+    return (this.extras ??= { validator: undefined, watches: undefined, changes: undefined, meta: NO_META });
+  }
+
   /** Ends the var when it is unmapped. @internal */
   end(): void {
     this.unmapped = true;
-    this.changeSubject?.complete();
+    this.extras?.changes?.complete();
     super.complete();
   }
 

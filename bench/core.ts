@@ -1,0 +1,213 @@
+// Benchmarks of the in-process model (issue 2): each figure is a ratio against a baseline
+// measured in the same run, so the goals do not depend on the machine.
+import { BehaviorSubject, type Subscription } from 'rxjs';
+import { Space, parseFqn, parsePattern } from '../src/index.js';
+import { patternMatches } from '../src/core/pattern-trie.js';
+import { opsPerSecond, printTable, type BenchRow } from './table.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Collects garbage until the heap stops shrinking, then returns the bytes in use. */
+function settledHeap(): number {
+  if (!gc) throw new Error('run the bench with node --expose-gc (npm run bench does)');
+  let used = Infinity;
+  for (let i = 0; i < 5; i++) {
+    gc();
+    const now = process.memoryUsage().heapUsed;
+    if (now >= used) break;
+    used = now;
+  }
+  return used;
+}
+
+/** The best of `rounds` measurements: the least disturbed by GC and other noise. */
+function best(rounds: number, measure: () => number, higherIsBetter = true): number {
+  let result = measure();
+  for (let i = 1; i < rounds; i++) {
+    const next = measure();
+    result = higherIsBetter ? Math.max(result, next) : Math.min(result, next);
+  }
+  return result;
+}
+
+function internFqn(i: number): string {
+  return `ns${i % 1000}.sub/v${i}`;
+}
+
+// Sinks keep the optimiser from dropping the work being measured.
+let sink = 0;
+
+function resetRow(): BenchRow {
+  const raw = new BehaviorSubject(0);
+  raw.subscribe((v) => { sink += v; });
+  const space = new Space();
+  const v = space.intern('bench/counter', 0);
+  v.subscribe((n) => { sink += n; });
+  const rawRate = () => opsPerSecond((n) => { for (let i = 0; i < n; i++) raw.next(i); }, 10_000, 300);
+  const varRate = () => opsPerSecond((n) => { for (let i = 0; i < n; i++) v.reset(i); }, 10_000, 300);
+  // Interleaved rounds, so that neither side gets the warmer machine.
+  let baseline = 0;
+  let value = 0;
+  for (let round = 0; round < 5; round++) {
+    baseline = Math.max(baseline, rawRate());
+    value = Math.max(value, varRate());
+  }
+  const ratio = value / baseline;
+  return { what: '`v.reset(i)`, one subscriber', value, unit: 'ops/s', baselineName: 'BehaviorSubject.next', baseline, goal: '≥ 0.7×', met: ratio >= 0.7 };
+}
+
+const INTERN_COUNT = 1_000_000;
+
+interface Cost {
+  readonly ms: number;
+  readonly bytesPerEntry: number;
+}
+
+/** Time and retained heap of building `count` entries with `build`, which returns what keeps them alive. */
+function cost(build: () => unknown): Cost {
+  const before = settledHeap();
+  const start = performance.now();
+  let kept: unknown = build();
+  const ms = performance.now() - start;
+  const after = settledHeap();
+  if (kept === undefined) sink++;
+  kept = undefined;
+  return { ms, bytesPerEntry: (after - before) / INTERN_COUNT };
+}
+
+function internRows(): BenchRow[] {
+  // Keys are made up front, outside both measurements: both sides are handed the same strings.
+  const keys = Array.from({ length: INTERN_COUNT }, (_, i) => internFqn(i));
+  const buildRaw = () => {
+    const map = new Map<string, BehaviorSubject<number>>();
+    for (let i = 0; i < keys.length; i++) map.set(keys[i], new BehaviorSubject(i));
+    return map;
+  };
+  const buildSpace = () => {
+    const space = new Space();
+    for (let i = 0; i < keys.length; i++) space.intern(keys[i], i);
+    return space;
+  };
+  let raw: Cost | undefined;
+  let vs: Cost | undefined;
+  for (let round = 0; round < 3; round++) {
+    const r = cost(buildRaw);
+    const s = cost(buildSpace);
+    raw = raw && raw.ms <= r.ms ? { ms: raw.ms, bytesPerEntry: Math.min(raw.bytesPerEntry, r.bytesPerEntry) } : { ms: r.ms, bytesPerEntry: Math.min(raw?.bytesPerEntry ?? Infinity, r.bytesPerEntry) };
+    vs = vs && vs.ms <= s.ms ? { ms: vs.ms, bytesPerEntry: Math.min(vs.bytesPerEntry, s.bytesPerEntry) } : { ms: s.ms, bytesPerEntry: Math.min(vs?.bytesPerEntry ?? Infinity, s.bytesPerEntry) };
+  }
+  return [
+    { what: 'intern 1,000,000 vars: time', value: vs!.ms, unit: 'ms', baselineName: 'BehaviorSubjects in a Map', baseline: raw!.ms, higherIsBetter: false, goal: '≤ 2× time', met: vs!.ms <= 2 * raw!.ms },
+    { what: 'intern 1,000,000 vars: heap per var', value: vs!.bytesPerEntry, unit: 'B', baselineName: 'BehaviorSubjects in a Map', baseline: raw!.bytesPerEntry, higherIsBetter: false, goal: '≤ 2× bytes', met: vs!.bytesPerEntry <= 2 * raw!.bytesPerEntry },
+  ];
+}
+
+/**
+ * Patterns that walk the same trie paths as the interned FQNs (`ns{k}.sub/v{i}`) but match a
+ * constant few of them, whatever their number: the cost measured is routing, not delivery.
+ */
+function makePatterns(count: number): string[] {
+  const patterns = ['*.sub/*', 'ns7.>', 'ns3.sub/v3003'];
+  for (let j = patterns.length; j < count; j++) {
+    const k = j % 1000;
+    switch (j % 3) {
+      case 0: patterns.push(`ns${k}.sub/w${j}`); break;
+      case 1: patterns.push(`ns${k}.*/x${j}`); break;
+      default: patterns.push(`ns${k}.x${j}.>`); break;
+    }
+  }
+  return patterns;
+}
+
+const ROUTED_INTERNS = 50_000;
+
+/**
+ * Interns per second into a space holding `patterns` live `events$` subscriptions. Every round
+ * interns the same fresh FQNs and unmaps them afterwards (untimed), so that the space does not
+ * grow from round to round and only the number of subscriptions differs between runs.
+ */
+function internRateWithSubscriptions(patterns: readonly string[]): number {
+  const space = new Space();
+  for (let k = 0; k < 1000; k++) space.createNs(`ns${k}.sub`);
+  let delivered = 0;
+  const subscriptions: Subscription[] = patterns.map((p) => space.events$(p).subscribe(() => { delivered++; }));
+  const fqns = Array.from({ length: ROUTED_INTERNS }, (_, i) => internFqn(i));
+  let rate = 0;
+  for (let round = 0; round < 5; round++) {
+    gc!();
+    const start = performance.now();
+    for (let i = 0; i < fqns.length; i++) space.intern(fqns[i], round);
+    rate = Math.max(rate, (fqns.length / (performance.now() - start)) * 1000);
+    for (let i = 0; i < fqns.length; i++) space.unmap(fqns[i]);
+  }
+  for (const s of subscriptions) s.unsubscribe();
+  sink += delivered;
+  return rate;
+}
+
+/** The same FQNs routed by a linear scan over the same patterns (parse, then test each one). */
+function linearScanRate(patterns: readonly string[]): number {
+  const listeners = patterns.map((source) => ({ tokens: parsePattern(source).tokens, deliver: () => { sink++; } }));
+  let next = 0;
+  return best(3, () => opsPerSecond((n) => {
+    for (let i = 0; i < n; i++, next++) {
+      const { tokens } = parseFqn(internFqn(next));
+      for (const listener of listeners) if (patternMatches(listener.tokens, tokens)) listener.deliver();
+    }
+  }, Math.max(10, Math.floor(ROUTED_INTERNS / patterns.length)), 300));
+}
+
+function routingRows(): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const rates = new Map<number, number>();
+  for (const count of [1_000, 10_000, 100_000]) {
+    const patterns = makePatterns(count);
+    const value = internRateWithSubscriptions(patterns);
+    const baseline = linearScanRate(patterns);
+    rates.set(count, value);
+    const label = `${count / 1000}k`;
+    rows.push({
+      what: `intern with ${label} live pattern subscriptions`,
+      value, unit: 'interns/s', baselineName: `linear scan of ${label} patterns`, baseline,
+      ...(count === 10_000 ? { goal: '≥ 20×', met: value / baseline >= 20 } : {}),
+    });
+  }
+  const flat = rates.get(100_000)! / rates.get(1_000)!;
+  rows.push({
+    what: 'intern rate, 100k vs 1k subscriptions', value: rates.get(100_000)!, unit: 'interns/s',
+    baselineName: 'with 1k', baseline: rates.get(1_000)!, goal: '≥ 0.5× (near-flat)', met: flat >= 0.5,
+  });
+  return rows;
+}
+
+function resolveRow(): BenchRow {
+  const count = 100_000;
+  const space = new Space();
+  const map = new Map<string, unknown>();
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const fqn = internFqn(i);
+    keys.push(fqn);
+    map.set(fqn, space.intern(fqn, i));
+  }
+  const mapRate = () => opsPerSecond((n) => {
+    for (let i = 0; i < n; i++) if (map.get(keys[i % count]) !== undefined) sink++;
+  }, 10_000, 300);
+  const resolveRate = () => opsPerSecond((n) => {
+    for (let i = 0; i < n; i++) if (space.resolve(keys[i % count]) !== undefined) sink++;
+  }, 10_000, 300);
+  let baseline = 0;
+  let value = 0;
+  for (let round = 0; round < 5; round++) {
+    baseline = Math.max(baseline, mapRate());
+    value = Math.max(value, resolveRate());
+  }
+  return { what: '`resolve(fqn)`', value, unit: 'ops/s', baselineName: 'Map.get', baseline, goal: '≥ 0.5×', met: value / baseline >= 0.5 };
+}
+
+/** Runs the core benchmarks and prints their table. */
+export async function run(): Promise<void> {
+  const rows = [resetRow(), ...internRows(), ...routingRows(), resolveRow()];
+  printTable('core (issue 2)', rows);
+  if (sink === -1) console.log(sink);
+}
