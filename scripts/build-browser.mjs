@@ -63,6 +63,8 @@ const common = {
   platform: 'browser',
   target: 'es2022',
   minify: true,
+  // Error classes name themselves after their class (`ClosedError`, not a minified `ie`).
+  keepNames: true,
   legalComments: 'none',
   metafile: true,
   logLevel: 'silent',

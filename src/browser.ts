@@ -1,9 +1,9 @@
 // Public API of varspace in the browser (and Web Workers, Deno, Bun: any runtime with a native
-// `WebSocket`). The same named exports as `index.ts`, less the Node-only parts: `startHub`,
-// `connectWs`, `wsServerTransport`, and the Node `connect` (here `connect` opens the runtime's
-// own `WebSocket`, or takes any `Transport` such as a `MessagePort`'s). Nothing here imports a
-// Node built-in; `npm run build` checks that when it bundles this file.
-
+// `WebSocket`). The same named exports as `index.ts`, less the Node-only parts: `startHub` (and
+// its types), `connectWs`, `wsServerTransport`, and the Node `connect` (here `connect` opens the
+// runtime's own `WebSocket`, or takes any `Transport`, such as a `MessagePort`'s). Nothing here
+// imports a Node built-in: `npm run build` bundles this file for the browser and fails if one
+// sneaks in; spec/conformance checks that the two entries export the same names.
 export { Space } from './core/space.js';
 export { Namespace } from './core/namespace.js';
 export { Var } from './core/var.js';
@@ -26,10 +26,26 @@ export {
   LimitError,
   ClosedError,
 } from './core/errors.js';
+export { CycleError } from './core/errors.js';
+
+// Operators for app code; instances, app types, local names
+export { ref$ } from './rx/ref$.js';
+export { intoVar } from './rx/into-var.js';
+export { select } from './rx/select.js';
+export { follow$ } from './rx/follow$.js';
+export { combineVars } from './rx/combine-vars.js';
+export { derive } from './rx/derive.js';
+export { fromInstance } from './rx/from-instance.js';
+export { notFrom } from './rx/not-from.js';
+export { createInstance, parseInstanceAttributes, instanceAttributesSchema } from './identity/instance.js';
+export { defineAppType, instantiate } from './identity/app-type.js';
+export { LocalNames } from './identity/local-names.js';
 
 // Links, hubs, transports, wire
 export { connect } from './sync/connect.js';
 export { Link } from './sync/link.js';
+export { toLink } from './sync/to-link.js';
+export { fromLink } from './sync/from-link.js';
 export { HybridClock, compareWrites } from './sync/hybrid-clock.js';
 export { backoffDelay } from './sync/backoff.js';
 export { Hub } from './hub/hub.js';
@@ -40,6 +56,13 @@ export { messagePortTransport } from './transport/message-port-transport.js';
 export { PROTOCOL_VERSIONS } from './wire/messages.js';
 
 export type { Change, WatchFn, Meta } from './core/var.js';
+export type { Tagged, NameResolver } from './rx/tagged.js';
+export type { PathValue } from './rx/select.js';
+export type { CombineSpec } from './rx/combine-vars.js';
+export type { DeriveSources } from './rx/derive.js';
+export type { Instance, InstanceAttributes, ProcessType, CreateInstanceOptions } from './identity/instance.js';
+export type { AppType, AppResources, AppVars, AppInitial } from './identity/app-type.js';
+export type { LocalNameChange } from './identity/local-names.js';
 export type { ConnectOptions, ConnectTarget } from './sync/connect.js';
 export type { LinkStatus, LinkOptions, LinkSubscription, LinkStats, WriteAck } from './sync/link.js';
 export type { BackoffOptions } from './sync/backoff.js';
