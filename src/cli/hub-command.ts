@@ -1,4 +1,5 @@
 import { pairwise, startWith } from 'rxjs';
+import { fileStore } from '../hub/file-store.js';
 import { startHub, type HubHandle, type StartHubOptions } from '../hub/start-hub.js';
 import type { InstanceInfo } from '../hub/hub.js';
 
@@ -6,6 +7,8 @@ import type { InstanceInfo } from '../hub/hub.js';
 export interface HubCommandOptions extends StartHubOptions {
   readonly port: number;
   readonly host: string;
+  /** Keep the state in this directory (`fileStore`); default: in memory. */
+  readonly data?: string;
 }
 
 /**
@@ -13,9 +16,16 @@ export interface HubCommandOptions extends StartHubOptions {
  * @throws rejects when the port cannot be bound.
  */
 export async function hubCommand(options: HubCommandOptions, log: (line: string) => void): Promise<HubHandle> {
-  const hub = await startHub(options);
+  const store = options.data !== undefined ? await fileStore(options.data) : options.store;
+  let hub: HubHandle;
+  try {
+    hub = await startHub({ ...options, ...(store ? { store } : {}) });
+  } catch (error) {
+    if (options.data !== undefined) await store?.close();
+    throw error;
+  }
   const write = (event: string, fields: Record<string, unknown>) => log(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
-  write('listening', { url: hub.url, inspector: `${hub.httpUrl}/` });
+  write('listening', { url: hub.url, inspector: `${hub.httpUrl}/`, ...(options.data !== undefined ? { data: options.data, epoch: hub.hub.store.epoch, rev: hub.hub.store.rev } : {}) });
   hub.instances$.pipe(startWith([] as InstanceInfo[]), pairwise()).subscribe(([before, after]) => {
     const was = new Set(before.map((i) => i.instanceId));
     const now = new Set(after.map((i) => i.instanceId));

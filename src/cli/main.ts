@@ -39,7 +39,8 @@ program
   .description('run a hub (WebSocket server with /health and /stats) and log connections and errors')
   .option('--port <port>', 'TCP port (0: any free one)', port, 7070)
   .option('--host <host>', 'interface to listen on', '127.0.0.1')
-  .action(async (options: { port: number; host: string }) => {
+  .option('--data <dir>', 'keep the state in this directory (append-only log + snapshot, fsync on every write; survives kill -9); default: in memory')
+  .action(async (options: { port: number; host: string; data?: string }) => {
     const hub = await hubCommand(options, print);
     stopOnSignal(() => hub.close());
   });
