@@ -1,10 +1,12 @@
 import { BehaviorSubject, Subscription, type Observable } from 'rxjs';
 import { v4 as uuid } from 'uuid';
-import { ConflictError, ForbiddenError, ProtocolError, ReservedNameError, VarspaceError, VersionError } from '../core/errors.js';
+import { ConflictError, ForbiddenError, LimitError, ProtocolError, ReservedNameError, ValidationError, VarspaceError, VersionError } from '../core/errors.js';
 import { parseFqn, parsePattern } from '../core/names.js';
 import { PatternTrie, patternMatches } from '../core/pattern-trie.js';
 import { Space } from '../core/space.js';
 import type { Var } from '../core/var.js';
+import type { AppType } from '../identity/app-type.js';
+import { parseInstanceAttributes } from '../identity/instance.js';
 import { HybridClock, compareWrites } from '../sync/hybrid-clock.js';
 import type { Transport } from '../transport/transport.js';
 import { decodeFrame } from '../wire/codec.js';
@@ -14,11 +16,15 @@ import {
   type CasMessage,
   type ClientMessage,
   type DelMessage,
+  type ErrMessage,
   type HelloMessage,
   type PubMessage,
   type SubMessage,
 } from '../wire/messages.js';
 import { errMessage } from '../wire/remote-error.js';
+import { Access, type AccessRules, type Principal } from './access.js';
+import { TokenBucket, checkValueLimits, resolveLimits, type HubLimits, type ResolvedLimits } from './limits.js';
+import { silentLogger, type Logger } from './logger.js';
 import { memoryStore } from './memory-store.js';
 import { Session, type ConnectionInfo, type SessionFollow } from './session.js';
 import type { Store, StoreRecord } from './store.js';
@@ -43,6 +49,18 @@ export interface HubOptions {
   readonly resumeTtlMs?: number;
   /** Wall clock (tests). */
   readonly now?: () => number;
+  /** Who may read and write what (default: everyone everything). See {@link AccessRules}. */
+  readonly authorize?: AccessRules;
+  /** Per-connection limits (every one has a default). */
+  readonly limits?: HubLimits;
+  /** Keep-alive: ping a quiet peer every `intervalMs` (default 10 s); drop it after `timeoutMs` of silence (default 30 s). `false` turns it off. */
+  readonly heartbeat?: { readonly intervalMs?: number; readonly timeoutMs?: number } | false;
+  /** App types whose contracts the hub enforces on instances that declare them in `hello`. */
+  readonly appTypes?: readonly AppType[];
+  /** When an owner instance leaves and does not come back within `graceMs` (default 10 s), its owned vars are unmapped (default) or marked stale in their meta. */
+  readonly ownership?: { readonly graceMs?: number; readonly onLeave?: 'unmap' | 'stale' };
+  /** Structured logs (default: none; `varspace hub` logs JSON lines). */
+  readonly logger?: Logger;
 }
 
 /** Counters of a hub. */
@@ -87,6 +105,13 @@ export class Hub {
   private readonly spaceEvents: Subscription;
   private readonly instancesSubject = new BehaviorSubject<InstanceInfo[]>([]);
   private readonly counters = { messagesIn: 0, valuesRouted: 0, refused: 0, errors: 0, messagesOutClosed: 0, coalescedClosed: 0 };
+  /** Records whose `store.put` has not resolved yet: their acks wait (the value is the error, if it failed). */
+  private readonly durable = new WeakMap<StoreRecord, Promise<unknown>>();
+  private readonly limits: ResolvedLimits;
+  private readonly logger: Logger;
+  private readonly owners = new Map<string, string>();
+  private readonly ownerTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private applyingRemote = false;
   private closed = false;
 
@@ -94,6 +119,14 @@ export class Hub {
     this.space = options.space ?? new Space();
     this.store = options.store ?? memoryStore();
     this.clock = new HybridClock(options.now);
+    this.limits = resolveLimits(options.limits);
+    this.logger = options.logger ?? silentLogger;
+    if (options.heartbeat !== false) {
+      const intervalMs = options.heartbeat?.intervalMs ?? 10_000;
+      const timeoutMs = options.heartbeat?.timeoutMs ?? 30_000;
+      this.heartbeatTimer = setInterval(() => this.checkHeartbeats(intervalMs, timeoutMs), Math.max(10, Math.min(intervalMs, timeoutMs / 3)));
+      this.heartbeatTimer.unref?.();
+    }
     for (const record of this.store.records()) {
       this.clock.observe(record.stamp);
       if (!record.deleted) this.mirror(record);
@@ -160,6 +193,9 @@ export class Hub {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    for (const timer of this.ownerTimers.values()) clearTimeout(timer);
+    this.ownerTimers.clear();
     for (const session of [...this.sessions]) {
       session.outbox.flush();
       session.transport.close(1001, 'hub closing');
@@ -178,6 +214,11 @@ export class Hub {
 
   private onFrame(session: Session, data: string): void {
     if (session.closed) return;
+    session.lastSeen = Date.now();
+    if (data.length > this.limits.maxFrameBytes) {
+      this.refuse(session, new LimitError(`frame of ${data.length} bytes is over the limit of ${this.limits.maxFrameBytes}`), 1009);
+      return;
+    }
     let messages: ClientMessage[];
     try {
       messages = decodeFrame(data, clientMessageSchema);
@@ -197,14 +238,29 @@ export class Hub {
       if (!this.onHello(session, hello)) return;
       messages = rest;
     }
+    if (!session.bucket.take(messages.length)) {
+      this.counters.refused++;
+      if (++session.throttled > this.limits.maxThrottledFrames) {
+        this.refuse(session, new LimitError('too many messages for too long'), 4029);
+      } else {
+        session.send(errMessage(new LimitError(`over ${this.limits.messagesPerSecond} messages per second: frame dropped`)));
+      }
+      return;
+    }
+    session.throttled = 0;
+    session.frameBytes = data.length;
     this.space.batch.run(() => {
       for (const message of messages) {
         if (session.closed) return;
         try {
           this.onMessage(session, message);
         } catch (error) {
-          this.counters.errors++;
-          session.send(errMessage(error, 'ref' in message && message.ref !== undefined ? { ref: message.ref } : {}));
+          if (error instanceof VarspaceError) this.counters.refused++;
+          else {
+            this.counters.errors++;
+            this.logger.log('error', 'error', { instanceId: session.id, message: String((error as Error)?.message ?? error) });
+          }
+          session.send(errMessage(error, this.correction(message)));
         }
       }
     });
@@ -248,22 +304,54 @@ export class Hub {
       id = claimed;
       token = presented;
     }
+    let attributes: Readonly<Record<string, string>>;
+    try {
+      attributes = parseInstanceAttributes(hello.attributes ?? {}) as Record<string, string>;
+    } catch (error) {
+      this.refuse(session, error as VarspaceError, 4002);
+      return false;
+    }
+    if (attributes.identity !== undefined) {
+      const holder = [...this.live.values()].find((other) => other.attributes.identity === attributes.identity);
+      if (holder && !hello.takeover) {
+        this.refuse(session, new ForbiddenError(`identity ${attributes.identity} is carried by live instance ${holder.id} (say takeover to replace it)`), 4003);
+        return false;
+      }
+      if (holder) this.refuse(holder, new ForbiddenError(`identity ${attributes.identity} was taken over by a new instance`), 4009);
+    }
+    if (attributes.appType !== undefined && this.options.appTypes) {
+      session.appType = this.options.appTypes.find((type) => type.name === attributes.appType);
+      if (!session.appType) {
+        this.refuse(session, new ValidationError(`unknown app type ${attributes.appType}`), 4002);
+        return false;
+      }
+    }
+    const principal = session.info.principal as Principal | undefined;
+    if (this.options.authorize) session.access = new Access(principal, this.options.authorize);
+    session.bucket = new TokenBucket(this.limits.messagesPerSecond, this.limits.burst);
+    const ownerTimer = this.ownerTimers.get(id);
+    if (ownerTimer) {
+      clearTimeout(ownerTimer);
+      this.ownerTimers.delete(id);
+    }
     const known = this.resumeTokens.get(id);
     if (known?.timer) clearTimeout(known.timer);
     this.resumeTokens.set(id, { token });
     session.id = id;
     session.token = token;
-    session.attributes = hello.attributes ?? {};
+    session.attributes = attributes;
     session.connectedAt = Date.now();
     session.welcomed = true;
     this.live.set(id, session);
     session.send({ t: 'welcome', version, id, token, hub: this.id, epoch: this.store.epoch, time: Date.now() });
     this.publishInstance(session);
+    this.logger.log('info', 'join', { instanceId: id, attributes, principal: principal?.name, remoteAddress: session.info.remoteAddress });
     return true;
   }
 
   private refuse(session: Session, error: VarspaceError, closeCode: number): void {
     this.counters.refused++;
+    this.logger.log('warn', 'refused', { instanceId: session.id || undefined, code: error.code, message: error.message, remoteAddress: session.info.remoteAddress });
     session.send(errMessage(error));
     session.outbox.flush();
     session.transport.close(closeCode, `${error.code} ${error.message}`.slice(0, 120));
@@ -287,6 +375,41 @@ export class Hub {
     }
     if (!this.closed) this.space.unmap(`${SYS_INSTANCES}/${session.id}`);
     this.emitInstances();
+    this.logger.log('info', 'leave', { instanceId: session.id });
+    if (!this.closed && [...this.owners.values()].includes(session.id)) this.scheduleOwnerLeave(session.id);
+  }
+
+  /** gproc-style clean-up: an owner that does not come back in time takes its vars with it. */
+  private scheduleOwnerLeave(instanceId: string): void {
+    const { graceMs = 10_000, onLeave = 'unmap' } = this.options.ownership ?? {};
+    const timer = setTimeout(() => {
+      this.ownerTimers.delete(instanceId);
+      for (const [fqn, owner] of [...this.owners]) {
+        if (owner !== instanceId) continue;
+        this.owners.delete(fqn);
+        const target = this.space.resolve(fqn);
+        if (!target) continue;
+        if (onLeave === 'unmap') this.space.unmap(fqn);
+        else target.resetMeta({ ...target.meta, owner: instanceId, stale: true });
+      }
+    }, graceMs);
+    timer.unref?.();
+    this.ownerTimers.set(instanceId, timer);
+  }
+
+  private checkHeartbeats(intervalMs: number, timeoutMs: number): void {
+    const now = Date.now();
+    for (const session of this.live.values()) {
+      const quiet = now - session.lastSeen;
+      if (quiet >= timeoutMs) {
+        this.logger.log('warn', 'heartbeat-timeout', { instanceId: session.id, quietMs: quiet });
+        session.transport.close(4000, `VS_TIMEOUT no answer for ${quiet} ms`);
+        this.onSessionClosed(session);
+      } else if (quiet >= intervalMs && now - session.lastPing >= intervalMs) {
+        session.lastPing = now;
+        session.send({ t: 'ping', n: now });
+      }
+    }
   }
 
   // ---- presence ----
@@ -296,7 +419,7 @@ export class Hub {
       instanceId: session.id,
       attributes: session.attributes,
       connectedAt: session.connectedAt,
-      ...(typeof session.info.principal === 'string' ? { principal: session.info.principal } : {}),
+      ...(session.info.principal ? { principal: (session.info.principal as Principal).name } : {}),
     };
     this.space.ensure(`${SYS_INSTANCES}/${session.id}`, { system: true }, info);
     this.emitInstances();
@@ -318,6 +441,16 @@ export class Hub {
       session.send(errMessage(error, { sid: message.sid }));
       return;
     }
+    if (session.access && !session.access.canFollow(tokens)) {
+      this.counters.refused++;
+      session.send(errMessage(new ForbiddenError(`not allowed to read ${message.pattern}`), { sid: message.sid }));
+      return;
+    }
+    if (!session.follows.has(message.sid) && session.follows.size >= this.limits.maxFollowsPerConnection) {
+      this.counters.refused++;
+      session.send(errMessage(new LimitError(`at most ${this.limits.maxFollowsPerConnection} follows per connection`), { sid: message.sid }));
+      return;
+    }
     this.removeFollow(session, message.sid);
     const follow: SessionFollow = { session, sid: message.sid, tokens };
     session.follows.set(message.sid, follow);
@@ -325,7 +458,9 @@ export class Hub {
     const since = message.since !== undefined && message.epoch === this.store.epoch ? message.since : undefined;
     for (const record of this.store.records()) {
       if (since === undefined ? record.deleted : record.rev <= since) continue;
-      if (!patternMatches(tokens, this.tokensOf(record.fqn))) continue;
+      const recordTokens = this.tokensOf(record.fqn);
+      if (!patternMatches(tokens, recordTokens)) continue;
+      if (session.access && !session.access.canRead(record.fqn, recordTokens)) continue;
       session.outbox.put(record.fqn, serialize(record));
     }
     session.send({ t: 'subok', sid: message.sid, rev: this.store.rev });
@@ -340,24 +475,67 @@ export class Hub {
 
   // ---- writes ----
 
+  /**
+   * Checks a client write before anything changes: name, permission, limits, app-type contract.
+   * @returns the held record. @throws the typed refusal (the writer then gets the held state).
+   */
+  private admitWrite(session: Session, fqn: string, value: unknown, deleting: boolean): StoreRecord | undefined {
+    const current = this.store.get(fqn);
+    let tokens: readonly string[];
+    if (!current) {
+      tokens = parseFqn(fqn).tokens;
+      if (session.createdVars >= this.limits.maxVarsPerConnection) throw new LimitError(`at most ${this.limits.maxVarsPerConnection} vars per connection`, { fqn });
+    } else {
+      if (fqn.charCodeAt(0) === 36) throw new ReservedNameError(fqn);
+      tokens = this.tokensOf(fqn);
+    }
+    if (session.access && !session.access.canWrite(tokens)) throw new ForbiddenError(`not allowed to write ${fqn}`, { fqn });
+    if (!deleting) {
+      checkValueLimits(fqn, value, session.frameBytes, this.limits);
+      const schema = session.appType?.resources[tokens[tokens.length - 1]];
+      if (schema) {
+        const result = schema.safeParse(value);
+        if (!result.success) throw new ValidationError(`${fqn}: breaks the ${session.appType!.name} contract: ${result.error.issues.map((i) => i.message).join('; ')}`, { fqn });
+      }
+    }
+    if (!current) session.createdVars++;
+    return current;
+  }
+
+  /** What a refused request's `err` carries so the writer is corrected: its ref, and the held state. */
+  private correction(message: ClientMessage): Partial<ErrMessage> {
+    const extra: { ref?: number; fqn?: string; current?: ReturnType<typeof currentOf> } = {};
+    if ('ref' in message && message.ref !== undefined) extra.ref = message.ref;
+    if ('fqn' in message) {
+      extra.fqn = message.fqn;
+      const held = this.store.get(message.fqn);
+      if (held && !held.deleted) extra.current = currentOf(held);
+    }
+    return extra;
+  }
+
   private onPub(session: Session, message: PubMessage): void {
-    const current = this.store.get(message.fqn);
-    if (!current) parseFqn(message.fqn);
-    else if (message.fqn.charCodeAt(0) === 36) throw new ReservedNameError(message.fqn);
+    const current = this.admitWrite(session, message.fqn, message.value, false);
+    if (message.owned) this.claimOwnership(message.fqn, session.id);
     if (current && compareWrites(message.stamp, session.id, current.stamp, current.from) <= 0) {
       // An older write lost to the one held: correct the writer, change nothing.
       session.outbox.put(current.fqn, serialize(current));
-      if (message.ref !== undefined) session.send({ t: 'ack', ref: message.ref, stamp: current.stamp, rev: current.rev });
+      if (message.ref !== undefined) this.ack(session, message.ref, current);
       return;
     }
     const record = this.commit(session, message.fqn, message.value, message.stamp, session.id, false, current);
-    if (record && message.ref !== undefined) session.send({ t: 'ack', ref: message.ref, stamp: record.stamp, rev: record.rev });
+    if (record && message.ref !== undefined) this.ack(session, message.ref, record);
+  }
+
+  private claimOwnership(fqn: string, instanceId: string): void {
+    if (this.owners.get(fqn) === instanceId) return;
+    this.owners.set(fqn, instanceId);
+    const target = this.space.resolve(fqn);
+    if (target) target.resetMeta({ ...target.meta, owner: instanceId });
   }
 
   private onCas(session: Session, message: CasMessage): void {
-    const current = this.store.get(message.fqn);
-    if (!current) parseFqn(message.fqn);
-    else if (message.fqn.charCodeAt(0) === 36) throw new ReservedNameError(message.fqn);
+    const current = this.admitWrite(session, message.fqn, message.value, false);
     const revision = current && !current.deleted ? current.rev : 0;
     if (revision !== message.rev) {
       this.counters.refused++;
@@ -369,19 +547,17 @@ export class Hub {
     this.clock.observe(message.stamp);
     if (current) this.clock.observe(current.stamp);
     const record = this.commit(session, message.fqn, message.value, this.clock.tick(), session.id, false, current);
-    if (record) session.send({ t: 'ack', ref: message.ref, stamp: record.stamp, rev: record.rev });
+    if (record) this.ack(session, message.ref, record);
   }
 
   private onDel(session: Session, message: DelMessage): void {
-    const current = this.store.get(message.fqn);
-    if (!current) parseFqn(message.fqn);
-    else if (message.fqn.charCodeAt(0) === 36) throw new ReservedNameError(message.fqn);
+    const current = this.admitWrite(session, message.fqn, undefined, true);
     if (current && compareWrites(message.stamp, session.id, current.stamp, current.from) <= 0) {
-      if (message.ref !== undefined) session.send({ t: 'ack', ref: message.ref, stamp: current.stamp, rev: current.rev });
+      if (message.ref !== undefined) this.ack(session, message.ref, current);
       return;
     }
     const record = this.commit(session, message.fqn, undefined, message.stamp, session.id, true, current);
-    if (record && message.ref !== undefined) session.send({ t: 'ack', ref: message.ref, stamp: record.stamp, rev: record.rev });
+    if (record && message.ref !== undefined) this.ack(session, message.ref, record);
   }
 
   /**
@@ -412,9 +588,44 @@ export class Hub {
         this.applyingRemote = false;
       }
     }
-    void this.store.put(record);
+    let durable: Promise<void> | void;
+    try {
+      durable = this.store.put(record);
+    } catch (error) {
+      durable = Promise.reject(error);
+    }
+    if (durable) this.awaitDurable(record, durable);
     this.route(record, writer);
     return record;
+  }
+
+  /** Holds back the acks of `record` until the store says it is durable; a failure is counted and reported. */
+  private awaitDurable(record: StoreRecord, durable: Promise<void>): void {
+    const settled = durable.then(
+      () => {
+        this.durable.delete(record);
+        return undefined;
+      },
+      (error: unknown) => {
+        this.counters.errors++;
+        this.space.report(error);
+        return error ?? new Error('store failed');
+      },
+    );
+    this.durable.set(record, settled);
+  }
+
+  /** Acks a write: at once with a synchronous store, else once `record` is durable (an `err` if the store failed). */
+  private ack(session: Session, ref: number, record: StoreRecord): void {
+    const durable = this.durable.get(record);
+    if (!durable) {
+      session.send({ t: 'ack', ref, stamp: record.stamp, rev: record.rev });
+      return;
+    }
+    void durable.then((error) => {
+      if (session.closed) return;
+      session.send(error === undefined ? { t: 'ack', ref, stamp: record.stamp, rev: record.rev } : errMessage(error, { ref, fqn: record.fqn }));
+    });
   }
 
   private mirror(record: StoreRecord): void {
@@ -423,8 +634,10 @@ export class Hub {
 
   private route(record: StoreRecord, writer: Session | undefined): void {
     let serialized: string | undefined;
-    this.followTrie.forEachMatch(this.tokensOf(record.fqn), (follow) => {
+    const tokens = this.tokensOf(record.fqn);
+    this.followTrie.forEachMatch(tokens, (follow) => {
       if (follow.session === writer) return;
+      if (follow.session.access && !follow.session.access.canRead(record.fqn, tokens)) return;
       serialized ??= serialize(record);
       follow.session.outbox.put(record.fqn, serialized);
       this.counters.valuesRouted++;

@@ -1,5 +1,10 @@
+import type { AppType } from '../identity/app-type.js';
 import { Outbox } from '../sync/outbox.js';
 import type { Transport } from '../transport/transport.js';
+import type { Access } from './access.js';
+import type { TokenBucket } from './limits.js';
+
+const UNLIMITED = { take: () => true } as unknown as TokenBucket;
 
 /** One follow of a session, as the hub's routing trie holds it. @internal */
 export interface SessionFollow {
@@ -28,6 +33,21 @@ export class Session {
   readonly follows = new Map<number, SessionFollow>();
   readonly outbox: Outbox;
   messagesIn = 0;
+  /** Permissions (undefined: the hub has no rules, everything is allowed). */
+  access: Access | undefined;
+  /** Message rate limit. */
+  bucket = UNLIMITED;
+  /** Throttled frames in a row. */
+  throttled = 0;
+  /** Bytes of the frame being processed (lets small frames skip the value-size check). */
+  frameBytes = 0;
+  /** Vars this connection created on the hub. */
+  createdVars = 0;
+  /** The app type it declared, when the hub knows it. */
+  appType: AppType | undefined;
+  /** When a frame last arrived, and when the hub last pinged (ms). */
+  lastSeen = Date.now();
+  lastPing = 0;
 
   constructor(
     readonly transport: Transport,

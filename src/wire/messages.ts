@@ -12,7 +12,7 @@ const subId = z.number().int().nonnegative();
 const revision = z.number().int().nonnegative();
 /** Values are JSON by construction (frames are JSON); `undefined` cannot cross. */
 const value = z.unknown();
-const attributes = z.record(z.string().max(64), z.string().max(256));
+const attributes = z.record(z.string().max(64), z.string().max(256)).refine((record) => Object.keys(record).length <= 16, 'at most 16 attributes');
 
 // ---- client → hub ----
 
@@ -22,6 +22,8 @@ export const helloSchema = z.object({
   versions: z.array(z.number().int()).min(1).max(16),
   attributes: attributes.optional(),
   resume: z.object({ id: instanceId, token: z.string().min(1).max(256) }).optional(),
+  /** Replace a live instance that carries the same `attributes.identity`. */
+  takeover: z.boolean().optional(),
 });
 
 /** Follow a pattern: the hub sends matching state (newer than `since`, a hub revision), then `subok`, then live updates. */
@@ -31,7 +33,7 @@ export const subSchema = z.object({ t: z.literal('sub'), sid: subId, pattern: na
 export const unsubSchema = z.object({ t: z.literal('unsub'), sid: subId });
 
 /** A write of a shared var. With `ref`, the hub answers `ack` or `err`. */
-export const pubSchema = z.object({ t: z.literal('pub'), fqn: name, value, stamp, ref: ref.optional() });
+export const pubSchema = z.object({ t: z.literal('pub'), fqn: name, value, stamp, ref: ref.optional(), owned: z.boolean().optional() });
 
 /** Compare-and-set: applies only if the var's hub revision is still `rev` (0: the var must not exist). */
 export const casSchema = z.object({ t: z.literal('cas'), fqn: name, value, stamp, rev: revision, ref });

@@ -1,0 +1,88 @@
+import { LimitError } from '../core/errors.js';
+
+/** Per-connection limits of a hub; every one has a default. */
+export interface HubLimits {
+  /** Largest frame, in bytes (default 1 MiB); a bigger one closes the connection with 1009. */
+  readonly maxFrameBytes?: number;
+  /** Sustained messages per second per connection (default 20,000). */
+  readonly messagesPerSecond?: number;
+  /** Burst size of the message token bucket (default 2 × `messagesPerSecond`). */
+  readonly burst?: number;
+  /** Throttled frames in a row before the connection is closed (default 20). */
+  readonly maxThrottledFrames?: number;
+  /** Vars one connection may create on the hub (default 100,000). */
+  readonly maxVarsPerConnection?: number;
+  /** Follows one connection may hold (default 1,000). */
+  readonly maxFollowsPerConnection?: number;
+  /** Largest value, as JSON bytes (default 256 KiB). */
+  readonly maxValueBytes?: number;
+  /** Deepest nesting of a value (default 32). */
+  readonly maxDepth?: number;
+}
+
+/** The limits with every default filled in. */
+export type ResolvedLimits = Required<HubLimits>;
+
+/** Fills in defaults. */
+export function resolveLimits(limits: HubLimits = {}): ResolvedLimits {
+  const messagesPerSecond = limits.messagesPerSecond ?? 20_000;
+  return {
+    maxFrameBytes: limits.maxFrameBytes ?? 1024 * 1024,
+    messagesPerSecond,
+    burst: limits.burst ?? messagesPerSecond * 2,
+    maxThrottledFrames: limits.maxThrottledFrames ?? 20,
+    maxVarsPerConnection: limits.maxVarsPerConnection ?? 100_000,
+    maxFollowsPerConnection: limits.maxFollowsPerConnection ?? 1_000,
+    maxValueBytes: limits.maxValueBytes ?? 256 * 1024,
+    maxDepth: limits.maxDepth ?? 32,
+  };
+}
+
+/**
+ * A token bucket: `take(n)` succeeds while the average rate stays under `ratePerSecond`, with
+ * bursts up to `capacity`. @internal
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly capacity: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = capacity;
+    this.last = now();
+  }
+
+  take(n: number): boolean {
+    const now = this.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
+    this.last = now;
+    if (this.tokens < n) return false;
+    this.tokens -= n;
+    return true;
+  }
+}
+
+/**
+ * Checks a value's size and nesting. `frameBytes` lets small frames skip the size check: no
+ * value can be bigger than the frame that carried it.
+ * @throws {LimitError} naming the limit.
+ */
+export function checkValueLimits(fqn: string, value: unknown, frameBytes: number, limits: ResolvedLimits): void {
+  if (frameBytes > limits.maxValueBytes) {
+    const bytes = JSON.stringify(value)?.length ?? 0;
+    if (bytes > limits.maxValueBytes) throw new LimitError(`${fqn}: value of ${bytes} bytes is over the limit of ${limits.maxValueBytes}`, { fqn, bytes });
+  }
+  if (typeof value === 'object' && value !== null && depthOver(value, limits.maxDepth)) {
+    throw new LimitError(`${fqn}: value nests deeper than ${limits.maxDepth}`, { fqn });
+  }
+}
+
+function depthOver(value: unknown, budget: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (budget <= 0) return true;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) if (depthOver(child, budget - 1)) return true;
+  return false;
+}

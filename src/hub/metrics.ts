@@ -1,0 +1,27 @@
+import type { HubStats } from './hub.js';
+
+const HELP: Record<keyof HubStats, [string, 'gauge' | 'counter']> = {
+  connections: ['Connected instances', 'gauge'],
+  vars: ['Vars held by the hub', 'gauge'],
+  follows: ['Follows held by connected instances', 'gauge'],
+  messagesIn: ['Messages received', 'counter'],
+  messagesOut: ['Messages sent', 'counter'],
+  valuesRouted: ['Values routed to followers', 'counter'],
+  coalesced: ['Queued values replaced by a newer one before sending', 'counter'],
+  refused: ['Requests and connections refused', 'counter'],
+  errors: ['Errors (bad frames, failed requests)', 'counter'],
+};
+
+/**
+ * The hub's counters in the Prometheus text exposition format (`GET /metrics`).
+ * @example prometheusText(hub.stats())
+ */
+export function prometheusText(stats: HubStats): string {
+  const lines: string[] = [];
+  for (const key of Object.keys(HELP) as (keyof HubStats)[]) {
+    const [help, type] = HELP[key];
+    const name = `varspace_hub_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}${type === 'counter' ? '_total' : ''}`;
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${stats[key]}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
