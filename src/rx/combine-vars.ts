@@ -30,16 +30,26 @@ export function combineVars<T extends Record<string, unknown>>(spec: CombineSpec
   if (keys.includes('__proto__')) throw new NameError('combineVars: "__proto__" cannot be a key of the result');
   const refs = keys.map((key) => locate((spec as Record<string, unknown>)[key], space, `combineVars: "${key}"`));
   const count = keys.length;
+  const template: Record<string, unknown> = {};
+  for (const key of keys) template[key] = undefined;
   return new Observable<T>((subscriber) => {
     if (count === 0) {
       subscriber.next({} as T); // every one of no vars is bound
       return undefined;
     }
+    // The latest values, updated in place (only the keys whose source changed), and copied
+    // for each emission: a copy keeps one hidden class, and the keyed stores stay few.
+    const current: Record<string, unknown> = { ...template };
     const node = new Node(space.batch, refs, (self) => {
-      const out: Record<string, unknown> = {};
       const sources = self.sources;
-      for (let i = 0; i < count; i++) out[keys[i]] = sources[i].value;
-      subscriber.next(out as T);
+      for (let i = 0; i < count; i++) {
+        const source = sources[i];
+        if (source.dirty) {
+          source.dirty = false;
+          current[keys[i]] = source.value;
+        }
+      }
+      subscriber.next({ ...current } as T);
     });
     node.start();
     return () => node.stop();

@@ -1,7 +1,7 @@
 // Internal plumbing shared by `derive` and `combineVars`: following a var by its FQN, and
 // ranking reactions so that a batch runs them in dependency order (glitch-free). Not exported
 // from the package.
-import type { Subscription } from 'rxjs';
+import { Subscriber, type Subscription } from 'rxjs';
 import type { Batch, Reaction } from '../core/batch.js';
 import { NameError } from '../core/errors.js';
 import { parseFqn } from '../core/names.js';
@@ -68,13 +68,15 @@ export class Source {
   target: Var<any> | undefined = undefined;
   value: unknown = undefined;
   hasValue = false;
+  /** Set on each value; readers may clear it to see what changed since. */
+  dirty = false;
   private inner: Subscription | undefined = undefined;
   private events: Subscription | undefined = undefined;
 
   constructor(
     readonly space: Space,
     readonly fqn: string,
-    private readonly changed: () => void,
+    private readonly node: Node,
   ) {}
 
   start(): void {
@@ -92,12 +94,18 @@ export class Source {
     this.inner?.unsubscribe();
     this.target = target;
     graphChanged();
-    this.inner = target.subscribe((value: unknown) => {
-      if (!target.bound) return;
-      this.value = value;
+    this.inner = target.subscribe(new SourceSubscriber(this, target));
+  }
+
+  /** A bound value of the attached var. */
+  receive(value: unknown): void {
+    this.value = value;
+    this.dirty = true;
+    if (!this.hasValue) {
       this.hasValue = true;
-      this.changed();
-    });
+      this.node.missing--;
+    }
+    this.node.schedule();
   }
 
   private detach(): void {
@@ -114,6 +122,21 @@ export class Source {
   }
 }
 
+// A Subscriber subclass goes straight to `_next` (no SafeSubscriber layers): these run on
+// every write of every source.
+class SourceSubscriber extends Subscriber<unknown> {
+  constructor(
+    private readonly source: Source,
+    private readonly target: Var<any>,
+  ) {
+    super();
+  }
+
+  protected override _next(value: unknown): void {
+    if (this.target.bound) this.source.receive(value);
+  }
+}
+
 /**
  * A reaction over several sources: runs once per batch in which any source changed, after
  * every source of lower rank. Its rank is 1 + the highest rank of the vars it reads now.
@@ -121,6 +144,8 @@ export class Source {
 export class Node implements Reaction {
   queued = false;
   closed = false;
+  /** Sources that have no value yet. */
+  missing: number;
   readonly sources: Source[];
   private cachedRank = 1;
   private cachedEpoch = -1;
@@ -131,8 +156,8 @@ export class Node implements Reaction {
     refs: readonly { space: Space; fqn: string }[],
     private readonly compute: (node: Node) => void,
   ) {
-    const changed = () => this.schedule();
-    this.sources = refs.map((ref) => new Source(ref.space, ref.fqn, changed));
+    this.sources = refs.map((ref) => new Source(ref.space, ref.fqn, this));
+    this.missing = this.sources.length;
   }
 
   get rank(): number {
@@ -161,14 +186,8 @@ export class Node implements Reaction {
     else batch.run(() => batch.enqueue(this));
   }
 
-  /** True once every source has a value. */
-  ready(): boolean {
-    for (const source of this.sources) if (!source.hasValue) return false;
-    return true;
-  }
-
   run(): void {
-    if (this.closed || !this.ready()) return;
+    if (this.closed || this.missing > 0) return;
     this.compute(this);
   }
 
