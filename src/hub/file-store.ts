@@ -320,7 +320,8 @@ class DiskStore implements FileStore {
         snapshotRecords++;
         this.apply(record, lines[i].end - lines[i].start + 1);
       }
-      if (isHeader(header) && header.records !== snapshotRecords) corruptLines += Math.max(1, header.records - snapshotRecords);
+      // Lines missing at the end (or extra ones) mean the snapshot is not the one its header describes.
+      if (isHeader(header) && header.records !== lines.length - 1) corruptLines += Math.max(1, header.records - (lines.length - 1));
       if (corruptLines > 0) damage.push(SNAPSHOT);
       snapshotRev = Math.max(snapshotRev, this.rev);
     } else if (logBytes.length > 0) {
