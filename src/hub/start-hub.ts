@@ -5,6 +5,7 @@ import { WebSocketServer } from 'ws';
 import type { Space } from '../core/space.js';
 import { wsServerTransport } from '../transport/ws-node.js';
 import { Hub, type HubOptions, type HubStats, type InstanceInfo } from './hub.js';
+import { serveInspector } from './inspector/serve.js';
 
 /** Options of {@link startHub}. */
 export interface StartHubOptions extends HubOptions {
@@ -87,6 +88,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubHandle
 function serveHttp(hub: Hub, request: IncomingMessage, response: ServerResponse): void {
   const path = (request.url ?? '/').split('?')[0];
   if (request.method === 'GET' && path === '/health') return json(response, 200, { ok: true, hub: hub.id });
+  if (request.method === 'GET' && serveInspector(path, response)) return;
   if (request.method === 'GET' && path === '/stats') return json(response, 200, hub.stats());
   json(response, 404, { error: 'not found' });
 }
