@@ -135,7 +135,7 @@ function transactionRows(): BenchRow[] {
       higherIsBetter: false,
     },
     {
-      what: `… recomputations per transaction`,
+      what: `… recomputations of the \`derive\` per transaction`,
       value: perTx,
       unit: '',
       goal: '= 1',

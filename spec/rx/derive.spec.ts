@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Space } from '../../src/core/space.js';
 import { CycleError, NameError, ReadOnlyError, ValidationError } from '../../src/core/errors.js';
+import fc from 'fast-check';
+import { combineVars } from '../../src/rx/combine-vars.js';
 import { derive } from '../../src/rx/derive.js';
 
 function collectErrors(space: Space): unknown[] {
@@ -221,5 +223,74 @@ describe('derive', () => {
   test('no sources: computed once', () => {
     const space = new Space();
     expect(derive('a/k', [], () => 42, space).deref()).toBe(42);
+  });
+});
+
+describe('derive and combineVars: properties', () => {
+  test('nested transact joins the outer one: one recomputation at the end', () => {
+    const space = new Space();
+    const a = space.intern('n/a', 0);
+    const b = space.intern('n/b', 0);
+    let calls = 0;
+    const sum = derive('n/sum', [a, b], (x, y) => { calls++; return x + y; }, space);
+    calls = 0;
+    space.transact(() => {
+      a.reset(1);
+      space.transact(() => b.reset(2));
+      expect(calls).toBe(0);
+    });
+    expect(calls).toBe(1);
+    expect(sum.deref()).toBe(3);
+  });
+
+  test('any sequence of writes and transactions: every emission is consistent, at most one per step', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            tx: fc.boolean(),
+            writes: fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: -50, max: 50 })), { minLength: 1, maxLength: 6 }),
+          }),
+          { maxLength: 20 },
+        ),
+        (steps) => {
+          const space = new Space();
+          const src = [0, 1, 2, 3].map((i) => space.intern(`p/s${i}`, i));
+          // a small DAG: two levels of derived vars over overlapping sources, then a combine
+          const left = derive('p/left', [src[0], src[1]], (x, y) => x + y, space);
+          const right = derive('p/right', [src[1], src[2]], (x, y) => x * y, space);
+          const top = derive('p/top', [left, right, src[3]], (l, r, z) => l - r + z, space);
+          const expected = () => {
+            const [s0, s1, s2, s3] = src.map((v) => v.deref());
+            return { top: s0 + s1 - s1 * s2 + s3, left: s0 + s1 };
+          };
+          const seen: Array<{ top: number; left: number }> = [];
+          const glitches: unknown[] = [];
+          const sub = combineVars({ top, left }, space).subscribe((v) => {
+            seen.push(v);
+            // at the moment it is emitted, a combined value matches the sources as they are
+            const now = expected();
+            if (v.top !== now.top || v.left !== now.left) glitches.push({ seen: v, expected: now });
+          });
+          for (const step of steps) {
+            const before = seen.length;
+            const write = () => step.writes.forEach(([i, value]) => src[i].reset(value));
+            if (step.tx) space.transact(write);
+            else write();
+            const emitted = seen.slice(before);
+            if (step.tx) expect(emitted.length).toBeLessThanOrEqual(1);
+            else expect(emitted.length).toBeLessThanOrEqual(step.writes.length);
+            expect(seen[seen.length - 1]).toEqual(expected());
+          }
+          sub.unsubscribe();
+          expect(glitches).toEqual([]);
+          expect(src.some((v) => v.observed)).toBe(true); // still held by the derived vars
+          for (const fqn of ['p/top', 'p/left', 'p/right']) space.unmap(fqn);
+          expect(src.some((v) => v.observed)).toBe(false);
+          expect(space.stats().listeners).toBe(0);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
