@@ -1,9 +1,10 @@
-import { Observable, Subject, filter } from 'rxjs';
+import { Subject, filter, type Observable } from 'rxjs';
 import { Batch } from './batch.js';
 import { AbortedError, ReservedNameError, TimeoutError } from './errors.js';
 import { checkFqn, joinFqn, parseFqn, parseNs, parsePattern } from './names.js';
 import { Namespace } from './namespace.js';
 import { PatternTrie } from './pattern-trie.js';
+import { ReportingObservable } from './reporting.js';
 import type { SpaceEvent, VarEvent } from './space-event.js';
 import { Transaction } from './transaction.js';
 import { Var, type VarHost } from './var.js';
@@ -94,7 +95,7 @@ export class Space {
   intern<T = unknown>(fqn: string, ...value: [] | [T]): Var<T> {
     const found = this.varsByFqn.get(fqn) as Var<T> | undefined;
     if (found) {
-      if (fqn.charCodeAt(0) === 36) throw new ReservedNameError(fqn);
+      refuseReserved(fqn);
       if (value.length > 0) found.reset(value[0] as T);
       return found;
     }
@@ -118,7 +119,11 @@ export class Space {
     const nsName = fqn.slice(0, slash);
     const namespace = this.namespacesByName.get(nsName) ?? this.createNsFrom(parseNs(nsName, options), options.origin);
     const created = new Var<T>(this.host, namespace, fqn);
-    if (value.length > 0) created.store(value[0] as T);
+    if (value.length > 0) {
+      // Inside a transaction the first value is a write like any other: a rollback unsets it.
+      this.host.transaction?.record(created, options.origin);
+      created.store(value[0] as T);
+    }
     namespace.linkVar(created);
     this.varsByFqn.set(fqn, created);
     this.announceVar('var-interned', created, options.origin);
@@ -130,8 +135,13 @@ export class Space {
    * @example const conn = space.defonce('remote.connections/server', () => ({ status: 'idle' }));
    */
   defonce<T>(fqn: string, init: () => T): Var<T> {
-    const found = this.resolve<T>(fqn);
-    if (found?.bound) return found;
+    const found = this.varsByFqn.get(fqn) as Var<T> | undefined;
+    if (found) {
+      refuseReserved(fqn);
+      if (found.bound) return found;
+    } else {
+      checkFqn(fqn); // a bad or reserved name throws before `init` runs
+    }
     return this.intern<T>(fqn, init());
   }
 
@@ -202,7 +212,7 @@ export class Space {
    */
   vars$(pattern: string): Observable<Var<any>> {
     const { tokens } = parsePattern(pattern);
-    return new Observable<Var<any>>((subscriber) => {
+    return new ReportingObservable<Var<any>>((subscriber) => {
       const listener: Listener = (event) => {
         if (event.type !== 'var-interned') return;
         const created = this.varsByFqn.get(event.fqn);
@@ -216,7 +226,7 @@ export class Space {
         subscriber.next(target);
       }
       return () => this.listenerTrie.remove(tokens, listener);
-    });
+    }, this.host.report);
   }
 
   /**
@@ -227,7 +237,7 @@ export class Space {
    */
   events$(pattern?: string): Observable<SpaceEvent> {
     const tokens = pattern === undefined ? undefined : parsePattern(pattern).tokens;
-    return new Observable<SpaceEvent>((subscriber) => {
+    return new ReportingObservable<SpaceEvent>((subscriber) => {
       const listener: Listener = (event) => subscriber.next(event);
       if (tokens) {
         this.listenerTrie.add(tokens, listener);
@@ -235,7 +245,7 @@ export class Space {
       }
       this.allListeners.add(listener);
       return () => this.allListeners.delete(listener);
-    });
+    }, this.host.report);
   }
 
   /**
@@ -284,7 +294,7 @@ export class Space {
    */
   ref$<T = unknown>(fqn: string): Observable<T> {
     const { tokens } = parseFqn(fqn, { system: true });
-    return new Observable<T>((subscriber) => {
+    return new ReportingObservable<T>((subscriber) => {
       let inner: { unsubscribe(): void } | undefined;
       const attach = (target: Var<T>) => {
         inner?.unsubscribe();
@@ -304,7 +314,7 @@ export class Space {
         inner?.unsubscribe();
         this.listenerTrie.remove(tokens, listener);
       };
-    });
+    }, this.host.report);
   }
 
   /**
@@ -346,7 +356,9 @@ export class Space {
     try {
       this.errorSubject.next(error);
     } catch {
-      // An errors$ subscriber that throws has nowhere left to report to.
+      // Only with RxJS's deprecated synchronous error handling does a throwing errors$
+      // subscriber land here; otherwise RxJS reports it (config.onUnhandledError). Either way
+      // it must not reach the writer.
     }
   }
 
@@ -434,6 +446,11 @@ export class Space {
       }
     }
   }
+}
+
+/** App code may not intern system names; `fqn` is known valid, so any `$` starts a system token. */
+function refuseReserved(fqn: string): void {
+  if (fqn.includes('$')) throw new ReservedNameError(fqn);
 }
 
 function pushVars(namespace: Namespace, found: Var<any>[]): void {

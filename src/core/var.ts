@@ -1,7 +1,8 @@
-import { BehaviorSubject, Observable, Subject, Subscriber, Subscription, type Observer } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, type Subscription } from 'rxjs';
 import { ReadOnlyError, UnmappedError } from './errors.js';
 import type { Batch } from './batch.js';
 import type { Transaction } from './transaction.js';
+import { reportingObserver, type SubscribeArgument } from './reporting.js';
 import { checkValue, type Validator } from './validator.js';
 
 /** One accepted write, as seen by `changes$`. `origin` is the instance id of a remote writer. */
@@ -204,31 +205,8 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
    * Subscribes; a callback that throws is reported on the space's `errors$` and does not stop
    * the other subscribers or undo the write.
    */
-  override subscribe(observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null): Subscription {
-    if (observerOrNext instanceof Subscriber || observerOrNext == null) return super.subscribe(observerOrNext ?? undefined);
-    const report = (error: unknown) => this.host.report(error);
-    if (typeof observerOrNext === 'function') {
-      const next = observerOrNext;
-      return super.subscribe((value) => {
-        try {
-          next(value);
-        } catch (error) {
-          report(error);
-        }
-      });
-    }
-    const observer = observerOrNext;
-    return super.subscribe({
-      next: observer.next && ((value) => {
-        try {
-          observer.next!(value);
-        } catch (error) {
-          report(error);
-        }
-      }),
-      complete: observer.complete && (() => observer.complete!()),
-      error: observer.error && ((e) => observer.error!(e)),
-    });
+  override subscribe(observerOrNext?: SubscribeArgument<T>): Subscription {
+    return super.subscribe(reportingObserver(observerOrNext, this.host.report));
   }
 
   /**
