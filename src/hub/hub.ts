@@ -8,6 +8,7 @@ import type { Var } from '../core/var.js';
 import type { AppType } from '../identity/app-type.js';
 import { parseInstanceAttributes } from '../identity/instance.js';
 import { HybridClock, compareWrites } from '../sync/hybrid-clock.js';
+import type { InstanceInfo } from '../sync/presence.js';
 import type { Transport } from '../transport/transport.js';
 import { decodeFrame } from '../wire/codec.js';
 import {
@@ -29,13 +30,7 @@ import { memoryStore } from './memory-store.js';
 import { Session, type ConnectionInfo, type SessionFollow } from './session.js';
 import type { Store, StoreRecord } from './store.js';
 
-/** A connected instance, as the hub publishes it under `$sys.instances/<instanceId>`. */
-export interface InstanceInfo {
-  readonly instanceId: string;
-  readonly attributes: Readonly<Record<string, string>>;
-  readonly connectedAt: number;
-  readonly principal?: string;
-}
+export type { InstanceInfo };
 
 /** Options of {@link Hub}. */
 export interface HubOptions {
@@ -458,6 +453,8 @@ export class Hub {
     const since = message.since !== undefined && message.epoch === this.store.epoch ? message.since : undefined;
     for (const record of this.store.records()) {
       if (since === undefined ? record.deleted : record.rev <= since) continue;
+      // A resync (`since`) skips the client's own writes: it has them (as live routing never echoes them).
+      if (since !== undefined && record.from === session.id) continue;
       const recordTokens = this.tokensOf(record.fqn);
       if (!patternMatches(tokens, recordTokens)) continue;
       if (session.access && !session.access.canRead(record.fqn, recordTokens)) continue;
@@ -516,14 +513,14 @@ export class Hub {
 
   private onPub(session: Session, message: PubMessage): void {
     const current = this.admitWrite(session, message.fqn, message.value, false);
-    if (message.owned) this.claimOwnership(message.fqn, session.id);
     if (current && compareWrites(message.stamp, session.id, current.stamp, current.from) <= 0) {
       // An older write lost to the one held: correct the writer, change nothing.
       session.outbox.put(current.fqn, serialize(current));
       if (message.ref !== undefined) this.ack(session, message.ref, current);
       return;
     }
-    const record = this.commit(session, message.fqn, message.value, message.stamp, session.id, false, current);
+    const record = this.commit(session, message.fqn, message.value, message.stamp, session.id, false, current, message.ref);
+    if (record && message.owned) this.claimOwnership(message.fqn, session.id);
     if (record && message.ref !== undefined) this.ack(session, message.ref, record);
   }
 
@@ -546,7 +543,7 @@ export class Hub {
     // The hub orders a successful CAS after what it holds, whatever the writer's clock says.
     this.clock.observe(message.stamp);
     if (current) this.clock.observe(current.stamp);
-    const record = this.commit(session, message.fqn, message.value, this.clock.tick(), session.id, false, current);
+    const record = this.commit(session, message.fqn, message.value, this.clock.tick(), session.id, false, current, message.ref);
     if (record) this.ack(session, message.ref, record);
   }
 
@@ -556,7 +553,7 @@ export class Hub {
       if (message.ref !== undefined) this.ack(session, message.ref, current);
       return;
     }
-    const record = this.commit(session, message.fqn, undefined, message.stamp, session.id, true, current);
+    const record = this.commit(session, message.fqn, undefined, message.stamp, session.id, true, current, message.ref);
     if (record && message.ref !== undefined) this.ack(session, message.ref, record);
   }
 
@@ -572,6 +569,8 @@ export class Hub {
     from: string,
     deleted: boolean,
     current: StoreRecord | undefined,
+    /** The writer's request ref, so that a refusal answers its `set`/`cas`/`del` promise. */
+    ref?: number,
   ): StoreRecord | undefined {
     this.clock.observe(stamp);
     const record: StoreRecord = { fqn, value, stamp, from, rev: this.store.rev + 1, deleted };
@@ -582,7 +581,7 @@ export class Hub {
         else this.mirror(record);
       } catch (error) {
         this.counters.refused++;
-        writer.send(errMessage(error, { fqn, ...(current && !current.deleted ? { current: currentOf(current) } : {}) }));
+        writer.send(errMessage(error, { fqn, ...(ref !== undefined ? { ref } : {}), ...(current && !current.deleted ? { current: currentOf(current) } : {}) }));
         return undefined;
       } finally {
         this.applyingRemote = false;

@@ -4,8 +4,12 @@ import type { Observable } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import type { Space } from '../core/space.js';
 import { wsServerTransport } from '../transport/ws-node.js';
+import { checkAccessRules, type Principal } from './access.js';
 import { Hub, type HubOptions, type HubStats, type InstanceInfo } from './hub.js';
 import { serveInspector } from './inspector/serve.js';
+import { resolveLimits } from './limits.js';
+import { prometheusText } from './metrics.js';
+import { SUBPROTOCOL, authRequestOf, originAllowed, type Authenticate } from './upgrade-guard.js';
 
 /** Options of {@link startHub}. */
 export interface StartHubOptions extends HubOptions {
@@ -13,8 +17,10 @@ export interface StartHubOptions extends HubOptions {
   readonly port?: number;
   /** Interface to listen on (default `127.0.0.1`). */
   readonly host?: string;
-  /** Largest frame accepted, in bytes (default 16 MiB). */
-  readonly maxFrameBytes?: number;
+  /** Decides who may connect (HTTP 401 before the upgrade when it refuses). Default: everyone, anonymous. */
+  readonly authenticate?: Authenticate;
+  /** Browser origins allowed to connect; default: only the hub's own host. Non-browser clients (no `Origin`) pass. */
+  readonly allowedOrigins?: readonly string[];
 }
 
 /** A running hub. */
@@ -46,15 +52,35 @@ export interface HubHandle {
  * const link = await connect(hub.url, { space });
  */
 export async function startHub(options: StartHubOptions = {}): Promise<HubHandle> {
+  if (options.authorize) checkAccessRules(options.authorize);
   const hub = new Hub(options);
   const host = options.host ?? '127.0.0.1';
   const server = createServer((request, response) => serveHttp(hub, request, response));
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes ?? 16 * 1024 * 1024 });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: resolveLimits(options.limits).maxFrameBytes,
+    handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
   server.on('upgrade', (request, socket, head) => {
     socket.on('error', () => socket.destroy());
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      hub.accept(wsServerTransport(ws), { remoteAddress: request.socket.remoteAddress });
-    });
+    void (async () => {
+      const auth = authRequestOf(request);
+      if (!originAllowed(auth.origin, request.headers.host, options.allowedOrigins)) {
+        return refuseUpgrade(socket, 403, 'Forbidden', `origin ${auth.origin} is not allowed`, options, auth.remoteAddress);
+      }
+      let principal: Principal | undefined;
+      if (options.authenticate) {
+        try {
+          principal = (await options.authenticate(auth)) || undefined;
+        } catch {
+          principal = undefined;
+        }
+        if (!principal) return refuseUpgrade(socket, 401, 'Unauthorized', 'authentication refused', options, auth.remoteAddress);
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        hub.accept(wsServerTransport(ws), { principal, remoteAddress: auth.remoteAddress });
+      });
+    })();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -90,10 +116,28 @@ function serveHttp(hub: Hub, request: IncomingMessage, response: ServerResponse)
   if (request.method === 'GET' && path === '/health') return json(response, 200, { ok: true, hub: hub.id });
   if (request.method === 'GET' && serveInspector(path, response)) return;
   if (request.method === 'GET' && path === '/stats') return json(response, 200, hub.stats());
+  if (request.method === 'GET' && path === '/metrics') {
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    response.end(prometheusText(hub.stats()));
+    return;
+  }
   json(response, 404, { error: 'not found' });
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
+}
+
+function refuseUpgrade(
+  socket: import('node:stream').Duplex,
+  status: number,
+  text: string,
+  why: string,
+  options: StartHubOptions,
+  remoteAddress: string | undefined,
+): void {
+  options.logger?.log('warn', 'refused', { status, why, remoteAddress });
+  const body = JSON.stringify({ error: status === 401 ? 'VS_UNAUTHENTICATED' : 'VS_FORBIDDEN', message: why });
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }

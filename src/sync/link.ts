@@ -20,6 +20,7 @@ import { remoteError } from '../wire/remote-error.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { HybridClock, compareWrites } from './hybrid-clock.js';
 import { Outbox } from './outbox.js';
+import { INSTANCES_PATTERN, identity$ as identityOf$, presence$, resolveIdentity as resolveIdentityOf, type InstanceFilter, type PresenceEvent } from './presence.js';
 
 /** Where a link is in its life. */
 export type LinkStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -34,6 +35,10 @@ export interface LinkOptions {
   readonly reconnect?: boolean | BackoffOptions;
   /** How long to wait for `welcome` (default 10 s). */
   readonly welcomeTimeoutMs?: number;
+  /** Keep-alive: ping a quiet hub every `intervalMs` (default 10 s); reconnect after `timeoutMs` of silence (default 30 s). `false` turns it off. */
+  readonly heartbeat?: { readonly intervalMs?: number; readonly timeoutMs?: number } | false;
+  /** Replace a live instance that carries the same `attributes.identity` (default false: refused). */
+  readonly takeover?: boolean;
   /** Wall clock for stamps (tests). */
   readonly now?: () => number;
 }
@@ -121,7 +126,7 @@ export class Link {
   private readonly follows = new Map<number, Follow>();
   private readonly followTrie = new PatternTrie<Follow>();
   private readonly shares = new Set<Share>();
-  private readonly shared = new Map<Var<any>, { count: number; subscription: Subscription }>();
+  private readonly shared = new Map<Var<any>, { count: number; subscription: Subscription; owned: boolean }>();
   private readonly pending = new Map<number, Pending>();
   private readonly unacked = new Map<string, Unacked>();
   private readonly markWaiters: { mark: number; resolve: () => void }[] = [];
@@ -133,6 +138,8 @@ export class Link {
   private nextRef = 1;
   private nextMark = 1;
   private nextPing = 1;
+  /** `sub`s sent on this transport and not answered yet: while any is, snapshot `upd`s do not move follow revisions. */
+  private subsInFlight = 0;
   private readonly pings = new Map<number, { resolve(): void; reject(error: Error): void }>();
   private pubsSinceMark = false;
   private suppressShare = false;
@@ -140,6 +147,9 @@ export class Link {
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private welcomeWaiter: { resolve(): void; reject(error: Error): void } | undefined;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private lastSeen = 0;
+  private lastPing = 0;
   private counters = { messagesIn: 0, valuesIn: 0, valuesOut: 0, reconnects: 0 };
 
   /** @internal use `connect`. */
@@ -170,13 +180,13 @@ export class Link {
    * @throws {NameError} for a bad pattern.
    * @example const sub = link.share('ui.>'); … sub.unsubscribe();
    */
-  share(pattern: string): LinkSubscription {
+  share(pattern: string, options: { owned?: boolean } = {}): LinkSubscription {
     const { tokens } = parsePattern(pattern);
     const share: Share = { tokens, vars: new Set() };
     this.shares.add(share);
     const watching = this.space.vars$(pattern).subscribe((target) => {
       share.vars.add(target);
-      this.shareVar(target);
+      this.shareVar(target, options.owned === true);
     });
     const unmaps = this.space.events$(pattern).subscribe((event) => {
       if (event.type !== 'var-unmapped' || event.origin !== undefined) return;
@@ -263,6 +273,30 @@ export class Link {
     });
   }
 
+  /**
+   * The connected instances (DNS-SD browse): the current set, then each join and leave. A clean
+   * close leaves at once; a lost peer leaves when the hub's heartbeat gives up on it.
+   * @param filter attribute values to match (`appType`, `role`, `appName`, `identity`, `processType`).
+   * @example link.instances$({ role: 'worker' }).subscribe((e) => console.log(e.type))
+   */
+  instances$(filter: InstanceFilter = {}): Observable<PresenceEvent> {
+    return presence$(this.space, () => this.follow(INSTANCES_PATTERN), filter);
+  }
+
+  /**
+   * The instance id that carries a logical identity (`attributes.identity`), following restarts:
+   * emits the current carrier (or `undefined`), then every change.
+   * @example link.identity$('dashboard-prod').subscribe((id) => console.log('now', id))
+   */
+  identity$(identity: string): Observable<string | undefined> {
+    return identityOf$(this.instances$({ identity }), identity);
+  }
+
+  /** The instance id carrying `identity` now, or `undefined`. */
+  resolveIdentity(identity: string): Promise<string | undefined> {
+    return resolveIdentityOf(this.instances$({ identity }), identity);
+  }
+
   /** Every update that arrives from the hub, tagged. */
   get updates$(): Observable<Tagged<unknown>> {
     return this.incoming.asObservable();
@@ -333,6 +367,7 @@ export class Link {
 
   private sendSub(follow: Follow): void {
     const since = follow.rev !== undefined && this.epoch ? { since: follow.rev, epoch: this.epoch } : {};
+    this.subsInFlight++;
     this.sendControl({ t: 'sub', sid: follow.sid, pattern: follow.pattern, ...since });
   }
 
@@ -344,19 +379,22 @@ export class Link {
     return new Promise<WriteAck>((resolve, reject) => this.pending.set(ref, { resolve, reject, fqn, serialized }));
   }
 
-  private shareVar(target: Var<any>): void {
+  private shareVar(target: Var<any>, ownedByShare: boolean): void {
     const entry = this.shared.get(target);
     if (entry) {
       entry.count++;
+      entry.owned ||= ownedByShare;
       return;
     }
+    // A var is owned when its share says so or its meta names this instance (gproc-style clean-up at the hub).
+    const owned = () => ownedByShare || this.shared.get(target)?.owned === true || target.meta.owner === this.instanceId;
     const subscription = target.changes$.subscribe((change) => {
-      if (change.origin === undefined && !this.suppressShare) this.publish(target.fqn, change.value);
+      if (change.origin === undefined && !this.suppressShare) this.publish(target.fqn, change.value, undefined, owned());
     });
-    this.shared.set(target, { count: 1, subscription });
+    this.shared.set(target, { count: 1, subscription, owned: ownedByShare });
     const record = this.records.get(target.fqn);
     if (target.bound && (!record || record.from === this.instanceId)) {
-      this.publish(target.fqn, target.getValue(), record?.stamp);
+      this.publish(target.fqn, target.getValue(), record?.stamp, owned());
     }
   }
 
@@ -367,9 +405,9 @@ export class Link {
     this.shared.delete(target);
   }
 
-  private publish(fqn: string, value: unknown, stamp = this.clock.tick()): void {
+  private publish(fqn: string, value: unknown, stamp = this.clock.tick(), owned = false): void {
     this.records.set(fqn, { stamp, from: this.instanceId, rev: this.records.get(fqn)?.rev ?? 0 });
-    const serialized = JSON.stringify({ t: 'pub', fqn, value, stamp });
+    const serialized = JSON.stringify(owned ? { t: 'pub', fqn, value, stamp, owned } : { t: 'pub', fqn, value, stamp });
     this.track(fqn, serialized);
     this.counters.valuesOut++;
     this.outbox.put(fqn, serialized);
@@ -417,6 +455,7 @@ export class Link {
   // ---- receiving ----
 
   private onFrame(data: string): void {
+    this.lastSeen = Date.now();
     let messages: HubMessage[];
     try {
       messages = decodeFrame(data, hubMessageSchema);
@@ -441,6 +480,7 @@ export class Link {
       case 'upd': return this.onUpdate(message);
       case 'gone': return this.onGone(message);
       case 'subok': {
+        this.subsInFlight = Math.max(0, this.subsInFlight - 1);
         const follow = this.follows.get(message.sid);
         if (follow) {
           follow.rev = Math.max(follow.rev ?? 0, message.rev);
@@ -475,7 +515,9 @@ export class Link {
     const record = this.records.get(fqn);
     const follows: Follow[] = [];
     this.followTrie.forEachMatch(this.tokensOf(fqn), (follow) => follows.push(follow));
-    for (const follow of follows) if (follow.rev !== undefined && rev > follow.rev) follow.rev = rev;
+    // A snapshot arrives in no particular revision order (and may be cut off by a drop): only
+    // live updates, which come in revision order, may move a follow's resume point.
+    if (this.subsInFlight === 0) for (const follow of follows) if (follow.rev !== undefined && rev > follow.rev) follow.rev = rev;
     if (record && compareWrites(stamp, from, record.stamp, record.from) <= 0) {
       if (record.stamp === stamp && record.from === from) record.rev = rev;
       return;
@@ -517,7 +559,10 @@ export class Link {
       }
     }
     if (message.fqn !== undefined && message.current) this.correct(message.fqn, message.current);
-    if (message.sid !== undefined) this.follows.get(message.sid)?.synced();
+    if (message.sid !== undefined) {
+      this.subsInFlight = Math.max(0, this.subsInFlight - 1);
+      this.follows.get(message.sid)?.synced();
+    }
     this.fail(error);
   }
 
@@ -565,6 +610,7 @@ export class Link {
     }
     this.transport = transport;
     this.outbox.reset(transport);
+    this.subsInFlight = 0;
     const welcomed = new Promise<void>((resolve, reject) => (this.welcomeWaiter = { resolve, reject }));
     const timeoutMs = this.options.welcomeTimeoutMs ?? 10_000;
     const timer = setTimeout(() => {
@@ -578,7 +624,8 @@ export class Link {
     });
     const resume = this.instanceId && this.token ? { resume: { id: this.instanceId, token: this.token } } : {};
     const attributes = this.options.attributes ? { attributes: { ...this.options.attributes } } : {};
-    transport.send(JSON.stringify([{ t: 'hello', versions: PROTOCOL_VERSIONS, ...attributes, ...resume }]));
+    const takeover = this.options.takeover ? { takeover: true } : {};
+    transport.send(JSON.stringify([{ t: 'hello', versions: PROTOCOL_VERSIONS, ...attributes, ...resume, ...takeover }]));
     try {
       await welcomed;
     } finally {
@@ -595,6 +642,7 @@ export class Link {
     if (!sameHubState) for (const follow of this.follows.values()) follow.rev = undefined;
     this.epoch = message.epoch;
     this.attempt = 0;
+    this.startHeartbeat();
     if (this.status$.value !== 'connecting') this.resync(sameHubState);
     this.status$.next('open');
     this.welcomeWaiter?.resolve();
@@ -607,12 +655,20 @@ export class Link {
       // The hub lost its state (a restart with an empty store): send every own write again.
       for (const target of this.shared.keys()) {
         const record = this.records.get(target.fqn);
-        if (target.bound && (!record || record.from === this.instanceId)) this.publish(target.fqn, target.getValue(), record?.stamp);
+        if (target.bound && (!record || record.from === this.instanceId)) this.publish(target.fqn, target.getValue(), record?.stamp, this.shared.get(target)?.owned);
+      }
+      // …and the own writes of vars it does not share (`set`, `cas`), with their stamps.
+      for (const [fqn, record] of this.records) {
+        if (record.from !== this.instanceId || this.unacked.has(fqn)) continue;
+        const target = this.space.resolve(fqn);
+        if (target?.bound && !this.shared.has(target)) this.publish(fqn, target.getValue(), record.stamp);
       }
     }
     for (const [fqn, entry] of this.unacked) this.outbox.put(fqn, entry.serialized);
     if (this.unacked.size > 0) this.pubsSinceMark = true;
     for (const pending of this.pending.values()) this.outbox.push(pending.serialized);
+    // Pings sent on the lost connection are asked again, so `ping()` still resolves.
+    for (const n of this.pings.keys()) this.sendControl({ t: 'ping', n });
   }
 
   private onClose(transport: Transport, code: number, reason: string): void {
@@ -625,7 +681,8 @@ export class Link {
       this.finish();
       return;
     }
-    this.status$.next('reconnecting');
+    // A reconnect attempt that opened a transport and then lost it is still the same 'reconnecting'.
+    if (this.status$.value !== 'reconnecting') this.status$.next('reconnecting');
     this.scheduleReconnect();
   }
 
@@ -635,7 +692,13 @@ export class Link {
       this.finish();
       return;
     }
-    const delay = backoffDelay(this.attempt++, backoff);
+    const attempt = this.attempt++;
+    const delay = backoffDelay(attempt, backoff);
+    try {
+      backoff.onRetry?.(attempt, delay);
+    } catch (error) {
+      this.fail(error);
+    }
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.counters.reconnects++;
@@ -646,7 +709,29 @@ export class Link {
     }, delay);
   }
 
+  private startHeartbeat(): void {
+    if (this.options.heartbeat === false || this.heartbeatTimer) return;
+    const intervalMs = this.options.heartbeat?.intervalMs ?? 10_000;
+    const timeoutMs = this.options.heartbeat?.timeoutMs ?? 30_000;
+    this.heartbeatTimer = setInterval(() => {
+      const transport = this.transport;
+      if (this.status$.value !== 'open' || !transport?.isOpen) return;
+      const now = Date.now();
+      const quiet = now - this.lastSeen;
+      if (quiet >= timeoutMs) {
+        // The hub stopped answering: drop the connection, and reconnect.
+        transport.close(4000, `VS_TIMEOUT no answer from the hub for ${quiet} ms`);
+      } else if (quiet >= intervalMs && now - this.lastPing >= intervalMs) {
+        this.lastPing = now;
+        this.sendControl({ t: 'ping', n: 0 });
+      }
+    }, Math.max(10, Math.min(intervalMs, timeoutMs / 3)));
+    (this.heartbeatTimer as { unref?: () => void }).unref?.();
+  }
+
   private finish(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
     this.closing = true;
     this.outbox.dispose();
     for (const pending of this.pending.values()) pending.reject(new ClosedError('link closed before the hub answered'));
