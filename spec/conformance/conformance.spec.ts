@@ -9,8 +9,6 @@
  */
 import { build } from 'esbuild';
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +17,6 @@ import { chromium, type Browser } from 'playwright-core';
 import * as browserApi from '../../src/browser.js';
 import * as nodeApi from '../../src/index.js';
 import { cases, runCases, type CaseResult } from './cases.js';
-// @ts-expect-error -- a plain .mjs script without type declarations
-import { buildBrowserBundles } from '../../scripts/build-browser.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..', '..');
@@ -116,10 +112,8 @@ describe('worker_threads Worker over MessagePort', () => {
 describe('headless Chromium over the native WebSocket', () => {
   let hub: nodeApi.HubHandle;
   let browser: Browser | undefined;
-  let pageServer: Server | undefined;
   beforeAll(async () => {
     hub = await nodeApi.startHub({ port: 0, host: '127.0.0.1' });
-    const { files } = await buildBrowserBundles({ write: false });
     const casesBundle = await build({
       entryPoints: [path.join(here, 'cases.ts')],
       bundle: true,
@@ -130,21 +124,15 @@ describe('headless Chromium over the native WebSocket', () => {
       logLevel: 'silent',
       absWorkingDir: root,
     });
-    // A real HTTP server for the page (Chromium's local-network checks refuse a loopback
-    // WebSocket from a page that did not itself come from the network).
-    pageServer = createServer((request, response) => {
-      const name = new URL(request.url ?? '/', 'http://x').pathname;
-      const body = name === '/' ? CONFORMANCE_PAGE : name === '/varspace.js' ? files.get('varspace.bundle.js') : name === '/cases.js' ? casesBundle.outputFiles[0].text : undefined;
-      response.writeHead(body === undefined ? 404 : 200, { 'content-type': name === '/' ? 'text/html' : 'text/javascript' });
-      response.end(body ?? 'not found');
-    });
-    await new Promise<void>((resolve) => pageServer!.listen(0, '127.0.0.1', resolve));
-    const { port } = pageServer.address() as AddressInfo;
     browser = await chromium.launch(CHROMIUM_LAUNCH);
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`http://127.0.0.1:${port}/?hub=${encodeURIComponent(hub.url)}`);
+    // A document from the hub's own origin (so the hub's default origin check lets the
+    // WebSocket in); the page then loads the self-contained bundle the hub serves, and the
+    // cases (bundled with esbuild, no imports left) from a blob: URL.
+    await page.goto(`${hub.httpUrl}/health`);
+    await page.evaluate(CONFORMANCE_RUNNER, { casesSource: casesBundle.outputFiles[0].text, hubUrl: hub.url });
     const handle = await page.waitForFunction(() => (window as { conformanceResults?: unknown }).conformanceResults, undefined, { timeout: 100_000 });
     const list = (await handle.jsonValue()) as CaseResult[];
     if (pageErrors.length > 0) throw new Error(`errors in the page: ${pageErrors.join('; ')}`);
@@ -152,23 +140,20 @@ describe('headless Chromium over the native WebSocket', () => {
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
-    pageServer?.closeAllConnections();
-    await new Promise((resolve) => (pageServer ? pageServer.close(resolve) : resolve(undefined)));
     await hub?.close();
   });
 
   test.each(cases.map((c) => c.name))('%s', (name) => expectPassed('chromium', name));
 });
 
-const CONFORMANCE_PAGE = `<!doctype html>
-<meta charset="utf-8">
-<title>varspace conformance</title>
-<pre id="out">running…</pre>
-<script type="module">
-  import * as api from './varspace.js';
-  import { runCases } from './cases.js';
-  const results = await runCases({ api, runtime: 'chromium', hubUrl: new URLSearchParams(location.search).get('hub') });
-  document.getElementById('out').textContent = results.map((r) => (r.passed ? 'ok   ' : 'FAIL ') + r.name + (r.error ? ' — ' + r.error : '')).join('\\n');
-  window.conformanceResults = results;
-</script>
-`;
+/** Runs in the page: imports the bundle from the hub and the cases from source text, runs them. */
+const CONFORMANCE_RUNNER = ({ casesSource, hubUrl }: { casesSource: string; hubUrl: string }) => {
+  const casesUrl = URL.createObjectURL(new Blob([casesSource], { type: 'text/javascript' }));
+  const running = Promise.all([import('/varspace.js' as string), import(casesUrl)]).then(([api, suite]) =>
+    suite.runCases({ api, runtime: 'chromium', hubUrl }),
+  );
+  running.then(
+    (list: unknown) => ((window as { conformanceResults?: unknown }).conformanceResults = list),
+    (error: Error) => ((window as { conformanceResults?: unknown }).conformanceResults = [{ group: 'load', name: 'load', passed: false, ms: 0, error: String(error?.stack ?? error) }]),
+  );
+};

@@ -63,6 +63,8 @@ let link: Link | undefined;
 const root: NsNode = newNode('', '', -1, undefined);
 const entries = new Map<string, VarEntry>();
 const instances = new Map<string, InstanceEntry>();
+/** Attributes of every instance seen, kept after it leaves, to name the writers of old values. */
+const seenInstances = new Map<string, InstanceEntry>();
 let rows: Row[] = [];
 /** The entries whose rows are in the DOM now. */
 const drawnEntries: VarEntry[] = [];
@@ -110,7 +112,8 @@ function nodeFor(nsName: string): NsNode {
     let child = node.children.get(token);
     if (!child) {
       child = newNode(node.name === '' ? token : `${node.name}.${token}`, token, node.depth + 1, node);
-      child.expanded = entries.size < AUTO_EXPAND_BELOW;
+      // Collapsed while the first snapshot arrives (it may be huge); see start().
+      child.expanded = snapshotDone && entries.size < AUTO_EXPAND_BELOW;
       node.children.set(token, child);
       node.sortedChildren = undefined;
     }
@@ -197,7 +200,7 @@ function writerName(instanceId: string | undefined): string {
   if (instanceId === undefined) return '';
   if (link && instanceId === link.instanceId) return 'this inspector';
   if (link && instanceId === link.hubId) return 'hub';
-  const info = instances.get(instanceId);
+  const info = instances.get(instanceId) ?? seenInstances.get(instanceId);
   const named = info?.attributes.identity ?? info?.attributes.appName;
   return named ? `${named} ${instanceId.slice(0, 8)}` : instanceId.slice(0, 8);
 }
@@ -534,6 +537,7 @@ function onEvent(event: SpaceEvent): void {
       const info = space.resolve<InstanceEntry>(event.fqn)?.getValue();
       if (info) {
         instances.set(info.instanceId, info);
+        seenInstances.set(info.instanceId, info);
         instancesDirty = true;
         if (snapshotDone) log('joined', `${writerName(info.instanceId)} ${describeAttributes(info.attributes)}`);
         schedule();
@@ -586,6 +590,7 @@ async function start(): Promise<void> {
   $('hub').textContent = url;
   await Promise.all([link.follow(`${SYS_INSTANCES}/*`).synced, link.follow('>').synced]);
   snapshotDone = true;
+  if (entries.size < AUTO_EXPAND_BELOW) setExpandedAll(true);
   log('snapshot', `${entries.size.toLocaleString()} vars, ${instances.size} instances`);
   document.body.dataset.synced = 'true';
   schedule();
