@@ -1,7 +1,9 @@
-import { pairwise, startWith } from 'rxjs';
+import { readFile } from 'node:fs/promises';
+import { ValidationError } from '../core/errors.js';
+import { checkAccessRules } from '../hub/access.js';
 import { fileStore } from '../hub/file-store.js';
+import { jsonLogger, type LogLevel } from '../hub/logger.js';
 import { startHub, type HubHandle, type StartHubOptions } from '../hub/start-hub.js';
-import type { InstanceInfo } from '../hub/hub.js';
 
 /** Options of `varspace hub`. */
 export interface HubCommandOptions extends StartHubOptions {
@@ -9,6 +11,26 @@ export interface HubCommandOptions extends StartHubOptions {
   readonly host: string;
   /** Keep the state in this directory (`fileStore`); default: in memory. */
   readonly data?: string;
+  /** Only connections presenting this token get in (as principal `token`). */
+  readonly token?: string;
+  /** A JSON file of access rules (see `AccessRules`). */
+  readonly rules?: string;
+  /** Browser origins allowed to connect. */
+  readonly allowOrigin?: string[];
+  /** Log level (default `info`). */
+  readonly logLevel?: LogLevel;
+  /** Heartbeat interval in ms (the timeout is three times it). */
+  readonly heartbeatMs?: number;
+}
+
+async function readRules(file: string): Promise<StartHubOptions['authorize']> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new ValidationError(`cannot read the rules file ${file}: ${(error as Error).message}`);
+  }
+  return checkAccessRules(json);
 }
 
 /**
@@ -17,24 +39,27 @@ export interface HubCommandOptions extends StartHubOptions {
  */
 export async function hubCommand(options: HubCommandOptions, log: (line: string) => void): Promise<HubHandle> {
   const store = options.data !== undefined ? await fileStore(options.data) : options.store;
+  const logger = options.logger ?? jsonLogger(options.logLevel ?? 'info', log);
   let hub: HubHandle;
   try {
-    hub = await startHub({ ...options, ...(store ? { store } : {}) });
+    const secret = options.token;
+    hub = await startHub({
+      ...options,
+      logger,
+      ...(store ? { store } : {}),
+      ...(secret !== undefined ? { authenticate: ({ token }) => (token === secret ? { name: 'token' } : undefined) } : {}),
+      ...(options.rules !== undefined ? { authorize: await readRules(options.rules) } : {}),
+      ...(options.allowOrigin ? { allowedOrigins: options.allowOrigin } : {}),
+      ...(options.heartbeatMs !== undefined ? { heartbeat: { intervalMs: options.heartbeatMs, timeoutMs: options.heartbeatMs * 3 } } : {}),
+    });
   } catch (error) {
     if (options.data !== undefined) await store?.close();
     throw error;
   }
-  const write = (event: string, fields: Record<string, unknown>) => log(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
-  write('listening', { url: hub.url, inspector: `${hub.httpUrl}/`, ...(options.data !== undefined ? { data: options.data, epoch: hub.hub.store.epoch, rev: hub.hub.store.rev } : {}) });
-  hub.instances$.pipe(startWith([] as InstanceInfo[]), pairwise()).subscribe(([before, after]) => {
-    const was = new Set(before.map((i) => i.instanceId));
-    const now = new Set(after.map((i) => i.instanceId));
-    for (const info of after) if (!was.has(info.instanceId)) write('join', { instanceId: info.instanceId, attributes: info.attributes });
-    for (const info of before) if (!now.has(info.instanceId)) write('leave', { instanceId: info.instanceId });
-  });
+  logger.log('info', 'listening', { url: hub.url, inspector: `${hub.httpUrl}/`, ...(options.data !== undefined ? { data: options.data, epoch: hub.hub.store.epoch, rev: hub.hub.store.rev } : {}) });
   hub.space.errors$.subscribe((error) => {
     const typed = error as { code?: string; message?: string };
-    write('error', { code: typed.code ?? 'VS_INTERNAL', message: typed.message ?? String(error) });
+    logger.log('error', 'error', { code: typed.code ?? 'VS_INTERNAL', message: typed.message ?? String(error) });
   });
   return hub;
 }

@@ -5,7 +5,8 @@ import { VarspaceError } from '../core/errors.js';
 import { DEFAULT_URL } from './default-url.js';
 import { demoCommand } from './demo-command.js';
 import { getCommand } from './get-command.js';
-import { hubCommand } from './hub-command.js';
+import type { LogLevel } from '../hub/logger.js';
+import { hubCommand, type HubCommandOptions } from './hub-command.js';
 import { lsCommand } from './ls-command.js';
 import { setCommand } from './set-command.js';
 import { watchCommand } from './watch-command.js';
@@ -21,6 +22,17 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is an integer from 0 to 65535');
+  return n;
+}
+
+function logLevel(value: string): LogLevel {
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(value)) throw new InvalidArgumentError('one of debug, info, warn, error, silent');
+  return value as LogLevel;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a positive integer');
   return n;
 }
 
@@ -40,7 +52,12 @@ program
   .option('--port <port>', 'TCP port (0: any free one)', port, 7070)
   .option('--host <host>', 'interface to listen on', '127.0.0.1')
   .option('--data <dir>', 'keep the state in this directory (append-only log + snapshot, fsync on every write; survives kill -9); default: in memory')
-  .action(async (options: { port: number; host: string; data?: string }) => {
+  .option('--token <token>', 'let in only connections presenting this token (Authorization: Bearer, ?token=, or subprotocol token.<token>)')
+  .option('--rules <file>', 'a JSON file of access rules: { "<principal or role or *>": { "read": [patterns], "write": [patterns] } }')
+  .option('--allow-origin <origin...>', 'browser origins allowed to connect (default: the hub\'s own host)')
+  .option('--log-level <level>', 'debug, info, warn, error or silent', logLevel, 'info')
+  .option('--heartbeat-ms <ms>', 'ping quiet peers this often; drop them after three times it', positive)
+  .action(async (options: HubCommandOptions) => {
     const hub = await hubCommand(options, print);
     stopOnSignal(() => hub.close());
   });
