@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+// These run against the build (`npm test` builds first): the package as users get it.
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const node = (cwd: string, ...args: string[]) => run(process.execPath, args, { cwd, timeout: 20_000 });
+
+const esm = `import { Space, defaultSpace } from 'varspace'; import { createRequire } from 'node:module';
+const cjs = createRequire(import.meta.url)('varspace');
+const v = new Space().intern('ui.buttons/b1', 1);
+console.log(JSON.stringify({ fqn: v.fqn, same: cjs.defaultSpace() === defaultSpace(), cls: cjs.Space === Space }));`;
+const cjs = `const { Space, defaultSpace, startHub } = require('varspace');
+console.log(JSON.stringify({ fqn: new Space().intern('a/b', 2).fqn, hub: typeof startHub, space: typeof defaultSpace() }));`;
+
+test('import (ESM) and require (CommonJS) both work from the package itself, with one implementation', async () => {
+  const fromEsm = JSON.parse((await node(root, '--input-type=module', '-e', esm)).stdout);
+  expect(fromEsm).toEqual({ fqn: 'ui.buttons/b1', same: true, cls: true });
+  const fromCjs = JSON.parse((await node(root, '-e', cjs)).stdout);
+  expect(fromCjs).toEqual({ fqn: 'a/b', hub: 'function', space: 'object' });
+});
+
+test('a project that installs varspace can import and require it', async () => {
+  const project = await mkdtemp(join(tmpdir(), 'varspace-consumer-'));
+  try {
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+    await mkdir(join(project, 'node_modules'));
+    await symlink(root, join(project, 'node_modules', 'varspace'), 'dir');
+    await writeFile(join(project, 'app.mjs'), esm);
+    await writeFile(join(project, 'app.cjs'), cjs);
+    expect(JSON.parse((await node(project, 'app.mjs')).stdout)).toEqual({ fqn: 'ui.buttons/b1', same: true, cls: true });
+    expect(JSON.parse((await node(project, 'app.cjs')).stdout)).toMatchObject({ fqn: 'a/b', hub: 'function' });
+  } finally {
+    await rm(project, { recursive: true, force: true });
+  }
+});
+
+test('package.json: exports list types first, no side effects, a bin', async () => {
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+  expect(pkg.name).toBe('varspace');
+  expect(pkg.sideEffects).toBe(false);
+  expect(Object.keys(pkg.exports['.']).filter((k) => k !== 'browser')[0]).toBe('types');
+  expect(Object.keys(pkg.exports['.'].browser)[0]).toBe('types');
+  expect(pkg.bin.varspace).toBe('./dist/cli/main.js');
+});
