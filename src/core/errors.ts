@@ -132,3 +132,17 @@ export class StoreError extends VarspaceError {
     super('VS_STORE', message, details);
   }
 }
+
+/** A var or record that was asked for does not exist (`VS_NOT_FOUND`). */
+export class NotFoundError extends VarspaceError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('VS_NOT_FOUND', message, details);
+  }
+}
+
+/** Something failed that is not the caller's fault (`VS_INTERNAL`); details stay in the logs. */
+export class InternalError extends VarspaceError {
+  constructor(message = 'internal error', details?: Record<string, unknown>) {
+    super('VS_INTERNAL', message, details);
+  }
+}

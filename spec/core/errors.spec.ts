@@ -1,0 +1,90 @@
+import * as api from '../../src/index.js';
+import {
+  AbortedError,
+  ClosedError,
+  ConflictError,
+  CycleError,
+  ForbiddenError,
+  LimitError,
+  NameError,
+  ProtocolError,
+  ReadOnlyError,
+  ReservedNameError,
+  TimeoutError,
+  UnauthenticatedError,
+  UnmappedError,
+  ValidationError,
+  VarspaceError,
+  VersionError,
+} from '../../src/index.js';
+import * as coreErrors from '../../src/core/errors.js';
+// Not (yet) exported by the package; the hub's file store uses it.
+import { StoreError } from '../../src/core/errors.js';
+
+// [class, code, an instance made as the library makes it]
+const CASES: ReadonlyArray<readonly [Function, string, VarspaceError]> = [
+  [NameError, 'VS_BAD_NAME', new NameError('bad name "a b"', { name: 'a b' })],
+  [ReservedNameError, 'VS_RESERVED_NAME', new ReservedNameError('$sys/x')],
+  [ValidationError, 'VS_INVALID_VALUE', new ValidationError('app/n: value refused', { fqn: 'app/n' })],
+  [TimeoutError, 'VS_TIMEOUT', new TimeoutError('app/n was not interned within 5 ms', { fqn: 'app/n' })],
+  [AbortedError, 'VS_ABORTED', new AbortedError()],
+  [ReadOnlyError, 'VS_READ_ONLY', new ReadOnlyError('app/derived')],
+  [UnmappedError, 'VS_UNMAPPED', new UnmappedError('app/n')],
+  [ProtocolError, 'VS_BAD_FRAME', new ProtocolError('bad frame')],
+  [VersionError, 'VS_UNSUPPORTED_VERSION', new VersionError('no common version')],
+  [ConflictError, 'VS_CONFLICT', new ConflictError('lost the race', { version: 3 })],
+  [ForbiddenError, 'VS_FORBIDDEN', new ForbiddenError('not allowed')],
+  [UnauthenticatedError, 'VS_UNAUTHENTICATED', new UnauthenticatedError('bad token')],
+  [LimitError, 'VS_LIMIT', new LimitError('frame too large')],
+  [ClosedError, 'VS_CLOSED', new ClosedError()],
+  [CycleError, 'VS_CYCLE', new CycleError('a depends on itself')],
+  [StoreError, 'VS_STORE', new StoreError('damaged store', { dir: '/tmp/store' })],
+];
+
+describe('errors', () => {
+  test.each(CASES)('%p has code %s, is a VarspaceError and an Error, and names itself', (errorClass, code, error) => {
+    expect(error).toBeInstanceOf(errorClass);
+    expect(error).toBeInstanceOf(VarspaceError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.code).toBe(code);
+    expect(error.name).toBe(errorClass.name);
+    expect(error.message.length).toBeGreaterThan(0);
+    expect(error.stack).toContain(errorClass.name);
+  });
+
+  test('messages and details name what went wrong', () => {
+    expect(new ReservedNameError('$sys/x').message).toContain('$sys/x');
+    expect(new ReservedNameError('$sys/x').details).toEqual({ name: '$sys/x' });
+    expect(new ReadOnlyError('app/derived').message).toContain('app/derived');
+    expect(new UnmappedError('app/n').details).toEqual({ fqn: 'app/n' });
+    expect(new ConflictError('lost', { version: 3 }).details).toEqual({ version: 3 });
+    expect(new AbortedError().message).toBe('aborted');
+    expect(new ClosedError().message).toBe('closed');
+    expect(new LimitError('x').details).toBeUndefined();
+  });
+
+  test('codes are distinct', () => {
+    const codes = CASES.map(([, code]) => code);
+    expect(new Set(codes).size).toBe(codes.length);
+  });
+
+  test('the table covers every error class of src/core/errors.ts', () => {
+    const classes = Object.values(coreErrors).filter((value) => typeof value === 'function' && value !== VarspaceError);
+    expect(classes.map((c) => c.name).sort()).toEqual(CASES.map(([c]) => c.name).sort());
+  });
+
+  test('every error class the package exports is in the table', () => {
+    const exported = (Object.values(api) as unknown[]).filter(
+      (value): value is Function => typeof value === 'function' && value.prototype instanceof VarspaceError,
+    );
+    const tested = new Set(CASES.map(([c]) => c));
+    expect(exported.filter((c) => !tested.has(c)).map((c) => c.name)).toEqual([]);
+  });
+
+  test('the base class keeps a code and a message', () => {
+    const error = new VarspaceError('VS_SOMETHING', 'something happened', { a: 1 });
+    expect(error.code).toBe('VS_SOMETHING');
+    expect(error.name).toBe('VarspaceError');
+    expect(error.details).toEqual({ a: 1 });
+  });
+});
