@@ -85,7 +85,7 @@ test('a var written by a Node client appears within a second, with its writer; c
   writer.space.intern('e2e.live.nested/obj', { a: [1, 2], b: 'x' });
   await page.waitForSelector(row('e2e.live.nested/obj'), { timeout: 1000 });
   expect(await page.textContent(`${row('e2e.live.nested/obj')} .value`)).toBe('{"a":[1,2],"b":"x"}');
-  await expect(page.locator('#log').textContent()).resolves.toContain('e2e.live/counter');
+  await waitForText(page, '#log', /interned\s*e2e\.live\/counter/);
   const shot = screenshotPath('live');
   await page.screenshot({ path: shot });
   console.log(`inspector screenshot: ${shot}`);
@@ -102,11 +102,11 @@ test('editing a value as JSON writes it through the link to a Node client; bad J
   const editor = page.locator('#detail textarea');
   await expect(editor.inputValue()).resolves.toContain('"retries": 1');
   await editor.fill('{ "retries": 5, "backoff": "exp" ');
-  await expect(page.locator('#detail .message').textContent()).resolves.toMatch(/invalid JSON/);
+  await waitForText(page, '#detail .message', /invalid JSON/);
   await expect(page.locator('#detail button.save').isDisabled()).resolves.toBe(true);
   await editor.fill('{ "retries": 5, "backoff": "exp" }');
   await page.click('#detail button.save');
-  await expect(page.locator('#detail .message').textContent()).resolves.toMatch(/saved/);
+  await waitForText(page, '#detail .message', /saved/);
   const config = reader.space.resolve('e2e.edit/config')!;
   await waitUntil(() => (config.deref() as { retries: number }).retries === 5, 'the edit reached the Node client');
   expect(config.deref()).toEqual({ retries: 5, backoff: 'exp' });
@@ -114,7 +114,7 @@ test('editing a value as JSON writes it through the link to a Node client; bad J
   await page.click(row('e2e.edit/port'));
   await editor.fill('70000');
   await page.click('#detail button.save');
-  await page.waitForFunction(() => /VS_INVALID_VALUE/.test(document.querySelector('#detail .message')?.textContent ?? ''), undefined, { timeout: 3000 });
+  await waitForText(page, '#detail .message', /VS_INVALID_VALUE/);
   expect(hub.space.resolve('e2e.edit/port')!.deref()).toBe(8080);
   const shot = screenshotPath('edit');
   await page.screenshot({ path: shot });
@@ -140,7 +140,7 @@ test('the filter takes the pattern syntax, and shows pattern errors', async () =
 
   await page.fill('#filter', 'e2e.f.ui*');
   await page.press('#filter', 'Enter');
-  await expect(page.locator('#filter-error').textContent()).resolves.toMatch(/not a valid token|wildcard/);
+  await waitForText(page, '#filter-error', /not a valid token|wildcard/);
   await expect(page.locator('#filter.invalid').count()).resolves.toBe(1);
   await expect(shown()).resolves.toEqual(['e2e.f.ui.buttons/b1', 'e2e.f.ui.buttons/b2', 'e2e.f.ui/theme']);
 
@@ -157,10 +157,10 @@ test('an instance joining and leaving shows in the instances list and the event 
   await page.waitForSelector(item, { timeout: 2000 });
   await expect(page.textContent(item)).resolves.toContain('appName=e2e-visitor');
   await expect(page.textContent(item)).resolves.toContain('processType=node');
-  await page.waitForFunction(() => /joined\s*e2e-visitor/.test(document.querySelector('#log')?.textContent ?? ''));
+  await waitForText(page, '#log', /joined\s*e2e-visitor/);
   await visitor.close();
   await page.waitForSelector(item, { state: 'detached', timeout: 2000 });
-  await page.waitForFunction(() => /left\s*e2e-visitor/.test(document.querySelector('#log')?.textContent ?? ''));
+  await waitForText(page, '#log', /left\s*e2e-visitor/);
 });
 
 test('with 10,000 vars the page stays responsive: collapsed tree, virtual list, bounded filter', async () => {
@@ -219,6 +219,15 @@ test('with 10,000 vars the page stays responsive: collapsed tree, virtual list, 
   expect(filterMs).toBeLessThan(5_000);
   expect(frameMs).toBeLessThan(2_000);
 }, 60_000);
+
+/** Waits until the element's text matches (the page updates on its next animation frame). */
+async function waitForText(page: Page, selector: string, pattern: RegExp, timeoutMs = 3000): Promise<void> {
+  await page.waitForFunction(
+    ({ selector, source, flags }) => new RegExp(source, flags).test(document.querySelector(selector)?.textContent ?? ''),
+    { selector, source: pattern.source, flags: pattern.flags },
+    { timeout: timeoutMs },
+  );
+}
 
 async function waitUntil(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
