@@ -10,6 +10,12 @@ export interface BackoffOptions {
   readonly maxAttempts?: number;
   /** Random source in [0, 1) (injectable for tests). */
   readonly random?: () => number;
+  /**
+   * Called each time a link schedules a reconnect attempt, with the attempt number (0-based,
+   * back to 0 after every successful connection) and the delay chosen, in ms — e.g. to show
+   * "reconnecting in 3 s".
+   */
+  readonly onRetry?: (attempt: number, delayMs: number) => void;
 }
 
 /**
@@ -19,6 +25,8 @@ export interface BackoffOptions {
  */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
   const { initialDelayMs = 100, maxDelayMs = 5000, factor = 2, random = Math.random } = options;
-  const ceiling = Math.min(maxDelayMs, initialDelayMs * Math.pow(factor, attempt));
-  return Math.floor(random() * ceiling);
+  const ceiling = Math.max(0, Math.min(maxDelayMs, initialDelayMs * Math.pow(factor, Math.max(0, attempt))));
+  // A random source that strays outside [0, 1) must not make a negative or over-cap delay.
+  const r = Math.min(Math.max(random(), 0), 1);
+  return Math.min(Math.floor(r * ceiling), Math.max(0, Math.ceil(ceiling) - 1));
 }

@@ -42,11 +42,15 @@ export class Outbox {
     return this.state.size > 0;
   }
 
-  /** Queues the latest state for `key`, replacing a queued one. */
+  /**
+   * Queues the latest state for `key`, replacing a queued one. The replacement moves to the back
+   * of the queue, so state goes out in the order of the latest writes (a hub's revision order):
+   * a receiver cut off halfway through a flush has a prefix of it, never a later write without
+   * an earlier one.
+   */
   put(key: string, serialized: string): void {
-    const before = this.state.size;
+    if (this.state.delete(key)) this.coalesced++;
     this.state.set(key, serialized);
-    if (this.state.size === before) this.coalesced++;
     this.schedule();
   }
 
