@@ -18,8 +18,8 @@ import {
   VersionError,
 } from '../../src/index.js';
 import * as coreErrors from '../../src/core/errors.js';
-// Not (yet) exported by the package; the hub's file store uses it.
-import { StoreError } from '../../src/core/errors.js';
+// Not (yet) exported by the package; the hub and its stores use them.
+import { InternalError, NotFoundError, StoreError } from '../../src/core/errors.js';
 
 // [class, code, an instance made as the library makes it]
 const CASES: ReadonlyArray<readonly [Function, string, VarspaceError]> = [
@@ -39,6 +39,8 @@ const CASES: ReadonlyArray<readonly [Function, string, VarspaceError]> = [
   [ClosedError, 'VS_CLOSED', new ClosedError()],
   [CycleError, 'VS_CYCLE', new CycleError('a depends on itself')],
   [StoreError, 'VS_STORE', new StoreError('damaged store', { dir: '/tmp/store' })],
+  [NotFoundError, 'VS_NOT_FOUND', new NotFoundError('no such var', { fqn: 'app/n' })],
+  [InternalError, 'VS_INTERNAL', new InternalError()],
 ];
 
 describe('errors', () => {
@@ -60,6 +62,7 @@ describe('errors', () => {
     expect(new ConflictError('lost', { version: 3 }).details).toEqual({ version: 3 });
     expect(new AbortedError().message).toBe('aborted');
     expect(new ClosedError().message).toBe('closed');
+    expect(new InternalError().message).toBe('internal error');
     expect(new LimitError('x').details).toBeUndefined();
   });
 
