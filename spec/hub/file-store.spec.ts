@@ -127,6 +127,44 @@ describe('fileStore', () => {
     await expect(fsp.stat(path.join(dir, 'snapshot.jsonl.tmp'))).rejects.toThrow();
   });
 
+  test('a crash between setting the log aside and the snapshot: both logs are read, then compacted', async () => {
+    let store = await openStore();
+    const epoch = store.epoch;
+    await store.put(rec(store, 'app/a', 1));
+    await store.put(rec(store, 'app/b', 2));
+    await store.put(rec(store, 'app/a', 3, { deleted: true }));
+    await store.close();
+    const lines = (await fsp.readFile(logFile(), 'utf8')).split('\n');
+    await fsp.writeFile(path.join(dir, 'log.old.jsonl'), `${lines[0]}\n${lines[1]}\n`);
+    await fsp.writeFile(logFile(), `${lines[2]}\n`);
+    store = await openStore();
+    expect(store.recovery).toMatchObject({ logRecords: 3, corruptLines: 0, epochChanged: false });
+    expect(store.epoch).toBe(epoch);
+    expect(store.get('app/a')).toMatchObject({ deleted: true, rev: 3 });
+    expect(store.get('app/b')).toMatchObject({ value: 2, rev: 2 });
+    await expect(fsp.stat(path.join(dir, 'log.old.jsonl'))).rejects.toThrow();
+    store = await reopen(store);
+    expect(store.recovery).toMatchObject({ snapshotRecords: 2, logRecords: 0 });
+    expect(store.rev).toBe(3);
+  });
+
+  test('writes go on while compactions run, and nothing is lost', async () => {
+    let store = await openStore({ compactFactor: 1, compactMinBytes: 0 });
+    const puts: Array<Promise<void>> = [];
+    for (let i = 0; i < 3000; i++) {
+      puts.push(store.put(rec(store, `app/k${i % 97}`, { i, pad: 'x'.repeat(i % 50) })));
+      if (i % 100 === 99) await Promise.all(puts.splice(0));
+    }
+    const compacting = store.compact();
+    puts.push(store.put(rec(store, 'app/last', 'during')));
+    await Promise.all([...puts, compacting]);
+    expect(store.stats().compactions).toBeGreaterThan(5);
+    const before = plain(store);
+    store = await reopen(store, { compactFactor: 1, compactMinBytes: 0 });
+    expect(plain(store)).toEqual(before);
+    expect(store.rev).toBe(3001);
+  });
+
   test('a torn last record is dropped and start-up goes on; later writes append cleanly', async () => {
     let store = await openStore();
     const epoch = store.epoch;

@@ -78,6 +78,13 @@ export interface FileStore extends Store {
   readonly dir: string;
   /** What opening found. */
   readonly recovery: FileStoreRecovery;
+  /**
+   * Records an accepted write: at once in memory (`get`, `rev`), then on disk. Resolves once the
+   * record is durable under the fsync policy; rejects with {@link StoreError} if the disk failed.
+   * @throws {@link ValidationError} for a malformed record, a revision not above `rev`, or a value
+   *   JSON cannot hold; {@link ClosedError} after `close`; the {@link StoreError} of an earlier failure.
+   */
+  put(record: StoreRecord): Promise<void>;
   /** Counters. */
   stats(): FileStoreStats;
   /** Writes a snapshot of the live state now and empties the log. */
@@ -89,6 +96,8 @@ export interface FileStore extends Store {
 const SNAPSHOT = 'snapshot.jsonl';
 const SNAPSHOT_TMP = 'snapshot.jsonl.tmp';
 const LOG = 'log.jsonl';
+/** The log a compaction set aside; removed once the snapshot that covers it is durable. */
+const LOG_OLD = 'log.old.jsonl';
 const LOCK = 'LOCK';
 const FORMAT = 1;
 const NEWLINE = Buffer.from('\n');
@@ -171,6 +180,13 @@ interface Waiter {
   reject(error: Error): void;
 }
 
+/** A compaction under way: the state captured when the log was set aside, and that log. */
+interface Rotation {
+  readonly records: readonly StoreRecord[];
+  readonly rev: number;
+  readonly old: FileHandle;
+}
+
 class DiskStore implements FileStore {
   epoch = '';
   rev = 0;
@@ -191,6 +207,7 @@ class DiskStore implements FileStore {
   private timer: ReturnType<typeof setInterval> | undefined;
   private failure: StoreError | undefined;
   private closing: Promise<void> | undefined;
+  private compacting: Promise<void> | undefined;
   private lockKey = '';
 
   constructor(
@@ -239,7 +256,10 @@ class DiskStore implements FileStore {
     return (this.closing ??= (async () => {
       if (this.timer) clearInterval(this.timer);
       if (!this.settings.always && !this.failure) await this.request(this.syncWaiters).catch(() => {});
-      await this.idle();
+      while (this.running || this.compacting) {
+        await this.idle();
+        await this.compacting;
+      }
       try {
         await this.fh?.close();
       } catch {
@@ -294,6 +314,7 @@ class DiskStore implements FileStore {
   private async recover(): Promise<void> {
     await fsp.rm(this.file(SNAPSHOT_TMP), { force: true });
     const snapshotBytes = await readIfExists(this.file(SNAPSHOT));
+    const oldLogBytes = await readIfExists(this.file(LOG_OLD));
     const logBytes = (await readIfExists(this.file(LOG))) ?? Buffer.alloc(0);
     const damage: string[] = [];
     let corruptLines = 0;
@@ -324,33 +345,29 @@ class DiskStore implements FileStore {
       if (isHeader(header) && header.records !== lines.length - 1) corruptLines += Math.max(1, header.records - (lines.length - 1));
       if (corruptLines > 0) damage.push(SNAPSHOT);
       snapshotRev = Math.max(snapshotRev, this.rev);
-    } else if (logBytes.length > 0) {
+    } else if (logBytes.length > 0 || (oldLogBytes?.length ?? 0) > 0) {
       // A log without its snapshot: the epoch (and anything compacted) is gone.
       damage.push(`${SNAPSHOT} (missing)`);
       corruptLines++;
     }
 
-    const lines = splitLines(logBytes);
-    const decoded = lines.map((line) => toRecord(decodeLine(logBytes, line)));
-    let lastGood = decoded.length - 1;
-    while (lastGood >= 0 && !decoded[lastGood]) lastGood--;
-    const goodEnd = lastGood >= 0 ? lines[lastGood].end : 0;
-    const goodLength = lastGood >= 0 ? Math.min(goodEnd + 1, logBytes.length) : 0;
-    const droppedTailBytes = logBytes.length - goodLength;
+    // A compaction that a crash interrupted leaves the log it set aside: it comes first.
     let logRecords = 0;
-    let logCorrupt = 0;
-    for (let i = 0; i <= lastGood; i++) {
-      const record = decoded[i];
-      if (!record) {
-        logCorrupt++;
-        continue;
+    let droppedTailBytes = 0;
+    const logs: Array<[string, Buffer]> = oldLogBytes ? [[LOG_OLD, oldLogBytes], [LOG, logBytes]] : [[LOG, logBytes]];
+    let goodLength = 0;
+    for (const [name, bytes] of logs) {
+      const read = readLog(bytes);
+      for (const [record, size] of read.records) {
+        if (record.rev <= snapshotRev) continue;
+        logRecords++;
+        this.apply(record, size);
       }
-      if (record.rev <= snapshotRev) continue;
-      logRecords++;
-      this.apply(record, lines[i].end - lines[i].start + 1);
+      if (read.corrupt > 0) damage.push(name);
+      corruptLines += read.corrupt;
+      droppedTailBytes += bytes.length - read.goodLength;
+      goodLength = read.goodLength;
     }
-    if (logCorrupt > 0) damage.push(LOG);
-    corruptLines += logCorrupt;
 
     if (damage.length > 0 && this.settings.refuseCorruption) {
       throw new StoreError(`${this.dir}: damaged store (${corruptLines} bad record(s) in ${damage.join(', ')}); open it with onCorruption: 'recover' to keep the good records`, {
@@ -359,13 +376,13 @@ class DiskStore implements FileStore {
       });
     }
 
-    const created = !snapshotBytes && logBytes.length === 0;
+    const created = !snapshotBytes && logBytes.length === 0 && !oldLogBytes;
     const epochChanged = damage.length > 0 || epoch === undefined;
     this.epoch = epochChanged ? uuid() : epoch!;
     const quarantined: string[] = [];
     if (damage.length > 0) {
       const suffix = `.corrupt-${Date.now()}`;
-      for (const name of [SNAPSHOT, LOG]) {
+      for (const name of [SNAPSHOT, LOG_OLD, LOG]) {
         if (!damage.includes(name)) continue;
         await fsp.copyFile(this.file(name), this.file(name + suffix));
         quarantined.push(name + suffix);
@@ -374,7 +391,7 @@ class DiskStore implements FileStore {
 
     // The log, from its last good record on, is garbage from a write a crash cut short: drop it.
     this.fh = await fsp.open(this.file(LOG), 'a');
-    if (droppedTailBytes > 0) {
+    if (goodLength < logBytes.length) {
       await this.fh.truncate(goodLength);
       await this.fh.sync();
     }
@@ -385,8 +402,15 @@ class DiskStore implements FileStore {
       this.logBytes++;
     }
     await syncDir(this.dirPath);
-    if (epochChanged || created) await this.writeSnapshot();
-    if (epochChanged && this.logBytes > 0) await this.emptyLog();
+    if (epochChanged || created || oldLogBytes) {
+      // A fresh snapshot holds everything: the logs are then redundant.
+      await this.writeSnapshot([...this.byFqn.values()], this.rev);
+      if (this.logBytes > 0) await this.emptyLog();
+      if (oldLogBytes) {
+        await fsp.rm(this.file(LOG_OLD), { force: true });
+        await syncDir(this.dirPath);
+      }
+    }
     this.recovery = { created, snapshotRecords, logRecords, droppedTailBytes, corruptLines, epochChanged: epochChanged && !created, quarantined };
   }
 
@@ -439,15 +463,17 @@ class DiskStore implements FileStore {
           for (const waiter of waiters) waiter.resolve();
           continue;
         }
-        if (this.compactWaiters.length > 0 || this.compactionDue()) {
+        if (!this.compacting && (this.compactWaiters.length > 0 || this.compactionDue())) {
           const waiters = this.compactWaiters.splice(0);
+          let rotated: Rotation | undefined;
           await this.guard(async () => {
-            await this.writeSnapshot();
-            await this.emptyLog();
-            this.counters.compactions++;
+            rotated = await this.rotate();
           });
-          if (this.failure) break;
-          for (const waiter of waiters) waiter.resolve();
+          if (this.failure || !rotated) {
+            for (const waiter of waiters) waiter.reject(this.failure!);
+            break;
+          }
+          this.compacting = this.snapshotInBackground(rotated, waiters);
           continue;
         }
         break;
@@ -492,10 +518,50 @@ class DiskStore implements FileStore {
     return this.logBytes > this.settings.compactMinBytes && this.logBytes > this.settings.compactFactor * this.liveBytes;
   }
 
-  /** Writes the whole state (as of now, including records still queued for the log) atomically. */
-  private async writeSnapshot(): Promise<void> {
+  /**
+   * Starts a compaction: sets the log aside (renamed to `log.old.jsonl`) and opens a new one, so
+   * writes go on while the snapshot is written. Everything in the old log is in the state captured
+   * here (records still queued are too; they also go to the new log, where recovery skips them).
+   */
+  private async rotate(): Promise<Rotation> {
+    if (this.unsynced) await this.syncLog();
     const records = [...this.byFqn.values()];
-    const header = { varspace: 'snapshot', format: FORMAT, epoch: this.epoch, rev: this.rev, records: records.length, written: new Date().toISOString() };
+    const rev = this.rev;
+    await fsp.rename(this.file(LOG), this.file(LOG_OLD));
+    const fresh = await fsp.open(this.file(LOG), 'a');
+    try {
+      // The new log's name must be durable before anything written to it is acknowledged.
+      await syncDir(this.dirPath);
+    } catch (error) {
+      await fresh.close().catch(() => {});
+      throw error;
+    }
+    const old = this.fh!;
+    this.fh = fresh;
+    this.logBytes = 0;
+    return { records, rev, old };
+  }
+
+  private async snapshotInBackground(rotation: Rotation, waiters: Waiter[]): Promise<void> {
+    try {
+      await rotation.old.close();
+      await this.writeSnapshot(rotation.records, rotation.rev);
+      await fsp.rm(this.file(LOG_OLD), { force: true });
+      await syncDir(this.dirPath);
+      this.counters.compactions++;
+      for (const waiter of waiters) waiter.resolve();
+    } catch (error) {
+      this.failure ??= ioError(`${this.dir}: compaction failed`, error);
+      for (const waiter of waiters) waiter.reject(this.failure);
+    } finally {
+      this.compacting = undefined;
+      this.kick();
+    }
+  }
+
+  /** Writes a snapshot of `records` at revision `rev` atomically: a temporary file, synced, renamed, the directory synced. */
+  private async writeSnapshot(records: readonly StoreRecord[], rev: number): Promise<void> {
+    const header = { varspace: 'snapshot', format: FORMAT, epoch: this.epoch, rev, records: records.length, written: new Date().toISOString() };
     const tmp = this.file(SNAPSHOT_TMP);
     const out = await fsp.open(tmp, 'w');
     try {
@@ -636,6 +702,26 @@ function splitLines(bytes: Buffer): Line[] {
     start = end + 1;
   }
   return lines;
+}
+
+/**
+ * Reads a log: its good records (with their line sizes), the length up to the end of the last
+ * good line (what follows is a torn end), and how many bad lines come before that.
+ */
+function readLog(bytes: Buffer): { records: Array<[StoreRecord, number]>; goodLength: number; corrupt: number } {
+  const lines = splitLines(bytes);
+  const decoded = lines.map((line) => toRecord(decodeLine(bytes, line)));
+  let lastGood = decoded.length - 1;
+  while (lastGood >= 0 && !decoded[lastGood]) lastGood--;
+  const records: Array<[StoreRecord, number]> = [];
+  let corrupt = 0;
+  for (let i = 0; i <= lastGood; i++) {
+    const record = decoded[i];
+    if (record) records.push([record, lines[i].end - lines[i].start + 1]);
+    else corrupt++;
+  }
+  const goodLength = lastGood >= 0 ? Math.min(lines[lastGood].end + 1, bytes.length) : 0;
+  return { records, goodLength, corrupt };
 }
 
 const HEX = /^[0-9a-f]{8}$/;
