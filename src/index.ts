@@ -21,8 +21,11 @@ export {
   UnauthenticatedError,
   LimitError,
   ClosedError,
+  CycleError,
+  StoreError,
+  NotFoundError,
+  InternalError,
 } from './core/errors.js';
-export { CycleError } from './core/errors.js';
 
 // Operators for app code; instances, app types, local names
 export { ref$ } from './rx/ref$.js';
@@ -48,6 +51,7 @@ export { startHub } from './hub/start-hub.js';
 export { Hub } from './hub/hub.js';
 export { memoryStore } from './hub/memory-store.js';
 export { jsonLogger } from './hub/logger.js';
+export { fileStore } from './hub/file-store.js';
 export { memoryPair } from './transport/memory-pair.js';
 export { webSocketTransport, connectWebSocket } from './transport/web-socket-transport.js';
 export { connectWs, wsServerTransport } from './transport/ws-node.js';
@@ -73,6 +77,7 @@ export type { HubLimits } from './hub/limits.js';
 export type { Authenticate, AuthRequest } from './hub/upgrade-guard.js';
 export type { Logger, LogLevel } from './hub/logger.js';
 export type { Store, StoreRecord } from './hub/store.js';
+export type { FileStore, FileStoreOptions, FileStoreRecovery, FileStoreStats } from './hub/file-store.js';
 export type { Transport, TransportHandlers, TransportFactory } from './transport/transport.js';
 export type { HubMessage, ClientMessage } from './wire/messages.js';
 export type { Validator } from './core/validator.js';

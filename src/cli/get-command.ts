@@ -1,4 +1,4 @@
-import { NameError, VarspaceError } from '../core/errors.js';
+import { NameError, NotFoundError } from '../core/errors.js';
 import { parseFqn } from '../core/names.js';
 import { withLink } from './client-command.js';
 
@@ -11,7 +11,7 @@ export async function getCommand(fqn: string, url: string, print: (line: string)
   await withLink(url, async (link, space) => {
     await link.follow(fqn).synced;
     const found = space.resolve(fqn);
-    if (!found?.bound) throw new VarspaceError('VS_NOT_FOUND', `${fqn} is not on the hub`, { fqn });
+    if (!found?.bound) throw new NotFoundError(`${fqn} is not on the hub`, { fqn });
     print(JSON.stringify(found.deref()));
   });
 }

@@ -1,5 +1,5 @@
 import { BehaviorSubject, Observable, Subject, Subscription } from 'rxjs';
-import { ClosedError, TimeoutError, VarspaceError } from '../core/errors.js';
+import { ClosedError, ConflictError, InternalError, TimeoutError, VarspaceError } from '../core/errors.js';
 import { parseFqn, parseNs, parsePattern } from '../core/names.js';
 import { PatternTrie, patternMatches } from '../core/pattern-trie.js';
 import type { Space } from '../core/space.js';
@@ -69,6 +69,8 @@ interface ReplicaRecord {
   stamp: string;
   from: string;
   rev: number;
+  /** The write was an unmap: a stamped tombstone. */
+  deleted?: boolean;
 }
 
 interface Follow {
@@ -189,12 +191,13 @@ export class Link {
       this.shareVar(target, options.owned === true);
     });
     const unmaps = this.space.events$(pattern).subscribe((event) => {
-      if (event.type !== 'var-unmapped' || event.origin !== undefined) return;
+      if (event.type !== 'var-unmapped') return;
       for (const target of share.vars) {
         if (target.fqn === event.fqn) {
           share.vars.delete(target);
           this.unshareVar(target);
-          this.sendDel(event.fqn);
+          // A local unmap is a write (a stamped tombstone); one that came from the hub is not sent back.
+          if (event.origin === undefined) this.sendDel(event.fqn);
         }
       }
     });
@@ -320,12 +323,30 @@ export class Link {
    * @throws rejects with {@link ConflictError} carrying `details.current` (value, rev); the local var is then set to the hub's value.
    */
   async cas<T>(fqn: string, expectedRevision: number, value: T): Promise<WriteAck> {
-    const stamp = this.clock.tick();
-    const ack = await this.request(fqn, (ref) => ({ t: 'cas', fqn, value, stamp, rev: expectedRevision, ref }));
-    const target = this.space.intern<T>(fqn);
-    this.writeLocal(target, value, ack.stamp);
-    this.records.set(fqn, { stamp: ack.stamp, from: this.instanceId, rev: ack.rev });
-    return ack;
+    for (let attempt = 0; ; attempt++) {
+      const stamp = this.clock.tick();
+      let ack: WriteAck;
+      try {
+        ack = await this.request(fqn, (ref) => ({ t: 'cas', fqn, value, stamp, rev: expectedRevision, ref }));
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        const current = error.details?.current as { stamp: string; from: string; rev: number } | undefined;
+        // Sent again after a reconnect, and the first copy had been applied: the hub holds this very write.
+        if (current && current.stamp === stamp && current.from === this.instanceId) return { stamp, rev: current.rev };
+        // The revision matched, but the hub held a write stamped after this clock: it has observed
+        // that stamp now (the hub sent the held state first), so stamp again and retry.
+        const stampBehind = current ? current.rev === expectedRevision : expectedRevision === 0;
+        if (stampBehind && attempt < 3) continue;
+        throw error;
+      }
+      const record = this.records.get(fqn);
+      // A newer write (a later local one, or one from the hub that arrived first) keeps its place.
+      if (!record || compareWrites(ack.stamp, this.instanceId, record.stamp, record.from) > 0) {
+        this.writeLocal(this.space.intern<T>(fqn), value, ack.stamp);
+        this.records.set(fqn, { stamp: ack.stamp, from: this.instanceId, rev: ack.rev });
+      }
+      return ack;
+    }
   }
 
   /**
@@ -375,7 +396,9 @@ export class Link {
     if (this.status$.value === 'closed') return Promise.reject(new ClosedError('link is closed'));
     const ref = this.nextRef++;
     const serialized = JSON.stringify(make(ref));
-    this.outbox.push(serialized);
+    // While reconnecting, a request waits for the welcome (resync sends every pending one): sent
+    // now as well, right after the hello, it would reach the hub twice (a cas then fails).
+    if (this.status$.value === 'open') this.outbox.push(serialized);
     return new Promise<WriteAck>((resolve, reject) => this.pending.set(ref, { resolve, reject, fqn, serialized }));
   }
 
@@ -393,8 +416,10 @@ export class Link {
     });
     this.shared.set(target, { count: 1, subscription, owned: ownedByShare });
     const record = this.records.get(target.fqn);
-    if (target.bound && (!record || record.from === this.instanceId)) {
-      this.publish(target.fqn, target.getValue(), record?.stamp, owned());
+    // Not sent back: a value that came from the hub. Sent with a new stamp: a var interned again
+    // after an unmap (from here or from the hub), which is newer than the tombstone.
+    if (target.bound && (!record || record.deleted || record.from === this.instanceId)) {
+      this.publish(target.fqn, target.getValue(), record?.deleted ? undefined : record?.stamp, owned());
     }
   }
 
@@ -416,7 +441,7 @@ export class Link {
   private sendDel(fqn: string): void {
     const stamp = this.clock.tick();
     const serialized = JSON.stringify({ t: 'del', fqn, stamp });
-    this.records.set(fqn, { stamp, from: this.instanceId, rev: this.records.get(fqn)?.rev ?? 0 });
+    this.records.set(fqn, { stamp, from: this.instanceId, rev: this.records.get(fqn)?.rev ?? 0, deleted: true });
     this.track(fqn, serialized);
     this.outbox.put(fqn, serialized);
   }
@@ -540,7 +565,7 @@ export class Link {
     this.clock.observe(stamp);
     const record = this.records.get(fqn);
     if (record && compareWrites(stamp, from, record.stamp, record.from) <= 0) return;
-    this.records.set(fqn, { stamp, from, rev });
+    this.records.set(fqn, { stamp, from, rev, deleted: true });
     this.followTrie.forEachMatch(this.tokensOf(fqn), (follow) => {
       const local = follow.into === undefined ? fqn : `${follow.into}.${fqn}`;
       this.space.unmap(local, { origin: from });
@@ -568,6 +593,14 @@ export class Link {
 
   /** The hub refused a write: take its value, so this replica agrees with it again. */
   private correct(fqn: string, current: NonNullable<ErrMessage['current']>): void {
+    this.clock.observe(current.stamp);
+    const record = this.records.get(fqn);
+    // A newer local write (made after the refused one, still on its way) wins here as at the hub.
+    const order = record ? compareWrites(current.stamp, current.from, record.stamp, record.from) : 1;
+    if (order <= 0) {
+      if (order === 0) record!.rev = current.rev;
+      return;
+    }
     this.records.set(fqn, { stamp: current.stamp, from: current.from, rev: current.rev });
     this.space.ensure(fqn, { origin: current.from, system: true }, current.value);
   }
@@ -595,7 +628,7 @@ export class Link {
   }
 
   private fail(error: unknown): void {
-    const typed = error instanceof VarspaceError ? error : new VarspaceError('VS_INTERNAL', String((error as Error)?.message ?? error));
+    const typed = error instanceof VarspaceError ? error : new InternalError(String((error as Error)?.message ?? error));
     if (this.errors$.observed) this.errors$.next(typed);
     this.space.report(typed);
   }
