@@ -8,7 +8,7 @@
  * `<os.tmpdir()>/varspace-conformance.json`.
  */
 import { build } from 'esbuild';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..', '..');
 
 /** Chromium as the issue asks: Debian's binary, driven by playwright-core, never a downloaded one. */
-export const CHROMIUM_LAUNCH = {
+const CHROMIUM_LAUNCH = {
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
 };
@@ -124,6 +124,7 @@ describe('headless Chromium over the native WebSocket', () => {
       logLevel: 'silent',
       absWorkingDir: root,
     });
+    if (!existsSync(CHROMIUM_LAUNCH.executablePath)) throw new Error('Debian\'s chromium is missing: apt-get install -y chromium (.ci/run does it as root)');
     browser = await chromium.launch(CHROMIUM_LAUNCH);
     const page = await browser.newPage();
     const pageErrors: string[] = [];

@@ -3,6 +3,7 @@
  * Debian Chromium (driven by playwright-core) opens it, and Node clients write and read through
  * the same hub. Screenshots go to the OS temp folder (printed), never into the repository.
  */
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -20,7 +21,8 @@ const pages: Page[] = [];
 
 beforeAll(async () => {
   hub = await startHub({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch(CHROMIUM_LAUNCH);
+  if (!existsSync(CHROMIUM_LAUNCH.executablePath)) throw new Error('Debian\'s chromium is missing: apt-get install -y chromium (.ci/run does it as root)');
+    browser = await chromium.launch(CHROMIUM_LAUNCH);
 }, 60_000);
 
 afterEach(async () => {

@@ -573,7 +573,9 @@ async function start(): Promise<void> {
   ui.status.textContent = 'connecting';
   space.events$().subscribe(onEvent);
   try {
-    link = await connect(url, { space, attributes: { processType: 'browser', appName: 'inspector', role: 'inspector' } });
+    // A hub with `authenticate` needs a token: open the page as `/?token=…`.
+    const token = new URLSearchParams(location.search).get('token') ?? undefined;
+    link = await connect(url, { space, token, attributes: { processType: 'browser', appName: 'inspector', role: 'inspector' } });
   } catch (error) {
     ui.status.textContent = `cannot connect: ${(error as Error).message}`;
     ui.status.className = 'status closed';
