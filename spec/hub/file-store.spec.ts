@@ -405,3 +405,39 @@ describe('hub acks with a durable store', () => {
     expect((await link.set('app/y', 1)).rev).toBeGreaterThan(0);
   });
 });
+
+describe('varspace hub --data', () => {
+  test('hubCommand with data keeps the state in the directory across restarts; memory stays the default', async () => {
+    const { hubCommand } = await import('../../src/cli/hub-command.js');
+    const lines: string[] = [];
+    let hub = await hubCommand({ port: 0, host: '127.0.0.1', data: dir }, (line) => lines.push(line));
+    const listening = JSON.parse(lines[0]);
+    expect(listening).toMatchObject({ event: 'listening', data: dir, rev: 0 });
+    const epoch = listening.epoch;
+    let link = await connect(hub.url, { space: new Space(), reconnect: false });
+    await link.set('app/kept', 'yes');
+    await link.close();
+    await hub.close();
+    await expect(fsp.stat(path.join(dir, 'log.jsonl'))).resolves.toBeTruthy();
+    hub = await hubCommand({ port: 0, host: '127.0.0.1', data: dir }, (line) => lines.push(line));
+    expect(JSON.parse(lines.find((line, i) => i > 0 && line.includes('"listening"'))!)).toMatchObject({ epoch });
+    expect(hub.space.resolve('app/kept')?.deref()).toBe('yes');
+    await hub.close();
+    const memory = await hubCommand({ port: 0, host: '127.0.0.1' }, () => {});
+    expect('recovery' in memory.hub.store).toBe(false);
+    expect(memory.space.resolve('app/kept')).toBeUndefined();
+    await memory.close();
+  });
+
+  test('a directory held by a running hub refuses a second one; a port in use releases the directory', async () => {
+    const { hubCommand } = await import('../../src/cli/hub-command.js');
+    const hub = await hubCommand({ port: 0, host: '127.0.0.1', data: dir }, () => {});
+    await expect(hubCommand({ port: 0, host: '127.0.0.1', data: dir }, () => {})).rejects.toBeInstanceOf(StoreError);
+    await hub.close();
+    const other = await startHub({ port: 0, host: '127.0.0.1' });
+    await expect(hubCommand({ port: other.port, host: '127.0.0.1', data: dir }, () => {})).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await other.close();
+    const store = await openStore();
+    expect(store.recovery.created).toBe(false);
+  });
+});

@@ -34,8 +34,12 @@ async function readRules(file: string): Promise<StartHubOptions['authorize']> {
 }
 
 /**
- * `varspace hub`: runs a hub and logs one JSON line per connection, departure and error.
- * @throws rejects when the port cannot be bound.
+ * `varspace hub`: runs a hub and logs one JSON line per connection, departure and error. With
+ * `data`, the state lives in that directory (`fileStore(data)`, fsync on every write) and survives
+ * restarts and `kill -9`; without it, in memory.
+ * @throws rejects when the port cannot be bound (the data directory is released again), or with
+ *   {@link StoreError} when the data directory is held by another process or cannot be used.
+ * @example await hubCommand({ port: 7070, host: '127.0.0.1', data: './hub-data' }, console.log)
  */
 export async function hubCommand(options: HubCommandOptions, log: (line: string) => void): Promise<HubHandle> {
   const store = options.data !== undefined ? await fileStore(options.data) : options.store;
