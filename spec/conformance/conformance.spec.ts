@@ -60,6 +60,7 @@ test('the suite has at least 25 cases over names, intern, resolve, defonce, awai
 test('the browser entry exports the Node entry’s names, less the Node-only ones', () => {
   const nodeOnly = ['startHub', 'connectWs', 'wsServerTransport'];
   const expected = Object.keys(nodeApi).filter((name) => !nodeOnly.includes(name)).sort();
+  // When this fails after a change to src/index.ts: node scripts/sync-browser-entry.mjs
   expect(Object.keys(browserApi).sort()).toEqual(expected);
   expect(browserApi.connect).not.toBe(nodeApi.connect);
 });
