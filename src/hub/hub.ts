@@ -501,8 +501,9 @@ export class Hub {
 
   /** What a refused request's `err` carries so the writer is corrected: its ref, and the held state. */
   private correction(message: ClientMessage): Partial<ErrMessage> {
-    const extra: { ref?: number; fqn?: string; current?: ReturnType<typeof currentOf> } = {};
+    const extra: { ref?: number; fqn?: string; current?: ReturnType<typeof currentOf>; refused?: string } = {};
     if ('ref' in message && message.ref !== undefined) extra.ref = message.ref;
+    if ('stamp' in message) extra.refused = message.stamp;
     if ('fqn' in message) {
       extra.fqn = message.fqn;
       const held = this.store.get(message.fqn);
@@ -540,10 +541,19 @@ export class Hub {
       session.send(errMessage(error, { ref: message.ref, fqn: message.fqn, ...(current && !current.deleted ? { current: currentOf(current) } : {}) }));
       return;
     }
-    // The hub orders a successful CAS after what it holds, whatever the writer's clock says.
-    this.clock.observe(message.stamp);
-    if (current) this.clock.observe(current.stamp);
-    const record = this.commit(session, message.fqn, message.value, this.clock.tick(), session.id, false, current, message.ref);
+    if (current && compareWrites(message.stamp, session.id, current.stamp, current.from) <= 0) {
+      // The writer's clock is behind the held write (it never saw it). The hub does not stamp the
+      // write itself: a stamp it made up under the writer's id could equal one of the writer's own
+      // later stamps, and two different writes with one (stamp, from) never converge. So: the
+      // held state (the writer's clock observes it), then a conflict that names the expected
+      // revision; the link stamps again and retries.
+      this.counters.refused++;
+      session.outbox.put(current.fqn, serialize(current));
+      const error = new ConflictError(`${message.fqn}: revision ${message.rev} matches, but the stamp is not newer than the held write; stamp again`);
+      session.send(errMessage(error, { ref: message.ref, fqn: message.fqn, ...(current.deleted ? {} : { current: currentOf(current) }) }));
+      return;
+    }
+    const record = this.commit(session, message.fqn, message.value, message.stamp, session.id, false, current, message.ref);
     if (record) this.ack(session, message.ref, record);
   }
 

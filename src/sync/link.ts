@@ -578,12 +578,12 @@ export class Link {
       const pending = this.pending.get(message.ref);
       if (pending) {
         this.pending.delete(message.ref);
-        if (message.current) this.correct(pending.fqn, message.current);
+        if (message.current) this.correct(pending.fqn, message.current, message.refused);
         pending.reject(error);
         return;
       }
     }
-    if (message.fqn !== undefined && message.current) this.correct(message.fqn, message.current);
+    if (message.fqn !== undefined && message.current) this.correct(message.fqn, message.current, message.refused);
     if (message.sid !== undefined) {
       this.subsInFlight = Math.max(0, this.subsInFlight - 1);
       this.follows.get(message.sid)?.synced();
@@ -592,12 +592,14 @@ export class Link {
   }
 
   /** The hub refused a write: take its value, so this replica agrees with it again. */
-  private correct(fqn: string, current: NonNullable<ErrMessage['current']>): void {
+  private correct(fqn: string, current: NonNullable<ErrMessage['current']>, refused: string | undefined): void {
     this.clock.observe(current.stamp);
     const record = this.records.get(fqn);
-    // A newer local write (made after the refused one, still on its way) wins here as at the hub.
-    const order = record ? compareWrites(current.stamp, current.from, record.stamp, record.from) : 1;
-    if (order <= 0) {
+    // The refused write never happened: undo it. But a newer local write (made after the refused
+    // one, still on its way) or a newer state from elsewhere wins here as it will at the hub.
+    const newerLocal = record !== undefined && record.from === this.instanceId && refused !== undefined && record.stamp > refused;
+    const order = record && !(record.from === this.instanceId && record.stamp === refused) ? compareWrites(current.stamp, current.from, record.stamp, record.from) : 1;
+    if (newerLocal || order <= 0) {
       if (order === 0) record!.rev = current.rev;
       return;
     }

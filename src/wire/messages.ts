@@ -94,6 +94,8 @@ export const errSchema = z.object({
   sid: subId.optional(),
   fqn: name.optional(),
   current: currentSchema.optional(),
+  /** The stamp of the refused write, so its writer knows which of its writes the correction answers. */
+  refused: stamp.optional(),
 });
 
 /** Confirms every client message before `mark n` was processed. */
