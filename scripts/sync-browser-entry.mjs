@@ -10,16 +10,17 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const HEADER = `// Public API of varspace in the browser (and Web Workers, Deno, Bun: any runtime with a native
 // \`WebSocket\`). The same named exports as \`index.ts\`, less the Node-only parts: \`startHub\` (and
-// its types), \`connectWs\`, \`wsServerTransport\`, and the Node \`connect\` (here \`connect\` opens the
-// runtime's own \`WebSocket\`, or takes any \`Transport\`, such as a \`MessagePort\`'s). Nothing here
-// imports a Node built-in: \`npm run build\` bundles this file for the browser and fails if one
-// sneaks in; spec/conformance checks that the two entries export the same names.
+// its types), \`fileStore\`, \`connectWs\`, \`wsServerTransport\`, and the Node \`connect\` (here
+// \`connect\` opens the runtime's own \`WebSocket\`, or takes any \`Transport\`, such as a
+// \`MessagePort\`'s). Nothing here imports a Node built-in: \`npm run build\` bundles this file
+// for the browser and fails if one sneaks in; spec/conformance checks that the two entries
+// export the same names.
 // Made from index.ts by scripts/sync-browser-entry.mjs.
 
 `;
 
-/** Modules whose exports stay out of the browser entry. */
-const NODE_ONLY_MODULES = ['./hub/start-hub.js', './transport/ws-node.js', './hub/upgrade-guard.js'];
+/** Modules (relative to src/) whose exports stay out of the browser entry: they need Node. */
+export const NODE_ONLY_MODULES = ['./hub/start-hub.js', './hub/upgrade-guard.js', './hub/file-store.js', './transport/ws-node.js'];
 
 /** The browser entry's text for an index.ts text. */
 export function browserEntryFrom(indexSource) {

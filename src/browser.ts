@@ -1,9 +1,10 @@
 // Public API of varspace in the browser (and Web Workers, Deno, Bun: any runtime with a native
 // `WebSocket`). The same named exports as `index.ts`, less the Node-only parts: `startHub` (and
-// its types), `connectWs`, `wsServerTransport`, and the Node `connect` (here `connect` opens the
-// runtime's own `WebSocket`, or takes any `Transport`, such as a `MessagePort`'s). Nothing here
-// imports a Node built-in: `npm run build` bundles this file for the browser and fails if one
-// sneaks in; spec/conformance checks that the two entries export the same names.
+// its types), `fileStore`, `connectWs`, `wsServerTransport`, and the Node `connect` (here
+// `connect` opens the runtime's own `WebSocket`, or takes any `Transport`, such as a
+// `MessagePort`'s). Nothing here imports a Node built-in: `npm run build` bundles this file
+// for the browser and fails if one sneaks in; spec/conformance checks that the two entries
+// export the same names.
 // Made from index.ts by scripts/sync-browser-entry.mjs.
 
 export { Space } from './core/space.js';
@@ -56,7 +57,6 @@ export { backoffDelay } from './sync/backoff.js';
 export { Hub } from './hub/hub.js';
 export { memoryStore } from './hub/memory-store.js';
 export { jsonLogger } from './hub/logger.js';
-export { fileStore } from './hub/file-store.js';
 export { memoryPair } from './transport/memory-pair.js';
 export { webSocketTransport, connectWebSocket } from './transport/web-socket-transport.js';
 export { messagePortTransport } from './transport/message-port-transport.js';
@@ -79,7 +79,6 @@ export type { AccessRules, AccessRule, Principal } from './hub/access.js';
 export type { HubLimits } from './hub/limits.js';
 export type { Logger, LogLevel } from './hub/logger.js';
 export type { Store, StoreRecord } from './hub/store.js';
-export type { FileStore, FileStoreOptions, FileStoreRecovery, FileStoreStats } from './hub/file-store.js';
 export type { Transport, TransportHandlers, TransportFactory } from './transport/transport.js';
 export type { HubMessage, ClientMessage } from './wire/messages.js';
 export type { Validator } from './core/validator.js';
