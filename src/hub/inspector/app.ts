@@ -12,6 +12,8 @@ import { Space, connect, parsePattern, type Link, type SpaceEvent } from '../../
 
 /** Pixel height of one tree row (the virtual list relies on it). */
 const ROW_HEIGHT = 22;
+/** Pixels from the tree's left edge to the value column. */
+const NAME_COLUMN = 240;
 /** Rows drawn above and below the visible ones. */
 const OVERSCAN = 12;
 /** A new namespace starts expanded while the space holds fewer vars than this. */
@@ -264,14 +266,18 @@ function drawRow(row: Row, index: number): HTMLElement {
   el.classList.add('var');
   if (entry === selected) el.classList.add('selected');
   el.dataset.fqn = entry.fqn;
-  el.style.paddingLeft = row.flat ? '8px' : `${8 + (entry.ns.depth + 1) * 16}px`;
+  const indent = row.flat ? 0 : (entry.ns.depth + 1) * 16;
+  el.style.paddingLeft = `${8 + indent}px`;
+  const name = element('span', 'name', row.flat ? entry.fqn : entry.name);
+  // Values line up in one column whatever the depth.
+  name.style.width = row.flat ? '40%' : `${Math.max(90, NAME_COLUMN - indent)}px`;
   el.append(
-    element('span', 'name', row.flat ? entry.fqn : entry.name),
+    name,
     element('span', 'value', shortJson(entry.value, entry.bound)),
     element('span', 'writer', writerName(entry.from)),
     element('span', 'time', clockText(stampTime(entry.stamp))),
   );
-  el.title = entry.fqn;
+  el.title = entry.from ? `${entry.fqn} — last written by ${entry.from}` : entry.fqn;
   entry.row = el;
   drawnEntries.push(entry);
   return el;
@@ -283,6 +289,7 @@ function refreshRow(entry: VarEntry): void {
   (el.children[1] as HTMLElement).textContent = shortJson(entry.value, entry.bound);
   (el.children[2] as HTMLElement).textContent = writerName(entry.from);
   (el.children[3] as HTMLElement).textContent = clockText(stampTime(entry.stamp));
+  if (entry.from) el.title = `${entry.fqn} — last written by ${entry.from}`;
   el.animate([{ backgroundColor: 'var(--flash)' }, { backgroundColor: 'transparent' }], { duration: 900, easing: 'ease-out' });
 }
 

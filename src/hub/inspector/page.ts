@@ -44,7 +44,7 @@ export const INSPECTOR_HTML = `<!doctype html>
   .row.ns .twisty { width: 12px; color: var(--muted); }
   .row.ns .label { font-weight: 600; }
   .row.ns .count { color: var(--muted); font-size: 11px; background: #f0f0ee; border-radius: 8px; padding: 0 6px; line-height: 16px; align-self: center; }
-  .row.var .name { font-family: ui-monospace, monospace; min-width: 140px; max-width: 45%; overflow: hidden; text-overflow: ellipsis; }
+  .row.var .name { font-family: ui-monospace, monospace; flex: 0 0 auto; overflow: hidden; text-overflow: ellipsis; }
   .row.var .value { flex: 1; font-family: ui-monospace, monospace; color: #0a3069; overflow: hidden; text-overflow: ellipsis; }
   .row.var .writer { color: var(--muted); font-size: 11px; max-width: 180px; overflow: hidden; text-overflow: ellipsis; }
   .row.var .time { color: var(--muted); font-size: 11px; font-family: ui-monospace, monospace; width: 84px; text-align: right; }
@@ -68,7 +68,8 @@ export const INSPECTOR_HTML = `<!doctype html>
   #log { list-style: none; margin: 0; padding: 0; overflow: auto; flex: 1; font: 12px ui-monospace, monospace; }
   #log li { padding: 2px 10px; display: flex; gap: 8px; border-bottom: 1px solid #f6f6f4; }
   #log .time { color: var(--muted); }
-  #log .kind { width: 70px; }
+  #log .kind { width: 72px; flex: 0 0 auto; }
+  #log .time { flex: 0 0 auto; }
   #log .joined .kind, #log .interned .kind { color: var(--ok); }
   #log .left .kind, #log .unmapped .kind { color: var(--error); }
   #log .text { word-break: break-all; }
