@@ -44,6 +44,7 @@ interface Pair {
  */
 export class TcpProxy {
   private readonly pairs = new Set<Pair>();
+  private readonly halfOpen = new Set<Socket>();
   private refusing = false;
   private pausedToClient = false;
   private pausedFromClient = false;
@@ -84,6 +85,22 @@ export class TcpProxy {
   /** Cuts every connection now (both sides see the TCP connection end). */
   drop(): void {
     for (const pair of [...this.pairs]) this.destroy(pair);
+  }
+
+  /**
+   * Cuts only the client's side of every connection: the hub's side stays open and silent, as
+   * when a client's network goes away without a word (a half-open connection).
+   */
+  cutClientSide(): void {
+    for (const pair of [...this.pairs]) {
+      this.pairs.delete(pair);
+      pair.upstream.removeAllListeners('data');
+      pair.upstream.removeAllListeners('close');
+      pair.upstream.pause();
+      this.halfOpen.add(pair.upstream);
+      pair.upstream.once('close', () => this.halfOpen.delete(pair.upstream));
+      pair.client.destroy();
+    }
   }
 
   /** Cuts every connection and refuses new ones until `up`. */
@@ -132,6 +149,8 @@ export class TcpProxy {
 
   async close(): Promise<void> {
     this.drop();
+    for (const socket of this.halfOpen) socket.destroy();
+    this.halfOpen.clear();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 

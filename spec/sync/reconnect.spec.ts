@@ -157,6 +157,36 @@ describe('reconnect', () => {
     expect(c.statuses.at(-1)).toBe('closed');
   });
 
+  test('a half-open connection (the hub has not noticed the drop) does not keep the link out', async () => {
+    const c = await client();
+    const id = c.link.instanceId;
+    c.space.intern('h/v', 1);
+    await c.link.share('h.>').synced;
+    const from = c.statuses.length;
+    c.proxy.cutClientSide();
+    // The resume presents the right token: the hub drops the stale connection instead of refusing
+    // the new one until its heartbeat notices (30 s by default).
+    await waitFor(() => c.statuses.slice(from).includes('reconnecting') && c.link.status$.value === 'open', 'the link to reconnect', 5000);
+    expect(c.link.instanceId).toBe(id);
+    expect(hub.hub.stats().connections).toBe(1);
+    c.space.resolve('h/v')!.reset(2);
+    await c.link.ping();
+    expect(hub.space.resolve('h/v')!.deref()).toBe(2);
+  });
+
+  test('a resume with the wrong token for a live instance is still refused', async () => {
+    const c = await client();
+    const intruder = countingFactory(() => hub.url);
+    const transport = await intruder.factory();
+    const got: any[] = [];
+    const closed = new Promise<number>((resolve) => transport.listen({ frame: (f) => got.push(...JSON.parse(f)), close: (code) => resolve(code) }));
+    transport.send(JSON.stringify([{ t: 'hello', versions: [1], resume: { id: c.link.instanceId, token: 'not-the-token' } }]));
+    expect(await closed).toBe(4003);
+    expect(got[0]).toMatchObject({ t: 'err', code: 'VS_FORBIDDEN' });
+    expect(c.link.status$.value).toBe('open');
+    await c.link.ping();
+  });
+
   test('the instance id survives reconnects; the hub lists it once', async () => {
     const c = await client();
     const id = c.link.instanceId;

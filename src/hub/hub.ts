@@ -284,13 +284,17 @@ export class Hub {
     }
     let id: string = uuid();
     let token: string = uuid();
+    let stale: Session | undefined;
     if (hello.resume) {
       const { id: claimed, token: presented } = hello.resume;
       const known = this.resumeTokens.get(claimed);
-      if (this.live.has(claimed)) {
+      if (this.live.has(claimed) && known?.token !== presented) {
         this.refuse(session, new ForbiddenError(`instance id ${claimed} is live on another connection`), 4003);
         return false;
       }
+      // The right token for a live id: the client lost that connection and the hub has not noticed
+      // yet (a half-open socket). The new connection replaces it (below).
+      if (this.live.has(claimed)) stale = this.live.get(claimed);
       if (known && known.token !== presented) {
         this.refuse(session, new ForbiddenError(`wrong resume token for instance ${claimed}`), 4003);
         return false;
@@ -305,6 +309,11 @@ export class Hub {
     } catch (error) {
       this.refuse(session, error as VarspaceError, 4002);
       return false;
+    }
+    if (stale) {
+      this.logger.log('info', 'resumed-elsewhere', { instanceId: stale.id });
+      stale.transport.close(4009, 'VS_FORBIDDEN resumed on a new connection');
+      this.onSessionClosed(stale);
     }
     if (attributes.identity !== undefined) {
       const holder = [...this.live.values()].find((other) => other.attributes.identity === attributes.identity);
