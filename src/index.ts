@@ -77,7 +77,7 @@ export type { HubLimits } from './hub/limits.js';
 export type { Authenticate, AuthRequest } from './hub/upgrade-guard.js';
 export type { Logger, LogLevel } from './hub/logger.js';
 export type { Store, StoreRecord } from './hub/store.js';
-export type { FileStore, FileStoreOptions, FileStoreRecovery, FileStoreStats } from './hub/file-store.js';
+export type { FileStore, FileStoreOptions, FileStoreRecovery, FileStoreStats, FsyncPolicy } from './hub/file-store.js';
 export type { Transport, TransportHandlers, TransportFactory } from './transport/transport.js';
 export type { HubMessage, ClientMessage } from './wire/messages.js';
 export type { Validator } from './core/validator.js';

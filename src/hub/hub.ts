@@ -122,15 +122,20 @@ export class Hub {
       this.heartbeatTimer = setInterval(() => this.checkHeartbeats(intervalMs, timeoutMs), Math.max(10, Math.min(intervalMs, timeoutMs / 3)));
       this.heartbeatTimer.unref?.();
     }
+    const departed: StoreRecord[] = [];
     for (const record of this.store.records()) {
       this.clock.observe(record.stamp);
-      if (!record.deleted) this.mirror(record);
+      if (record.deleted) continue;
+      // Presence from before a restart is stale: nobody is connected to a hub that just started.
+      if (record.fqn.startsWith(`${SYS_INSTANCES}/`)) departed.push(record);
+      else this.mirror(record);
     }
     this.spaceEvents = this.space.events$().subscribe((event) => {
       if (event.type === 'var-interned') this.watchVar(this.space.resolve(event.fqn)!);
       else if (event.type === 'var-unmapped') this.onLocalUnmap(event.fqn, event.origin);
     });
     for (const target of [...this.space.match('>'), ...this.space.match('$sys.>')]) this.watchVar(target);
+    for (const record of departed) this.commit(undefined, record.fqn, undefined, this.clock.tick(), this.id, true, record);
   }
 
   /** The connected instances, now and on every change. */
