@@ -312,3 +312,10 @@ test('GET /metrics speaks the Prometheus text format', async () => {
   expect(text).toMatch(/^varspace_hub_connections 1$/m);
   expect(text).toMatch(/^varspace_hub_messages_in_total \d+$/m);
 });
+
+test('bad options are refused with typed errors before anything starts', async () => {
+  await expect(startHub({ port: 0, limits: { maxDepth: -1 } })).rejects.toMatchObject({ code: 'VS_INVALID_VALUE' });
+  await expect(startHub({ port: 0, limits: { maxFrames: 1 } as never })).rejects.toMatchObject({ code: 'VS_INVALID_VALUE' });
+  await expect(startHub({ port: 0, authorize: { '*': { read: ['a..b'] } } })).rejects.toMatchObject({ code: 'VS_BAD_NAME' });
+  await expect(startHub({ port: 0, authorize: { '*': { reed: ['>'] } } as never })).rejects.toMatchObject({ code: 'VS_INVALID_VALUE' });
+});

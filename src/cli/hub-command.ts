@@ -21,6 +21,10 @@ export interface HubCommandOptions extends StartHubOptions {
   readonly logLevel?: LogLevel;
   /** Heartbeat interval in ms (the timeout is three times it). */
   readonly heartbeatMs?: number;
+  /** Grace period of owner instances, in ms. */
+  readonly ownerGraceMs?: number;
+  /** What happens to owned vars when their owner does not come back. */
+  readonly onOwnerLeave?: 'unmap' | 'stale';
 }
 
 async function readRules(file: string): Promise<StartHubOptions['authorize']> {
@@ -55,6 +59,9 @@ export async function hubCommand(options: HubCommandOptions, log: (line: string)
       ...(options.rules !== undefined ? { authorize: await readRules(options.rules) } : {}),
       ...(options.allowOrigin ? { allowedOrigins: options.allowOrigin } : {}),
       ...(options.heartbeatMs !== undefined ? { heartbeat: { intervalMs: options.heartbeatMs, timeoutMs: options.heartbeatMs * 3 } } : {}),
+      ...(options.ownerGraceMs !== undefined || options.onOwnerLeave !== undefined
+        ? { ownership: { ...(options.ownerGraceMs !== undefined ? { graceMs: options.ownerGraceMs } : {}), ...(options.onOwnerLeave ? { onLeave: options.onOwnerLeave } : {}) } }
+        : {}),
     });
   } catch (error) {
     if (options.data !== undefined) await store?.close();

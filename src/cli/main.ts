@@ -5,6 +5,7 @@ import { VarspaceError } from '../core/errors.js';
 import { DEFAULT_URL } from './default-url.js';
 import { demoCommand } from './demo-command.js';
 import { getCommand } from './get-command.js';
+import type { HubLimits } from '../hub/limits.js';
 import type { LogLevel } from '../hub/logger.js';
 import { hubCommand, type HubCommandOptions } from './hub-command.js';
 import { lsCommand } from './ls-command.js';
@@ -28,6 +29,19 @@ function port(value: string): number {
 function logLevel(value: string): LogLevel {
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(value)) throw new InvalidArgumentError('one of debug, info, warn, error, silent');
   return value as LogLevel;
+}
+
+function limitsOption(value: string): HubLimits {
+  try {
+    return JSON.parse(value) as HubLimits;
+  } catch {
+    throw new InvalidArgumentError('JSON, e.g. {"maxFrameBytes":1048576}');
+  }
+}
+
+function ownerLeave(value: string): 'unmap' | 'stale' {
+  if (value !== 'unmap' && value !== 'stale') throw new InvalidArgumentError('unmap or stale');
+  return value;
 }
 
 function positive(value: string): number {
@@ -57,6 +71,9 @@ program
   .option('--allow-origin <origin...>', 'browser origins allowed to connect (default: the hub\'s own host)')
   .option('--log-level <level>', 'debug, info, warn, error or silent', logLevel, 'info')
   .option('--heartbeat-ms <ms>', 'ping quiet peers this often; drop them after three times it', positive)
+  .option('--limits <json>', 'per-connection limits as JSON, e.g. \'{"messagesPerSecond":5000,"maxValueBytes":65536}\'', limitsOption)
+  .option('--owner-grace-ms <ms>', 'how long an owner instance may be gone before its owned vars are cleaned up', positive)
+  .option('--on-owner-leave <what>', 'unmap or stale: what happens to owned vars when their owner does not come back', ownerLeave)
   .action(async (options: HubCommandOptions) => {
     const hub = await hubCommand(options, print);
     stopOnSignal(() => hub.close());

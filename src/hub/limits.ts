@@ -1,4 +1,5 @@
-import { LimitError } from '../core/errors.js';
+import { z } from 'zod';
+import { LimitError, ValidationError } from '../core/errors.js';
 
 /** Per-connection limits of a hub; every one has a default. */
 export interface HubLimits {
@@ -23,8 +24,26 @@ export interface HubLimits {
 /** The limits with every default filled in. */
 export type ResolvedLimits = Required<HubLimits>;
 
-/** Fills in defaults. */
-export function resolveLimits(limits: HubLimits = {}): ResolvedLimits {
+const count = z.number().int().positive();
+const limitsSchema = z.strictObject({
+  maxFrameBytes: count.optional(),
+  messagesPerSecond: count.optional(),
+  burst: count.optional(),
+  maxThrottledFrames: count.optional(),
+  maxVarsPerConnection: count.optional(),
+  maxFollowsPerConnection: count.optional(),
+  maxValueBytes: count.optional(),
+  maxDepth: count.optional(),
+});
+
+/**
+ * Checks limits (positive integers, known keys) and fills in defaults.
+ * @throws {ValidationError} naming the bad limit.
+ */
+export function resolveLimits(given: HubLimits = {}): ResolvedLimits {
+  const parsed = limitsSchema.safeParse(given);
+  if (!parsed.success) throw new ValidationError(`limits: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  const limits = parsed.data;
   const messagesPerSecond = limits.messagesPerSecond ?? 20_000;
   return {
     maxFrameBytes: limits.maxFrameBytes ?? 1024 * 1024,
