@@ -166,3 +166,26 @@ test(`a writer whose socket is slow coalesces its ${UPDATES} updates (latest val
   expect(after.messagesOut - before.messagesOut).toBeLessThan(UPDATES / 2);
   expect(finalValues(hub.space)).toEqual(Array(VARS).fill(UPDATES / VARS));
 }, 30_000);
+
+test('a writer over the hub’s rate limit: frames the hub drops are sent again, the final values arrive', async () => {
+  await hub.close();
+  hub = await startHub({ port: 0, host: '127.0.0.1', limits: { messagesPerSecond: 2_000, burst: 500, maxThrottledFrames: 1_000_000 } });
+  const writer = await client(hub.url);
+  const follower = await client(hub.url);
+  await follower.link.follow('bp.>').synced;
+  for (let i = 0; i < VARS; i++) writer.space.intern(`bp/v${i}`, { n: 0, pad: PAD });
+  await writer.link.share('bp.>').synced;
+  const errors: string[] = [];
+  writer.link.errors$.subscribe((e) => errors.push(e.code));
+  const vars = Array.from({ length: VARS }, (_, i) => writer.space.resolve<{ n: number; pad: string }>(`bp/v${i}`)!);
+  const rounds = 2_000;
+  for (let n = 1; n <= rounds; n++) {
+    for (const v of vars) v.reset({ n, pad: PAD });
+    await tick();
+  }
+  const refused = hub.hub.stats().refused;
+  await waitFor(() => finalValues(follower.space).every((n) => n === rounds), 'the final values at the follower', 10_000);
+  expect(finalValues(hub.space)).toEqual(Array(VARS).fill(rounds));
+  console.log(`rate limit: ${refused} frames refused by the hub, ${errors.filter((c) => c === 'VS_LIMIT').length} limit errors at the writer; final values arrived`);
+  expect(refused).toBeGreaterThan(0);
+}, 30_000);

@@ -238,6 +238,7 @@ describe('follows, shares and syncs come back by themselves', () => {
     await b.link.sync('both.>').synced;
     await a.link.sync('both.>').synced;
     await waitFor(() => a.space.resolve('both/x')?.deref() === 1, 'x at a');
+    await a.link.set('solo/s', 'written with set'); // not shared: an own write all the same
     const epoch = hub.hub.store.epoch;
 
     const port = hub.port;
@@ -251,6 +252,7 @@ describe('follows, shares and syncs come back by themselves', () => {
     await a.link.ping();
     await b.link.ping();
     await waitFor(() => hub.space.resolve('a.cfg/mode')?.deref() === 'slow' && hub.space.resolve('both/x')?.deref() === 1, 'hub rebuilt');
+    await waitFor(() => hub.space.resolve('solo/s')?.deref() === 'written with set', 'the set value rebuilt');
 
     a.space.resolve('a.cfg/mode')!.reset('fast');
     a.space.resolve('both/x')!.reset(2);

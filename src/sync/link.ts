@@ -142,6 +142,10 @@ export class Link {
   private nextPing = 1;
   /** `sub`s sent on this transport and not answered yet: while any is, snapshot `upd`s do not move follow revisions. */
   private subsInFlight = 0;
+  /** Unconfirmed writes that may have been in a frame the hub dropped (rate limit), to send again. */
+  private readonly dropped = new Map<string, string>();
+  private droppedTimer: ReturnType<typeof setTimeout> | undefined;
+  private dropStreak = 0;
   private readonly pings = new Map<number, { resolve(): void; reject(error: Error): void }>();
   private pubsSinceMark = false;
   private suppressShare = false;
@@ -588,7 +592,39 @@ export class Link {
       this.subsInFlight = Math.max(0, this.subsInFlight - 1);
       this.follows.get(message.sid)?.synced();
     }
+    // No ref, var or follow: the hub refused a whole frame (over its rate limit) and applied none of it.
+    if (message.code === 'VS_LIMIT' && message.ref === undefined && message.fqn === undefined && message.sid === undefined) this.onFrameDropped();
     this.fail(error);
+  }
+
+  /**
+   * The hub dropped one of our frames, which one is unknown: every unconfirmed write is set aside
+   * (so a later `marked` cannot count it as done) and sent again after a pause that grows while
+   * drops go on, with what else may have been in that frame (requests, pings, follows).
+   */
+  private onFrameDropped(): void {
+    for (const [fqn, entry] of this.unacked) this.dropped.set(fqn, entry.serialized);
+    this.unacked.clear();
+    if (this.droppedTimer) return;
+    const delay = 50 + backoffDelay(this.dropStreak++, { initialDelayMs: 100, maxDelayMs: 2000 });
+    this.droppedTimer = setTimeout(() => {
+      this.droppedTimer = undefined;
+      if (this.status$.value !== 'open') return; // a reconnect's resync sends them
+      this.takeBackDropped();
+      for (const pending of this.pending.values()) this.outbox.push(pending.serialized);
+      for (const n of this.pings.keys()) this.sendControl({ t: 'ping', n });
+      if (this.subsInFlight > 0) for (const follow of this.follows.values()) this.sendSub(follow);
+    }, delay);
+  }
+
+  /** Puts the writes set aside by {@link onFrameDropped} back in the queue, unless written again since. */
+  private takeBackDropped(): void {
+    for (const [fqn, serialized] of this.dropped) {
+      if (this.unacked.has(fqn)) continue;
+      this.track(fqn, serialized);
+      this.outbox.put(fqn, serialized);
+    }
+    this.dropped.clear();
   }
 
   /** The hub refused a write: take its value, so this replica agrees with it again. */
@@ -608,6 +644,7 @@ export class Link {
   }
 
   private onMarked(n: number): void {
+    if (this.dropped.size === 0) this.dropStreak = 0;
     for (const [fqn, entry] of this.unacked) {
       if (entry.mark > n) break;
       this.unacked.delete(fqn);
@@ -686,6 +723,7 @@ export class Link {
   /** After a reconnect: follow again from the last revision seen, and send what the hub may lack. */
   private resync(sameHubState: boolean): void {
     for (const follow of this.follows.values()) this.sendSub(follow);
+    this.takeBackDropped();
     if (!sameHubState) {
       // The hub lost its state (a restart with an empty store): send every own write again.
       for (const target of this.shared.keys()) {
@@ -767,6 +805,8 @@ export class Link {
   private finish(): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
+    if (this.droppedTimer) clearTimeout(this.droppedTimer);
+    this.droppedTimer = undefined;
     this.closing = true;
     this.outbox.dispose();
     for (const pending of this.pending.values()) pending.reject(new ClosedError('link closed before the hub answered'));
