@@ -95,6 +95,34 @@ describe('PatternTrie', () => {
     .tuple(fc.array(fc.constantFrom('a', 'b', '$s', '*'), { minLength: 1, maxLength: 4 }), fc.boolean())
     .map(([tokens, rest]) => (rest ? [...tokens, '>'] : tokens.length >= 2 ? tokens : [...tokens, '*']));
 
+  test.each(VAR_CASES)('%j against %j → %j (from the namespace frontier)', (pattern, fqn, expected) => {
+    const trie = new PatternTrie<string>();
+    trie.add(patternTokens(pattern), pattern);
+    const { tokens } = parseFqn(fqn, { system: true });
+    const found: string[] = [];
+    trie.forEachMatchIn(trie.frontier(tokens.slice(0, -1)), tokens[tokens.length - 1], (entry) => found.push(entry));
+    expect(found).toEqual(expected ? [pattern] : []);
+  });
+
+  test('a frontier is reused while the trie is unchanged, and remade after add or remove', () => {
+    const trie = new PatternTrie<string>();
+    trie.add(patternTokens('a.>'), 'rest');
+    const ns = parseNs('a.b');
+    const first = trie.frontier(ns);
+    expect(trie.frontier(ns, first)).toBe(first);
+    trie.add(patternTokens('a.b/*'), 'star');
+    const second = trie.frontier(ns, first);
+    expect(second).not.toBe(first);
+    const found: string[] = [];
+    trie.forEachMatchIn(second, 'x', (entry) => found.push(entry));
+    expect(found.sort()).toEqual(['rest', 'star']);
+    trie.remove(patternTokens('a.>'), 'rest');
+    const third = trie.frontier(ns, second);
+    found.length = 0;
+    trie.forEachMatchIn(third, 'x', (entry) => found.push(entry));
+    expect(found).toEqual(['star']);
+  });
+
   test('agrees with a linear scan on random patterns', () => {
     fc.assert(
       fc.property(fc.array(patternArb, { minLength: 1, maxLength: 20 }), fc.array(fqnArb, { minLength: 1, maxLength: 10 }), (patterns, fqns) => {
@@ -108,6 +136,41 @@ describe('PatternTrie', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  test('frontiers kept across random adds and removes agree with a linear scan', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), patternArb), { minLength: 1, maxLength: 30 }),
+        fc.array(fqnArb, { minLength: 1, maxLength: 6 }),
+        (steps, fqns) => {
+          const trie = new PatternTrie<number>();
+          const live = new Map<number, readonly string[]>();
+          // One cached frontier per namespace, reused from step to step as a space does.
+          const cached = new Map<string, ReturnType<typeof trie.frontier>>();
+          steps.forEach(([removeOne, pattern], step) => {
+            const victim = [...live.keys()][step % Math.max(1, live.size)];
+            if (removeOne && victim !== undefined) {
+              trie.remove(live.get(victim)!, victim);
+              live.delete(victim);
+            } else {
+              trie.add(pattern, step);
+              live.set(step, pattern);
+            }
+            for (const tokens of fqns) {
+              const nsKey = tokens.slice(0, -1).join('.');
+              const frontier = trie.frontier(tokens.slice(0, -1), cached.get(nsKey));
+              cached.set(nsKey, frontier);
+              const found: number[] = [];
+              trie.forEachMatchIn(frontier, tokens[tokens.length - 1], (entry) => found.push(entry));
+              const expected = [...live].flatMap(([entry, p]) => (patternMatches(p, tokens) ? [entry] : []));
+              expect(found.sort((x, y) => x - y)).toEqual(expected.sort((x, y) => x - y));
+            }
+          });
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

@@ -421,6 +421,18 @@ describe('events$', () => {
     ]);
   });
 
+  test('subscribing and unsubscribing between events in one namespace changes who gets them', () => {
+    const first = record(space.events$('app.>'));
+    space.intern('app/a'); // routes through the namespace once, with one listener
+    const second = record(space.events$('app/*'));
+    space.intern('app/b');
+    const third = space.events$('app/c').subscribe(() => first.push('third'));
+    third.unsubscribe();
+    space.intern('app/c');
+    expect(first).toEqual(['ns-created:app', 'var-interned:app/a', 'var-interned:app/b', 'var-interned:app/c']);
+    expect(second).toEqual(['var-interned:app/b', 'var-interned:app/c']);
+  });
+
   test('is cold: nothing is registered until subscribed, and unsubscribing unregisters', () => {
     const events$ = space.events$('ui.>');
     expect(space.stats().listeners).toBe(0);

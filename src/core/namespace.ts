@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import { joinFqn } from './names.js';
+import type { NsFrontier } from './pattern-trie.js';
 import type { Space } from './space.js';
 import type { SpaceEvent } from './space-event.js';
 import type { Var } from './var.js';
@@ -24,6 +25,8 @@ export class Namespace {
   // Vars are linked through `Var.nsPrev`/`Var.nsNext` rather than kept in a Map by name: the space
   // already finds them by FQN, and a per-namespace Map entry plus a name string per var cost
   // about as much time as the var itself when interning many.
+  /** @internal where this namespace leads in the space's listener trie (a cache, see NsFrontier). */
+  listenerFrontier: NsFrontier<(event: SpaceEvent) => void> | undefined = undefined;
   /** @internal first var, in interning order. */
   firstVar: Var<any> | undefined = undefined;
   /** @internal last var, in interning order. */

@@ -433,7 +433,8 @@ export class Space {
     const withOrigin = origin === undefined ? base : { ...base, origin };
     const event = (type === 'meta-changed' ? { type, ...withOrigin, meta: target.meta } : { type, ...withOrigin }) as VarEvent;
     const listeners: Listener[] = [...this.allListeners];
-    this.listenerTrie.forEachMatch([...namespace.tokens, name], (listener) => listeners.push(listener));
+    const frontier = (namespace.listenerFrontier = this.listenerTrie.frontier(namespace.tokens, namespace.listenerFrontier));
+    this.listenerTrie.forEachMatchIn(frontier, name, (listener) => listeners.push(listener));
     this.dispatch(listeners, event);
   }
 
