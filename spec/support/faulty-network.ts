@@ -22,6 +22,7 @@
 //   inside one connection would break the channel contract, so it is not done.)
 // - disconnect: `cut(client)` breaks a client's current connection at an arbitrary moment (the
 //   property test does this between operations); `refuse` faults make connection attempts fail.
+// - hub crash: `replaceHub(hub)` breaks every connection; reconnects reach the new hub.
 //
 // `heal()` stops every fault: the links reconnect and resync, and the network runs until no frame
 // is in flight.
@@ -181,9 +182,15 @@ export class FaultyNetwork {
 
   constructor(
     private readonly scheduler: Scheduler,
-    private readonly hub: Acceptor,
+    private hub: Acceptor,
     private readonly plan: FaultPlan,
   ) {}
+
+  /** The hub crashed and another took its place: every connection breaks, new ones go to `hub`. */
+  replaceHub(hub: Acceptor): void {
+    for (const connection of this.connections) connection.breakNow();
+    this.hub = hub;
+  }
 
   /** Starts applying the fault plan (the initial connections are made without faults). */
   startFaults(): void {

@@ -442,8 +442,7 @@ export class Link {
     this.outbox.put(fqn, serialized);
   }
 
-  private sendDel(fqn: string): void {
-    const stamp = this.clock.tick();
+  private sendDel(fqn: string, stamp = this.clock.tick()): void {
     const serialized = JSON.stringify({ t: 'del', fqn, stamp });
     this.records.set(fqn, { stamp, from: this.instanceId, rev: this.records.get(fqn)?.rev ?? 0, deleted: true });
     this.track(fqn, serialized);
@@ -711,7 +710,9 @@ export class Link {
     this.instanceId = message.id;
     this.token = message.token;
     this.hubId = message.hub;
-    if (!sameHubState) for (const follow of this.follows.values()) follow.rev = undefined;
+    // Another hub state (a restart with a new store): follow again from revision 0 of the new
+    // epoch, tombstones included: a var unmapped there while this link was away must not live on here.
+    if (!sameHubState) for (const follow of this.follows.values()) follow.rev = 0;
     this.epoch = message.epoch;
     this.attempt = 0;
     this.startHeartbeat();
@@ -730,9 +731,14 @@ export class Link {
         const record = this.records.get(target.fqn);
         if (target.bound && (!record || record.from === this.instanceId)) this.publish(target.fqn, target.getValue(), record?.stamp, this.shared.get(target)?.owned);
       }
-      // …and the own writes of vars it does not share (`set`, `cas`), with their stamps.
+      // …and the own writes of vars it does not share (`set`, `cas`), with their stamps, and its own
+      // unmaps (tombstones), so that no older write brings a deleted var back.
       for (const [fqn, record] of this.records) {
         if (record.from !== this.instanceId || this.unacked.has(fqn)) continue;
+        if (record.deleted) {
+          this.sendDel(fqn, record.stamp);
+          continue;
+        }
         const target = this.space.resolve(fqn);
         if (target?.bound && !this.shared.has(target)) this.publish(fqn, target.getValue(), record.stamp);
       }
