@@ -1,4 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startHub, type HubHandle } from '../../src/index.js';
@@ -10,7 +11,7 @@ class Peer {
   readonly messages: any[] = [];
   private waiters: (() => void)[] = [];
   private n = 0;
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
+  constructor(readonly child: ChildProcessByStdio<Writable, Readable, null>) {
     createInterface({ input: child.stdout }).on('line', (line) => {
       this.messages.push(JSON.parse(line));
       this.waiters.splice(0).forEach((w) => w());
