@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const HEADER = `// Public API of varspace in the browser (and Web Workers, Deno, Bun: any runtime with a native
-// \`WebSocket\`). The same named exports as \`index.ts\`, less the Node-only parts: \`startHub\` (and
-// its types), \`fileStore\`, \`connectWs\`, \`wsServerTransport\`, and the Node \`connect\` (here
+// \`WebSocket\`). The same named exports as \`index.ts\`, less the server parts: \`startHub\`, \`Hub\`,
+// the stores and logger (hubs run on Node), \`connectWs\`, \`wsServerTransport\`, and the Node \`connect\` (here
 // \`connect\` opens the runtime's own \`WebSocket\`, or takes any \`Transport\`, such as a
 // \`MessagePort\`'s). Nothing here imports a Node built-in: \`npm run build\` bundles this file
 // for the browser and fails if one sneaks in; spec/conformance checks that the two entries
@@ -19,8 +19,22 @@ const HEADER = `// Public API of varspace in the browser (and Web Workers, Deno,
 
 `;
 
-/** Modules (relative to src/) whose exports stay out of the browser entry: they need Node. */
-export const NODE_ONLY_MODULES = ['./hub/start-hub.js', './hub/upgrade-guard.js', './hub/file-store.js', './transport/ws-node.js'];
+/**
+ * Modules (relative to src/) whose exports stay out of the browser entry: they need Node, or they
+ * are the hub's, which runs on a server (keeping the client bundle small).
+ */
+export const NODE_ONLY_MODULES = [
+  './hub/start-hub.js',
+  './hub/upgrade-guard.js',
+  './hub/file-store.js',
+  './transport/ws-node.js',
+  './hub/hub.js',
+  './hub/memory-store.js',
+  './hub/logger.js',
+  './hub/access.js',
+  './hub/limits.js',
+  './hub/store.js',
+];
 
 /** The browser entry's text for an index.ts text. */
 export function browserEntryFrom(indexSource) {

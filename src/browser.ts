@@ -1,6 +1,6 @@
 // Public API of varspace in the browser (and Web Workers, Deno, Bun: any runtime with a native
-// `WebSocket`). The same named exports as `index.ts`, less the Node-only parts: `startHub` (and
-// its types), `fileStore`, `connectWs`, `wsServerTransport`, and the Node `connect` (here
+// `WebSocket`). The same named exports as `index.ts`, less the server parts: `startHub`, `Hub`,
+// the stores and logger (hubs run on Node), `connectWs`, `wsServerTransport`, and the Node `connect` (here
 // `connect` opens the runtime's own `WebSocket`, or takes any `Transport`, such as a
 // `MessagePort`'s). Nothing here imports a Node built-in: `npm run build` bundles this file
 // for the browser and fails if one sneaks in; spec/conformance checks that the two entries
@@ -54,9 +54,6 @@ export { toLink } from './sync/to-link.js';
 export { fromLink } from './sync/from-link.js';
 export { HybridClock, compareWrites } from './sync/hybrid-clock.js';
 export { backoffDelay } from './sync/backoff.js';
-export { Hub } from './hub/hub.js';
-export { memoryStore } from './hub/memory-store.js';
-export { jsonLogger } from './hub/logger.js';
 export { memoryPair } from './transport/memory-pair.js';
 export { webSocketTransport, connectWebSocket } from './transport/web-socket-transport.js';
 export { messagePortTransport } from './transport/message-port-transport.js';
@@ -73,12 +70,7 @@ export type { LocalNameChange } from './identity/local-names.js';
 export type { ConnectOptions, ConnectTarget } from './sync/connect.js';
 export type { LinkStatus, LinkOptions, LinkSubscription, LinkStats, WriteAck } from './sync/link.js';
 export type { BackoffOptions } from './sync/backoff.js';
-export type { HubOptions, HubStats } from './hub/hub.js';
 export type { InstanceInfo, InstanceFilter, PresenceEvent } from './sync/presence.js';
-export type { AccessRules, AccessRule, Principal } from './hub/access.js';
-export type { HubLimits } from './hub/limits.js';
-export type { Logger, LogLevel } from './hub/logger.js';
-export type { Store, StoreRecord } from './hub/store.js';
 export type { Transport, TransportHandlers, TransportFactory } from './transport/transport.js';
 export type { HubMessage, ClientMessage } from './wire/messages.js';
 export type { Validator } from './core/validator.js';
