@@ -22,11 +22,11 @@ export class Namespace {
   readonly tokens: readonly string[];
   /** @internal child namespaces by their last token. */
   readonly childMap = new Map<string, Namespace>();
+  /** @internal where this namespace leads in the space's listener trie (a cache, see NsFrontier). */
+  listenerFrontier: NsFrontier<(event: SpaceEvent) => void> | undefined = undefined;
   // Vars are linked through `Var.nsPrev`/`Var.nsNext` rather than kept in a Map by name: the space
   // already finds them by FQN, and a per-namespace Map entry plus a name string per var cost
   // about as much time as the var itself when interning many.
-  /** @internal where this namespace leads in the space's listener trie (a cache, see NsFrontier). */
-  listenerFrontier: NsFrontier<(event: SpaceEvent) => void> | undefined = undefined;
   /** @internal first var, in interning order. */
   firstVar: Var<any> | undefined = undefined;
   /** @internal last var, in interning order. */

@@ -44,6 +44,7 @@ interface VarExtras {
   changes: Subject<Change<any>> | undefined;
   meta: Meta;
 }
+
 const subjectNext = Subject.prototype.next;
 
 /**
@@ -68,7 +69,7 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
   readonly namespace: VarNamespace;
   /** @internal neighbours in the namespace's list of vars. */
   nsPrev: Var<any> | undefined = undefined;
-  /** @internal */
+  /** @internal see `nsPrev`. */
   nsNext: Var<any> | undefined = undefined;
   private readonly host: VarHost;
   private unmapped = false;
