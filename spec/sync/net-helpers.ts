@@ -201,11 +201,13 @@ export interface Traffic {
   readonly upds: string[];
   bytesSent: number;
   bytesReceived: number;
+  /** The longest frame sent (UTF-16 units). */
+  largestFrameSent: number;
 }
 
 /** A transport factory for `connect` that opens `ws` connections to `url()` and counts every message. */
 export function countingFactory(url: () => string): { factory: TransportFactory; traffic: Traffic; reset(): void; current(): Transport | undefined } {
-  const traffic: Traffic = { sent: new Map(), received: new Map(), pubs: [], upds: [], bytesSent: 0, bytesReceived: 0 };
+  const traffic: Traffic = { sent: new Map(), received: new Map(), pubs: [], upds: [], bytesSent: 0, bytesReceived: 0, largestFrameSent: 0 };
   let current: Transport | undefined;
   const count = (map: Map<string, number>, frame: string, fqns: string[], type: string) => {
     for (const message of JSON.parse(frame) as { t: string; fqn?: string }[]) {
@@ -224,6 +226,7 @@ export function countingFactory(url: () => string): { factory: TransportFactory;
       },
       send(frame) {
         traffic.bytesSent += frame.length;
+        traffic.largestFrameSent = Math.max(traffic.largestFrameSent, frame.length);
         count(traffic.sent, frame, traffic.pubs, 'pub');
         inner.send(frame);
       },
@@ -255,6 +258,7 @@ export function countingFactory(url: () => string): { factory: TransportFactory;
       traffic.upds.length = 0;
       traffic.bytesSent = 0;
       traffic.bytesReceived = 0;
+      traffic.largestFrameSent = 0;
     },
   };
 }

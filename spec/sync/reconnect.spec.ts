@@ -91,7 +91,9 @@ describe('reconnect', () => {
     expect(randoms.length).toBe(firstOutage.length);
     expect(c.link.stats().reconnects).toBe(firstOutage.length);
 
-    // The next outage starts again from the first delay (no compounding across outages).
+    // Once the hub has answered on the new connection, the next outage starts again from the
+    // first delay (no compounding across outages).
+    await c.link.ping();
     const mark = c.statuses.length;
     c.proxy.down();
     await waitFor(() => retries.length >= 2, '2 reconnect attempts');
@@ -134,6 +136,37 @@ describe('reconnect', () => {
     await link.close();
     expect(otherStatuses.at(-1)).toBe('closed');
     expect(statuses).toEqual(['open', 'reconnecting', 'open', 'closed']);
+  });
+
+  test('a hub that welcomes and drops the link at once gets growing delays, not a reconnect storm', async () => {
+    let connections = 0;
+    const factory = async () => {
+      connections++;
+      const [client, server] = memoryPair();
+      server.listen({
+        frame: (frame) => {
+          if (!JSON.parse(frame).some((m: { t: string }) => m.t === 'hello')) return;
+          server.send(JSON.stringify([{ t: 'welcome', version: 1, id: 'me', token: 'secret', hub: 'hub', epoch: 'e1', time: Date.now() }]));
+          // the first connection stays; every later one is dropped right after the welcome
+          if (connections > 1) setTimeout(() => server.close(1009, 'too big'), 1);
+        },
+        close: () => {},
+      });
+      return client;
+    };
+    const retries: number[] = [];
+    const link = await connect(factory, {
+      space: new Space(),
+      heartbeat: false,
+      reconnect: { initialDelayMs: 2, maxDelayMs: 16, random: () => 0.5, onRetry: (attempt: number) => retries.push(attempt) },
+    });
+    links.push(link);
+    expect(link.status$.value).toBe('open');
+    // drop the first connection: from now on every reconnect is welcomed and dropped at once
+    (link as unknown as { transport: Transport }).transport.close(1006, 'cut');
+    await waitFor(() => retries.length >= 6, '6 retries');
+    expect(retries.slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(connections).toBeGreaterThanOrEqual(6);
   });
 
   test('gives up after maxAttempts failed attempts in a row: status closed', async () => {
@@ -323,6 +356,29 @@ describe('resync', () => {
     expect(count(a.traffic.sent, 'sub')).toBeGreaterThanOrEqual(1);
     expect(count(b.traffic.sent, 'sub')).toBeGreaterThanOrEqual(1);
   }, 30_000);
+
+  test('large values: resync frames stay under the hub’s frame limit (no reconnect loop)', async () => {
+    const a = await client();
+    const b = await client();
+    await b.link.follow('large.>').synced;
+    const value = 'x'.repeat(300);
+    a.space.transact(() => {
+      for (let i = 0; i < 6000; i++) a.space.intern(`large/v${i}`, `${i}${value}`); // ~2 MB in all
+    });
+    await a.link.share('large.>').synced;
+    await waitFor(() => b.space.match('large/*').length === 6000, 'every var at b');
+    // the hub restarts empty: a re-publishes all of it at once
+    const port = hub.port;
+    const from = a.statuses.length;
+    await hub.close();
+    hub = await startHub({ port, host: '127.0.0.1' });
+    await reopened(a, from);
+    await a.link.share('large.>').synced;
+    await a.link.ping();
+    expect(hub.hub.stats().vars).toBeGreaterThanOrEqual(6000);
+    expect(a.statuses.slice(from)).toEqual(['reconnecting', 'open']);
+    expect(a.traffic.largestFrameSent).toBeLessThan(1024 * 1024);
+  });
 
   test('1% changed while disconnected: only those are sent, each once', async () => {
     const { a, b } = await pair();

@@ -504,6 +504,7 @@ export class Link {
   }
 
   private onMessage(message: HubMessage): void {
+    if (this.attempt !== 0 && message.t !== 'welcome' && message.t !== 'err') this.attempt = 0;
     switch (message.t) {
       case 'upd': return this.onUpdate(message);
       case 'gone': return this.onGone(message);
@@ -714,7 +715,9 @@ export class Link {
     // epoch, tombstones included: a var unmapped there while this link was away must not live on here.
     if (!sameHubState) for (const follow of this.follows.values()) follow.rev = 0;
     this.epoch = message.epoch;
-    this.attempt = 0;
+    // The backoff starts over once the hub answers on this connection (see onMessage), not at the
+    // welcome: a hub that welcomes and then drops the link at once (e.g. over a limit) must not
+    // get a reconnect at the first, shortest delay every time.
     this.startHeartbeat();
     if (this.status$.value !== 'connecting') this.resync(sameHubState);
     this.status$.next('open');
@@ -746,8 +749,10 @@ export class Link {
     for (const [fqn, entry] of this.unacked) this.outbox.put(fqn, entry.serialized);
     if (this.unacked.size > 0) this.pubsSinceMark = true;
     for (const pending of this.pending.values()) this.outbox.push(pending.serialized);
-    // Pings sent on the lost connection are asked again, so `ping()` still resolves.
+    // Pings sent on the lost connection are asked again, so `ping()` still resolves; and one is
+    // always asked, so that the hub's answer proves the connection (and resets the backoff).
     for (const n of this.pings.keys()) this.sendControl({ t: 'ping', n });
+    this.sendControl({ t: 'ping', n: 0 });
   }
 
   private onClose(transport: Transport, code: number, reason: string): void {
