@@ -3,6 +3,12 @@ import { joinFrame } from '../wire/codec.js';
 
 /** Frames are capped at this many messages, so one burst never makes a giant frame. */
 const MESSAGES_PER_FRAME = 5_000;
+/**
+ * …and at about this many characters (a longer message goes alone): ≤ 192 KiB of UTF-8, well
+ * under a hub's default 1 MiB frame limit — a bigger frame gets the connection closed (1009),
+ * and the same frame would be sent again after every reconnect.
+ */
+const CHARS_PER_FRAME = 64 * 1024;
 /** Above this many queued bytes on the socket, stop sending and coalesce (backpressure). */
 const DEFAULT_HIGH_WATER = 1 << 20;
 const BLOCKED_POLL_MS = 10;
@@ -91,9 +97,17 @@ export class Outbox {
     const parts = [...this.state.values(), ...this.control];
     this.state.clear();
     this.control = [];
-    for (let i = 0; i < parts.length; i += MESSAGES_PER_FRAME) {
-      this.transport.send(joinFrame(i === 0 && parts.length <= MESSAGES_PER_FRAME ? parts : parts.slice(i, i + MESSAGES_PER_FRAME)));
+    let start = 0;
+    let chars = 0;
+    for (let i = 0; i < parts.length; i++) {
+      if (i > start && (i - start === MESSAGES_PER_FRAME || chars + parts[i].length >= CHARS_PER_FRAME)) {
+        this.transport.send(joinFrame(parts.slice(start, i)));
+        start = i;
+        chars = 0;
+      }
+      chars += parts[i].length + 1;
     }
+    this.transport.send(joinFrame(start === 0 ? parts : parts.slice(start)));
     this.sent += parts.length;
   };
 
