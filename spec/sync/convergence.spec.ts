@@ -81,15 +81,15 @@ const opArb: fc.Arbitrary<Op> = fc.record({
   k: fc.nat(2),
   ms: fc.integer({ min: -120, max: 40 }),
   stale: fc.boolean(),
-  steps: fc.nat(6),
+  steps: fc.nat(8),
 });
 
 const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   replicas: fc.integer({ min: 3, max: 6 }),
   vars: fc.integer({ min: 1, max: 3 }),
   skews: fc.array(fc.integer({ min: -60, max: 60 }), { minLength: 6, maxLength: 6 }),
-  ops: fc.array(opArb, { minLength: 1, maxLength: 24 }),
-  frameFaults: fc.array(fc.tuple(fc.nat(80), fc.constantFrom<FrameFault>('lose', 'dup')), { maxLength: 10 }),
+  ops: fc.array(opArb, { minLength: 1, maxLength: 40, size: 'max' }),
+  frameFaults: fc.array(fc.tuple(fc.nat(120), fc.constantFrom<FrameFault>('lose', 'dup')), { maxLength: 14, size: 'max' }),
   refusals: fc.array(fc.nat(16), { maxLength: 4 }),
 });
 

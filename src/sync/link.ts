@@ -681,7 +681,9 @@ export class Link {
       return;
     }
     this.transport = transport;
-    this.outbox.reset(transport);
+    // The outbox moves to the new transport at the welcome, not before: a flush between the
+    // hello and the welcome would send writes and a mark ahead of the resync, and the hub's
+    // `marked` for that mark would then clear unacked writes that had not been sent again yet.
     this.subsInFlight = 0;
     const welcomed = new Promise<void>((resolve, reject) => (this.welcomeWaiter = { resolve, reject }));
     const timeoutMs = this.options.welcomeTimeoutMs ?? 10_000;
@@ -719,6 +721,7 @@ export class Link {
     // welcome: a hub that welcomes and then drops the link at once (e.g. over a limit) must not
     // get a reconnect at the first, shortest delay every time.
     this.startHeartbeat();
+    if (this.transport) this.outbox.reset(this.transport);
     if (this.status$.value !== 'connecting') this.resync(sameHubState);
     this.status$.next('open');
     this.welcomeWaiter?.resolve();
