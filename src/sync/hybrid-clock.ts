@@ -17,11 +17,18 @@ function encode(wall: number, counter: number): string {
 export class HybridClock {
   private wall = 0;
   private counter = 0;
+  /** `encode(wall, counter)`, kept up to date. */
+  private last = encode(0, 0);
+  /** The newest stamp observed that is newer than `last`, not parsed yet (parsing waits for `tick`). */
+  private pending: string | undefined;
+  private wallHex = encode(0, 0).slice(0, 12);
+  private wallHexOf = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /** A new stamp for a local event, greater than every stamp issued or observed before. */
   tick(): string {
+    this.settle();
     const physical = Math.floor(this.now());
     if (physical > this.wall) {
       this.wall = physical;
@@ -29,22 +36,36 @@ export class HybridClock {
     } else {
       this.advanceCounter();
     }
-    return encode(this.wall, this.counter);
+    if (this.wall !== this.wallHexOf) {
+      this.wallHexOf = this.wall;
+      this.wallHex = this.wall.toString(16).padStart(12, '0');
+    }
+    return (this.last = this.wallHex + (0x10000 + this.counter).toString(16).slice(1));
   }
 
   /** Takes a received stamp into account, so later ticks are greater than it. */
   observe(stamp: string): void {
+    // Stamps are fixed-width lowercase hex, so string order is (wall, counter) order.
+    if (stamp > (this.pending ?? this.last)) this.pending = stamp;
+  }
+
+  /** The last stamp issued or observed (not a new one). */
+  peek(): string {
+    this.settle();
+    return this.last;
+  }
+
+  private settle(): void {
+    const stamp = this.pending;
+    if (stamp === undefined) return;
+    this.pending = undefined;
     const wall = parseInt(stamp.slice(0, 12), 16);
     const counter = parseInt(stamp.slice(12), 16);
     if (wall > this.wall || (wall === this.wall && counter > this.counter)) {
       this.wall = wall;
       this.counter = counter;
+      this.last = encode(wall, counter);
     }
-  }
-
-  /** The last stamp issued or observed (not a new one). */
-  peek(): string {
-    return encode(this.wall, this.counter);
   }
 
   private advanceCounter(): void {

@@ -435,7 +435,13 @@ export class Link {
   }
 
   private publish(fqn: string, value: unknown, stamp = this.clock.tick(), owned = false): void {
-    this.records.set(fqn, { stamp, from: this.instanceId, rev: this.records.get(fqn)?.rev ?? 0 });
+    const record = this.records.get(fqn);
+    if (record && !record.deleted) {
+      record.stamp = stamp;
+      record.from = this.instanceId;
+    } else {
+      this.records.set(fqn, { stamp, from: this.instanceId, rev: record?.rev ?? 0 });
+    }
     const serialized = JSON.stringify(owned ? { t: 'pub', fqn, value, stamp, owned } : { t: 'pub', fqn, value, stamp });
     this.track(fqn, serialized);
     this.counters.valuesOut++;
@@ -551,7 +557,14 @@ export class Link {
       if (record.stamp === stamp && record.from === from) record.rev = rev;
       return;
     }
-    this.records.set(fqn, { stamp, from, rev });
+    if (record && !record.deleted) {
+      // In place: a record lives as long as its var, and replacing it on every update makes old-space garbage.
+      record.stamp = stamp;
+      record.from = from;
+      record.rev = rev;
+    } else {
+      this.records.set(fqn, { stamp, from, rev });
+    }
     this.counters.valuesIn++;
     for (const follow of follows) {
       const local = follow.into === undefined ? fqn : `${follow.into}.${fqn}`;

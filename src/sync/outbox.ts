@@ -1,12 +1,11 @@
 import type { Transport } from '../transport/transport.js';
-import { joinFrame } from '../wire/codec.js';
 
 /** Frames are capped at this many messages, so one burst never makes a giant frame. */
 const MESSAGES_PER_FRAME = 5_000;
 /**
- * …and at about this many characters (a longer message goes alone): ≤ 192 KiB of UTF-8, well
- * under a hub's default 1 MiB frame limit — a bigger frame gets the connection closed (1009),
- * and the same frame would be sent again after every reconnect.
+ * …and at about this many characters (a message longer than that goes alone). 64 Ki UTF-16 units
+ * are at most 192 KiB of UTF-8: well under a hub's default frame limit (1 MiB), and small enough
+ * that the next process can start on one frame while the next is on the wire.
  */
 const CHARS_PER_FRAME = 64 * 1024;
 /** Above this many queued bytes on the socket, stop sending and coalesce (backpressure). */
@@ -23,7 +22,9 @@ export class Outbox {
   coalesced = 0;
   /** Number of messages handed to the transport. */
   sent = 0;
-  private readonly state = new Map<string, string>();
+  private state = new Map<string, string>();
+  /** The map not in use (the two swap at each flush, so a send that queues more is safe). */
+  private spare = new Map<string, string>();
   private control: string[] = [];
   private scheduled = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -94,21 +95,37 @@ export class Outbox {
       return;
     }
     this.beforeFlush?.(this);
-    const parts = [...this.state.values(), ...this.control];
-    this.state.clear();
+    // Frames are built by concatenation (a rope that the transport flattens once while encoding
+    // it): much cheaper than collecting the parts in an array and joining them.
+    const state = this.state;
+    const control = this.control;
+    this.state = this.spare;
+    this.spare = state;
     this.control = [];
-    let start = 0;
-    let chars = 0;
-    for (let i = 0; i < parts.length; i++) {
-      if (i > start && (i - start === MESSAGES_PER_FRAME || chars + parts[i].length >= CHARS_PER_FRAME)) {
-        this.transport.send(joinFrame(parts.slice(start, i)));
-        start = i;
-        chars = 0;
+    let frame = '';
+    let count = 0;
+    for (const serialized of state.values()) {
+      if (count > 0 && (count === MESSAGES_PER_FRAME || frame.length + serialized.length >= CHARS_PER_FRAME)) {
+        this.transport.send(`[${frame}]`);
+        this.sent += count;
+        count = 0;
       }
-      chars += parts[i].length + 1;
+      frame = count++ === 0 ? serialized : `${frame},${serialized}`;
     }
-    this.transport.send(joinFrame(start === 0 ? parts : parts.slice(start)));
-    this.sent += parts.length;
+    state.clear();
+    for (let i = 0; i < control.length; i++) {
+      const serialized = control[i];
+      if (count > 0 && (count === MESSAGES_PER_FRAME || frame.length + serialized.length >= CHARS_PER_FRAME)) {
+        this.transport.send(`[${frame}]`);
+        this.sent += count;
+        count = 0;
+      }
+      frame = count++ === 0 ? serialized : `${frame},${serialized}`;
+    }
+    if (count > 0) {
+      this.transport.send(`[${frame}]`);
+      this.sent += count;
+    }
   };
 
   private schedule(): void {

@@ -1,0 +1,144 @@
+// Benchmarks of links through a hub (issue 4), in three separate processes on 127.0.0.1:
+// writer → server → reader(s). The baseline is a raw `ws` relay of the same updates in the same
+// run and the same layout. `BENCH_PROF=<dir>` writes a CPU profile of every child process there.
+//
+// Workload: 1,000 vars × 50 rounds. In each round the writer writes every var once (a new value),
+// then yields to the event loop, so every write is a distinct update: state semantics coalesce
+// repeated writes to the same var within one tick (and, under backpressure, before they are sent),
+// so writing one var 50,000 times in a loop would deliver a handful of updates, not 50,000. The raw
+// writer follows the same schedule, one `ws` message per update (`{ fqn, value }`, the same JSON
+// value), which the relay forwards unparsed and the reader parses.
+import { Child } from './processes/ipc.js';
+import { printTable, type BenchRow } from './table.js';
+
+const VARS = 1_000;
+const ROUNDS = 50;
+const BROADCAST_ROUNDS = 10;
+const FOLLOWERS = 50;
+const LATENCY_RATE = 1_000;
+const LATENCY_TOTAL = 3_000;
+const LATENCY_WARMUP = 500;
+
+type Mode = 'raw' | 'varspace';
+
+interface Session {
+  writer: Child;
+  reader: Child;
+  server: Child;
+}
+
+const profileDir = process.env.BENCH_PROF || undefined;
+
+async function openSession(mode: Mode, connections: number): Promise<Session> {
+  const server = new Child(mode === 'raw' ? 'relay' : 'hub', { profileDir });
+  const reader = new Child('reader', { profileDir });
+  const writer = new Child('writer', { profileDir });
+  const url: string = await server.call('url');
+  // The writer first, so that its vars exist on the hub before the reader follows them.
+  await writer.call('connect', { mode, url, vars: VARS });
+  await reader.call('connect', { mode, url, connections });
+  return { writer, reader, server };
+}
+
+async function closeSession(session: Session): Promise<void> {
+  await session.writer.call('close').catch(() => undefined);
+  await session.reader.call('close').catch(() => undefined);
+  await Promise.all([session.writer.stop(), session.reader.stop(), session.server.stop()]);
+}
+
+interface Burst {
+  /** updates (or deliveries) received per second, end to end */
+  rate: number;
+  received: number;
+  ms: number;
+}
+
+async function burst(session: Session, rounds: number, connections: number): Promise<Burst> {
+  const total = VARS * rounds;
+  await session.reader.call('arm', { vars: VARS, total });
+  const sent = await session.writer.call('burst', { rounds });
+  const got = await session.reader.call('wait', { timeoutMs: 60_000 });
+  const ms = got.tDone - sent.t0;
+  void connections;
+  return { rate: (got.received / ms) * 1000, received: got.received, ms };
+}
+
+interface Latency {
+  p50: number;
+  p99: number;
+  max: number;
+  samples: number;
+}
+
+async function latency(session: Session): Promise<Latency> {
+  await session.reader.call('arm', { vars: VARS, total: LATENCY_TOTAL, warmup: LATENCY_WARMUP, latency: true });
+  await session.writer.call('paced', { rate: LATENCY_RATE, total: LATENCY_TOTAL });
+  const got = await session.reader.call('wait', { timeoutMs: 30_000 });
+  return { p50: got.p50, p99: got.p99, max: got.max, samples: got.samples };
+}
+
+function best<T>(items: T[], score: (t: T) => number): T {
+  return items.reduce((a, b) => (score(b) > score(a) ? b : a));
+}
+
+export async function run(): Promise<void> {
+  const started = Date.now();
+  const single: Record<Mode, Burst[]> = { raw: [], varspace: [] };
+  const lat: Record<Mode, Latency[]> = { raw: [], varspace: [] };
+  const fan: Record<Mode, Burst[]> = { raw: [], varspace: [] };
+
+  // Interleaved sessions, so neither side gets the warmer machine.
+  for (let round = 0; round < 2; round++) {
+    for (const mode of ['raw', 'varspace'] as const) {
+      const session = await openSession(mode, 1);
+      try {
+        for (let rep = 0; rep < 3; rep++) single[mode].push(await burst(session, ROUNDS, 1));
+        lat[mode].push(await latency(session));
+      } finally {
+        await closeSession(session);
+      }
+    }
+  }
+  for (let round = 0; round < 2; round++) {
+    for (const mode of ['raw', 'varspace'] as const) {
+      const session = await openSession(mode, FOLLOWERS);
+      try {
+        for (let rep = 0; rep < 2; rep++) fan[mode].push(await burst(session, BROADCAST_ROUNDS, FOLLOWERS));
+      } finally {
+        await closeSession(session);
+      }
+    }
+  }
+
+  const tp = { raw: best(single.raw, (b) => b.rate), varspace: best(single.varspace, (b) => b.rate) };
+  const lt = { raw: best(lat.raw, (l) => -l.p99), varspace: best(lat.varspace, (l) => -l.p99) };
+  const bc = { raw: best(fan.raw, (b) => b.rate), varspace: best(fan.varspace, (b) => b.rate) };
+  const rows: BenchRow[] = [
+    {
+      what: `updates/s delivered, writer → hub → reader (${VARS} vars × ${ROUNDS} rounds; ${tp.varspace.received} of ${VARS * ROUNDS} delivered)`,
+      value: tp.varspace.rate, unit: 'upd/s', baselineName: 'raw ws relay', baseline: tp.raw.rate,
+      goal: '≥ 0.8×', met: tp.varspace.rate >= 0.8 * tp.raw.rate,
+    },
+    {
+      what: `latency p50 at ${LATENCY_RATE} upd/s (${lt.varspace.samples} samples)`,
+      value: lt.varspace.p50, unit: 'ms', baselineName: 'raw ws relay', baseline: lt.raw.p50, higherIsBetter: false,
+    },
+    {
+      what: `latency p99 at ${LATENCY_RATE} upd/s (max ${lt.varspace.max.toFixed(2)} ms vs ${lt.raw.max.toFixed(2)} ms)`,
+      value: lt.varspace.p99, unit: 'ms', baselineName: 'raw ws relay', baseline: lt.raw.p99, higherIsBetter: false,
+      goal: '≤ 1.5× (ratio ≥ 0.67)', met: lt.varspace.p99 <= 1.5 * lt.raw.p99,
+    },
+    {
+      what: `1 writer → ${FOLLOWERS} followers, deliveries/s (${VARS} vars × ${BROADCAST_ROUNDS} rounds; ${bc.varspace.received} of ${VARS * BROADCAST_ROUNDS * FOLLOWERS} delivered)`,
+      value: bc.varspace.rate, unit: 'del/s', baselineName: 'raw ws broadcast relay', baseline: bc.raw.rate,
+      goal: '≥ 0.8×', met: bc.varspace.rate >= 0.8 * bc.raw.rate,
+    },
+  ];
+  printTable('link: writer process → hub process → reader process(es), 127.0.0.1', rows);
+  const all = (m: Mode) => single[m].map((b) => Math.round(b.rate)).join(', ');
+  console.log(`\nall single-follower runs (upd/s): raw ${all('raw')}; varspace ${all('varspace')}`);
+  const allFan = (m: Mode) => fan[m].map((b) => Math.round(b.rate)).join(', ');
+  console.log(`all ${FOLLOWERS}-follower runs (del/s): raw ${allFan('raw')}; varspace ${allFan('varspace')}`);
+  console.log(`latency runs p50/p99 (ms): raw ${lat.raw.map((l) => `${l.p50.toFixed(3)}/${l.p99.toFixed(3)}`).join(', ')}; varspace ${lat.varspace.map((l) => `${l.p50.toFixed(3)}/${l.p99.toFixed(3)}`).join(', ')}`);
+  console.log(`(link bench took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}

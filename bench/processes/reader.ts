@@ -1,0 +1,132 @@
+// Reader process: `connections` followers of `bench.>` — varspace links (`follow`, each with its
+// own space) or raw `ws` connections to a relay's `/read`. Counts updates, notes when every var
+// reached its final value on every connection, and measures latency from the send times.
+import { WebSocket } from 'ws';
+import { Space } from '../../src/core/space.js';
+import { connect } from '../../src/sync/connect-node.js';
+import type { Link } from '../../src/sync/link.js';
+import { hrMs, serve } from './ipc.js';
+import type { BenchValue } from './writer.js';
+
+interface Expectation {
+  vars: number;
+  total: number;
+  warmup: number;
+  latency: boolean;
+}
+
+class Follower {
+  received = 0;
+  finals = 0;
+  done: Uint8Array = new Uint8Array(0);
+  latencies: number[] = [];
+
+  constructor(private readonly onDone: () => void) {}
+
+  arm(): void {
+    this.received = 0;
+    this.finals = 0;
+    this.done = new Uint8Array(expect.vars);
+    this.latencies = [];
+  }
+
+  onValue(value: BenchValue): void {
+    if (value.r < 0) return;
+    this.received++;
+    if (expect.latency && value.s >= expect.warmup) this.latencies.push(hrMs() - value.t);
+    const i = value.i;
+    // the last sequence number that targets var i
+    const last = expect.total - 1 - ((expect.total - 1 - i) % expect.vars);
+    if (value.s >= last && this.done[i] === 0) {
+      this.done[i] = 1;
+      if (++this.finals === Math.min(expect.vars, expect.total)) this.onDone();
+    }
+  }
+}
+
+let expect: Expectation = { vars: 0, total: 0, warmup: 0, latency: false };
+const followers: Follower[] = [];
+const sockets: WebSocket[] = [];
+const links: Link[] = [];
+let pendingDone = 0;
+let finished: { tDone: number } | undefined;
+let onFinished: (() => void) | undefined;
+
+function followerDone(): void {
+  if (--pendingDone === 0) {
+    finished = { tDone: hrMs() };
+    onFinished?.();
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+serve({
+  async connect(params) {
+    const count: number = params.connections;
+    for (let c = 0; c < count; c++) {
+      const follower = new Follower(followerDone);
+      followers.push(follower);
+      if (params.mode === 'raw') {
+        const ws = new WebSocket(`${params.url}/read`);
+        ws.on('message', (data) => follower.onValue((JSON.parse(data.toString()) as { value: BenchValue }).value));
+        await new Promise((resolve, reject) => {
+          ws.once('open', resolve);
+          ws.once('error', reject);
+        });
+        sockets.push(ws);
+      } else {
+        const space = new Space();
+        const link = await connect(params.url, { space, reconnect: false });
+        links.push(link);
+        await link.follow('bench.>').synced;
+        space.vars$('bench.>').subscribe((target) => target.subscribe((value) => follower.onValue(value as BenchValue)));
+      }
+    }
+    return null;
+  },
+
+  arm(params) {
+    expect = { vars: params.vars, total: params.total, warmup: params.warmup ?? 0, latency: params.latency ?? false };
+    for (const follower of followers) follower.arm();
+    pendingDone = followers.length;
+    finished = undefined;
+    return null;
+  },
+
+  async wait(params) {
+    if (!finished) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not every final value arrived within ${params.timeoutMs} ms (${followers.map((f) => f.finals).join(',')} finals)`)), params.timeoutMs);
+        onFinished = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    let received = 0;
+    const latencies: number[] = [];
+    for (const follower of followers) {
+      received += follower.received;
+      for (const l of follower.latencies) latencies.push(l);
+    }
+    latencies.sort((a, b) => a - b);
+    return {
+      tDone: finished!.tDone,
+      received,
+      samples: latencies.length,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      max: latencies[latencies.length - 1] ?? NaN,
+    };
+  },
+
+  async close() {
+    for (const ws of sockets) ws.close();
+    for (const link of links) await link.close();
+    return null;
+  },
+});

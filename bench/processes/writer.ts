@@ -1,0 +1,100 @@
+// Writer process: makes updates to `bench.v/v<i>` — through a varspace link (`share`), or as raw
+// `ws` messages `{ fqn, value }` to a relay. Each value is ~100 bytes of JSON and carries its
+// sequence number and send time (for latency).
+import { WebSocket } from 'ws';
+import { Space } from '../../src/core/space.js';
+import type { Var } from '../../src/core/var.js';
+import { connect } from '../../src/sync/connect-node.js';
+import type { Link } from '../../src/sync/link.js';
+import { hrMs, serve, yieldLoop } from './ipc.js';
+
+export interface BenchValue {
+  /** round (−1: the initial value) */
+  r: number;
+  /** var index */
+  i: number;
+  /** sequence number of the update */
+  s: number;
+  /** send time (hrMs) */
+  t: number;
+  /** padding to ~100 bytes */
+  p: string;
+}
+
+const PAD = 'x'.repeat(48);
+export const fqnOf = (i: number): string => `bench.v/v${i}`;
+
+let mode: 'raw' | 'varspace' = 'raw';
+let n = 0;
+let ws: WebSocket | undefined;
+let link: Link | undefined;
+let vars: Var<BenchValue>[] = [];
+
+function write(i: number, value: BenchValue): void {
+  if (mode === 'raw') ws!.send(JSON.stringify({ fqn: fqnOf(i), value }));
+  else vars[i].reset(value);
+}
+
+serve({
+  async connect(params) {
+    mode = params.mode;
+    n = params.vars;
+    if (mode === 'raw') {
+      ws = new WebSocket(`${params.url}/write`);
+      await new Promise((resolve, reject) => {
+        ws!.once('open', resolve);
+        ws!.once('error', reject);
+      });
+      return null;
+    }
+    const space = new Space();
+    link = await connect(params.url, { space, reconnect: false });
+    vars = [];
+    for (let i = 0; i < n; i++) vars.push(space.intern<BenchValue>(fqnOf(i), { r: -1, i, s: -1, t: 0, p: PAD }));
+    await link.share('bench.>').synced;
+    return null;
+  },
+
+  /** `rounds` rounds; in each, one write to every var, then a turn of the event loop. */
+  async burst(params) {
+    const rounds: number = params.rounds;
+    const t0 = hrMs();
+    let s = 0;
+    for (let r = 0; r < rounds; r++) {
+      const t = hrMs();
+      for (let i = 0; i < n; i++) write(i, { r, i, s: s++, t, p: PAD });
+      await yieldLoop();
+    }
+    return { t0, t1: hrMs(), sent: s };
+  },
+
+  /** `total` updates at `rate` per second, cycling through the vars, each stamped with its send time. */
+  async paced(params) {
+    const rate: number = params.rate;
+    const total: number = params.total;
+    let s = 0;
+    const t0 = hrMs();
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        const due = Math.min(total, Math.floor(((hrMs() - t0) * rate) / 1000) + 1);
+        while (s < due) {
+          const i = s % n;
+          write(i, { r: Math.floor(s / n), i, s, t: hrMs(), p: PAD });
+          s++;
+        }
+        if (s >= total) resolve();
+        else setTimeout(tick, 1);
+      };
+      tick();
+    });
+    return { t0, t1: hrMs(), sent: s };
+  },
+
+  stats: () => (link ? link.stats() : null),
+
+  async close() {
+    ws?.close();
+    await link?.close();
+    return null;
+  },
+});
