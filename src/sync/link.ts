@@ -227,7 +227,10 @@ export class Link {
     if (options.into !== undefined) parseNs(options.into);
     let synced!: () => void;
     const ready = new Promise<void>((resolve) => (synced = resolve));
-    const follow: Follow = { sid: this.nextSid++, pattern, tokens, into: options.into, rev: undefined, synced };
+    // A link that already holds state of matching vars (it followed them before, or wrote them)
+    // follows from revision 0, so the hub also sends the tombstones of vars unmapped meanwhile.
+    const rev = this.knowsAny(tokens) ? 0 : undefined;
+    const follow: Follow = { sid: this.nextSid++, pattern, tokens, into: options.into, rev, synced };
     this.follows.set(follow.sid, follow);
     this.followTrie.add(tokens, follow);
     this.sendSub(follow);
@@ -668,6 +671,12 @@ export class Link {
         this.markWaiters.splice(i, 1);
       }
     }
+  }
+
+  /** Whether this link holds the state (a value or a tombstone) of a var matching `tokens`. */
+  private knowsAny(tokens: readonly string[]): boolean {
+    for (const fqn of this.records.keys()) if (patternMatches(tokens, this.tokensOf(fqn))) return true;
+    return false;
   }
 
   private tokensOf(fqn: string): readonly string[] {
