@@ -3,7 +3,7 @@ import { joinFqn } from './names.js';
 import type { NsFrontier } from './pattern-trie.js';
 import type { Space } from './space.js';
 import type { SpaceEvent } from './space-event.js';
-import type { Var } from './var.js';
+import type { Var, VarHost } from './var.js';
 
 /**
  * A node of the namespace tree: holds vars and child namespaces. Get one from
@@ -33,10 +33,13 @@ export class Namespace {
   lastVar: Var<any> | undefined = undefined;
   /** @internal the space it belongs to (operators use it to follow a var by its FQN). */
   readonly space: Space;
+  /** @internal what its vars need from the space. */
+  readonly host: VarHost;
 
   /** @internal use `space.createNs`. */
   constructor(space: Space, name: string, tokens: readonly string[], parent: Namespace | undefined) {
     this.space = space;
+    this.host = space.host;
     this.name = name;
     this.tokens = tokens;
     this.parent = parent;

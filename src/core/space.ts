@@ -50,7 +50,8 @@ export class Space {
   private readonly listenerTrie = new PatternTrie<Listener>();
   private readonly allListeners = new Set<Listener>();
   private readonly errorSubject = new Subject<unknown>();
-  private readonly host: VarHost;
+  /** @internal what vars need from their space; namespaces hand it to their vars. */
+  readonly host: VarHost;
 
   /** Errors from watches, subscribers, reactions and links that must not throw into the writer. */
   readonly errors$: Observable<unknown> = this.errorSubject.asObservable();
@@ -118,7 +119,7 @@ export class Space {
     const slash = checkFqn(fqn, options);
     const nsName = fqn.slice(0, slash);
     const namespace = this.namespacesByName.get(nsName) ?? this.createNsFrom(parseNs(nsName, options), options.origin);
-    const created = new Var<T>(this.host, namespace, fqn);
+    const created = new Var<T>(namespace, fqn);
     if (value.length > 0) {
       // Inside a transaction the first value is a write like any other: a rollback unsets it.
       this.host.transaction?.record(created, options.origin);

@@ -3,7 +3,6 @@ import type { Var } from './var.js';
 interface Saved {
   readonly value: unknown;
   readonly version: number;
-  readonly bound: boolean;
   origin: string | undefined;
 }
 
@@ -21,7 +20,7 @@ export class Transaction {
       saved.origin = origin;
       return;
     }
-    this.saved.set(target, { value: target.getValue(), version: target.version, bound: target.bound, origin });
+    this.saved.set(target, { value: target.getValue(), version: target.version, origin });
   }
 
   /** Emits each written var once, its `old` being the value before the transaction. */
@@ -33,6 +32,6 @@ export class Transaction {
 
   /** Puts every written var back. */
   rollback(): void {
-    for (const [target, saved] of this.saved) target.restore(saved.value, saved.version, saved.bound);
+    for (const [target, saved] of this.saved) target.restore(saved.value, saved.version);
   }
 }

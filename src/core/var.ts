@@ -30,6 +30,8 @@ export interface VarHost {
 /** The namespace a var lives in, as the var sees it. @internal */
 export interface VarNamespace {
   readonly name: string;
+  /** The space's side of its vars: shared by all, rather than a field in each var. */
+  readonly host: VarHost;
 }
 
 const NO_META: Meta = Object.freeze({});
@@ -61,8 +63,6 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
   readonly fqn: string;
   /** Number of accepted writes. */
   version = 0;
-  /** False until a first value is set. */
-  bound = false;
   /** @internal set by `derive`: app writes throw {@link ReadOnlyError}. */
   readOnly = false;
   /** @internal the namespace it lives in. */
@@ -71,14 +71,12 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
   nsPrev: Var<any> | undefined = undefined;
   /** @internal see `nsPrev`. */
   nsNext: Var<any> | undefined = undefined;
-  private readonly host: VarHost;
   private unmapped = false;
   private extras: VarExtras | undefined = undefined;
 
   /** @internal use `space.intern`. */
-  constructor(host: VarHost, namespace: VarNamespace, fqn: string) {
+  constructor(namespace: VarNamespace, fqn: string) {
     super(undefined as T);
-    this.host = host;
     this.namespace = namespace;
     this.fqn = fqn;
   }
@@ -86,6 +84,11 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
   /** The var's own name (the part after `/`). */
   get name(): string {
     return this.fqn.slice(this.namespace.name.length + 1);
+  }
+
+  /** False until a first value is set (an accepted write is what bumps the version). */
+  get bound(): boolean {
+    return this.version > 0;
   }
 
   /** The namespace name (the part before `/`). */
@@ -240,14 +243,12 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
   store(value: T): void {
     (this as unknown as { _value: T })._value = value;
     this.version++;
-    this.bound = true;
   }
 
   /** Puts back a state saved by a transaction. @internal */
-  restore(value: T, version: number, bound: boolean): void {
+  restore(value: T, version: number): void {
     (this as unknown as { _value: T })._value = value;
     this.version = version;
-    this.bound = bound;
   }
 
   /** Emits the current value to subscribers, `changes$` and watches. @internal */
@@ -272,6 +273,10 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
 
   private extra(): VarExtras {
     return (this.extras ??= { validator: undefined, watches: undefined, changes: undefined, meta: NO_META });
+  }
+
+  private get host(): VarHost {
+    return this.namespace.host;
   }
 
   /** Ends the var when it is unmapped. @internal */
