@@ -278,6 +278,29 @@ describe('compare-and-set', () => {
     for (const space of [a.space, b.space, hub.space]) expect(space.resolve('inflight/x')!.deref()).toBe('local after refused cas');
   });
 
+  test('a cas still waiting when the hub comes back without its state is refused: its revision means nothing there', async () => {
+    const a = await client({ switchable: true });
+    const { rev } = await a.link.set('epoch/x', 'old');
+    a.net!.goOffline();
+    await reconnecting(a.link);
+    const waiting = a.link.cas('epoch/x', rev, 'cas');
+    // The hub restarts with an empty memory store (a new epoch); there, epoch/x reaches the same
+    // revision number through other writes.
+    const { port } = hub;
+    await hub.close();
+    hub = await startHub({ port, host: '127.0.0.1' });
+    const b = await client();
+    for (let i = 0; hub.hub.store.get('epoch/x')?.rev !== rev; i++) {
+      if (hub.hub.store.rev >= rev) throw new Error(`revision ${rev} cannot be reached`);
+      await b.link.set('epoch/x', `new ${i}`);
+    }
+    const held = hub.hub.store.get('epoch/x')!;
+    a.net!.goOnline();
+    await expect(waiting).rejects.toMatchObject({ code: 'VS_CONFLICT' });
+    await settled(a.link);
+    expect(hub.hub.store.get('epoch/x')).toMatchObject({ value: held.value, stamp: held.stamp });
+  });
+
   test('a cas whose clock is behind the held write, at the right revision, still succeeds and wins everywhere', async () => {
     const writer = await client({ skewMs: MINUTE });
     const watcher = await client();

@@ -773,7 +773,18 @@ export class Link {
     }
     for (const [fqn, entry] of this.unacked) this.outbox.put(fqn, entry.serialized);
     if (this.unacked.size > 0) this.pubsSinceMark = true;
-    for (const pending of this.pending.values()) this.outbox.push(pending.serialized);
+    for (const [ref, pending] of this.pending) {
+      // A cas's revision means nothing in another hub state (revisions are per epoch): it is
+      // refused here rather than matched against an unrelated revision there. (Revision 0, "must
+      // not exist", means the same everywhere.)
+      const request = sameHubState ? undefined : (JSON.parse(pending.serialized) as { t: string; rev?: number });
+      if (request?.t === 'cas' && request.rev !== 0) {
+        this.pending.delete(ref);
+        pending.reject(new ConflictError(`${pending.fqn}: the hub lost its state (a new epoch); expected revision ${request.rev} means nothing there`, { fqn: pending.fqn }));
+        continue;
+      }
+      this.outbox.push(pending.serialized);
+    }
     // Pings sent on the lost connection are asked again, so `ping()` still resolves; and one is
     // always asked, so that the hub's answer proves the connection (and resets the backoff).
     for (const n of this.pings.keys()) this.sendControl({ t: 'ping', n });
