@@ -58,6 +58,8 @@ interface ClientOptions {
   skewMs?: number;
   /** A fixed wall clock (ms). */
   fixedNow?: number;
+  /** A wall clock the test moves. */
+  clock?: () => number;
   /** Connect through an {@link offlineSwitch}. */
   switchable?: boolean;
 }
@@ -65,7 +67,7 @@ interface ClientOptions {
 async function client(options: ClientOptions = {}) {
   const space = new Space();
   const { skewMs = 0, fixedNow } = options;
-  const now = fixedNow !== undefined ? () => fixedNow : () => Date.now() + skewMs;
+  const now = options.clock ?? (fixedNow !== undefined ? () => fixedNow : () => Date.now() + skewMs);
   const net = options.switchable ? offlineSwitch(hub.url) : undefined;
   const link = await connect(net ? net.factory : hub.url, { space, now, reconnect: { initialDelayMs: 5, maxDelayMs: 20 } });
   links.push(link);
@@ -150,6 +152,32 @@ describe('last writer wins', () => {
       expect(await stateOf(link, 'lww/x')).toMatchObject({ stamp: held.stamp, from: fresh.link.instanceId });
     }
     expect(fresh.link.revision('lww/x')).toBe(held.rev);
+  });
+
+  test('a writer that does not follow is corrected too, and a later follow finds it in step', async () => {
+    let t = Date.now();
+    const fresh = await client({ clock: () => t });
+    const behind = await client({ skewMs: -MINUTE });
+    t += 1000;
+    await fresh.link.set('solo/x', 'held');
+    // `behind` writes without following: its write is older than the held one.
+    await behind.link.set('solo/x', 'older');
+    await settled(behind.link);
+    expect(hub.space.resolve('solo/x')!.deref()).toBe('held');
+    expect(behind.space.resolve('solo/x')!.deref()).toBe('held');
+    // The same for a shared var.
+    t += 1000;
+    await fresh.link.set('solo/y', 'fresh');
+    behind.link.share('solo.>');
+    behind.space.intern('solo/y', 'older again');
+    await settled(behind.link);
+    expect(hub.space.resolve('solo/y')!.deref()).toBe('fresh');
+    expect(behind.space.resolve('solo/y')!.deref()).toBe('fresh');
+    // A var this link never had is not created by a correction; a follow brings it.
+    t += 1000;
+    await fresh.link.set('solo/z', 'z');
+    await behind.link.follow('solo.>').synced;
+    for (const fqn of ['solo/x', 'solo/y', 'solo/z']) expect(behind.space.resolve(fqn)!.deref()).toBe(hub.space.resolve(fqn)!.deref());
   });
 
   test('clocks advance on receipt: a slow clock that has seen a write stamps its next one after it, and wins', async () => {

@@ -574,6 +574,8 @@ export class Hub {
   private onDel(session: Session, message: DelMessage): void {
     const current = this.admitWrite(session, message.fqn, undefined, true);
     if (current && compareWrites(message.stamp, session.id, current.stamp, current.from) <= 0) {
+      // An older unmap lost to the write held: correct the writer (as for `pub`), change nothing.
+      session.outbox.put(current.fqn, serialize(current));
       if (message.ref !== undefined) this.ack(session, message.ref, current);
       return;
     }

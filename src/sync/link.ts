@@ -227,10 +227,7 @@ export class Link {
     if (options.into !== undefined) parseNs(options.into);
     let synced!: () => void;
     const ready = new Promise<void>((resolve) => (synced = resolve));
-    // A link that already holds state of matching vars (it followed them before, or wrote them)
-    // follows from revision 0, so the hub also sends the tombstones of vars unmapped meanwhile.
-    const rev = this.knowsAny(tokens) ? 0 : undefined;
-    const follow: Follow = { sid: this.nextSid++, pattern, tokens, into: options.into, rev, synced };
+    const follow: Follow = { sid: this.nextSid++, pattern, tokens, into: options.into, rev: undefined, synced };
     this.follows.set(follow.sid, follow);
     this.followTrie.add(tokens, follow);
     this.sendSub(follow);
@@ -394,7 +391,11 @@ export class Link {
   }
 
   private sendSub(follow: Follow): void {
-    const since = follow.rev !== undefined && this.epoch ? { since: follow.rev, epoch: this.epoch } : {};
+    // A follow not yet in step, of vars this link already holds state of (it followed them
+    // before, or wrote them), starts from revision 0: the hub then also sends the tombstones of
+    // vars unmapped meanwhile.
+    const rev = follow.rev ?? (this.knowsAny(follow.tokens) ? 0 : undefined);
+    const since = rev !== undefined && this.epoch ? { since: rev, epoch: this.epoch } : {};
     this.subsInFlight++;
     this.sendControl({ t: 'sub', sid: follow.sid, pattern: follow.pattern, ...since });
   }
@@ -560,6 +561,11 @@ export class Link {
       if (record.stamp === stamp && record.from === from) record.rev = rev;
       return;
     }
+    // No follow takes it: the hub corrects a write of this link that it ignored (an older one).
+    // The var takes the held value, as a follower's would; with no var here, nothing is recorded,
+    // so that a later follow still brings the value.
+    const corrected = follows.length === 0 ? this.space.resolve(fqn) : undefined;
+    if (follows.length === 0 && !corrected) return;
     if (record && !record.deleted) {
       // In place: a record lives as long as its var, and replacing it on every update makes old-space garbage.
       record.stamp = stamp;
@@ -577,6 +583,13 @@ export class Link {
         this.fail(error);
       }
     }
+    if (corrected) {
+      try {
+        this.space.ensure(fqn, { origin: from, system: true }, message.value);
+      } catch (error) {
+        this.fail(error);
+      }
+    }
     if (this.incoming.observed) this.incoming.next({ value: message.value, fqn, from, stamp });
   }
 
@@ -585,11 +598,15 @@ export class Link {
     this.clock.observe(stamp);
     const record = this.records.get(fqn);
     if (record && compareWrites(stamp, from, record.stamp, record.from) <= 0) return;
+    const locals: string[] = [];
+    this.followTrie.forEachMatch(this.tokensOf(fqn), (follow) => void locals.push(follow.into === undefined ? fqn : `${follow.into}.${fqn}`));
+    // No follow: a correction of this link's own (older) write, as in onUpdate.
+    if (locals.length === 0) {
+      if (!this.space.resolve(fqn)) return;
+      locals.push(fqn);
+    }
     this.records.set(fqn, { stamp, from, rev, deleted: true });
-    this.followTrie.forEachMatch(this.tokensOf(fqn), (follow) => {
-      const local = follow.into === undefined ? fqn : `${follow.into}.${fqn}`;
-      this.space.unmap(local, { origin: from });
-    });
+    for (const local of locals) this.space.unmap(local, { origin: from });
   }
 
   private onError(message: ErrMessage): void {
