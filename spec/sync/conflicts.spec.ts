@@ -396,6 +396,24 @@ describe('unmap is a stamped tombstone', () => {
     expect(hub.hub.store.get('gone/x')!.stamp > tombstone.stamp).toBe(true);
   });
 
+  test('cas(fqn, 0) creates over a tombstone stamped after the creator\'s clock, and wins everywhere', async () => {
+    const ahead = await client({ skewMs: MINUTE });
+    const behind = await client({ skewMs: -MINUTE });
+    ahead.link.sync('ts.>');
+    ahead.space.intern('ts/x', 'first');
+    await settled(ahead.link);
+    ahead.space.unmap('ts/x');
+    await settled(ahead.link);
+    const tombstone = hub.hub.store.get('ts/x')!;
+    expect(tombstone.deleted).toBe(true);
+    // `behind` never heard of the var; its clock is two minutes behind the tombstone's stamp.
+    const ack = await behind.link.cas('ts/x', 0, 'created');
+    expect(ack.stamp > tombstone.stamp).toBe(true);
+    await settled(behind.link, ahead.link);
+    for (const space of [behind.space, ahead.space, hub.space]) expect(space.resolve('ts/x')!.deref()).toBe('created');
+    expect(hub.hub.store.get('ts/x')).toMatchObject({ value: 'created', deleted: false, from: behind.link.instanceId, stamp: ack.stamp });
+  });
+
   test('the writer that unmapped a var can intern it again', async () => {
     const a = await client();
     const b = await client();
