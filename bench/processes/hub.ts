@@ -8,4 +8,8 @@ const hub = await startHub({ port: 0, host: '127.0.0.1', limits: { messagesPerSe
 serve({
   url: () => hub.url,
   stats: () => hub.stats(),
+  /** The store's revision (one per accepted write). */
+  rev: () => hub.hub.store.rev,
+  /** The hub's value of a var. */
+  value: (params) => hub.space.resolve(params.fqn)?.getValue(),
 });

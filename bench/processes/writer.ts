@@ -51,7 +51,8 @@ serve({
     link = await connect(params.url, { space, reconnect: false });
     vars = [];
     for (let i = 0; i < n; i++) vars.push(space.intern<BenchValue>(fqnOf(i), { r: -1, i, s: -1, t: 0, p: PAD }));
-    await link.share('bench.>').synced;
+    // `sync` (share and follow) for writers that race: a write that loses comes back corrected.
+    await (params.sync ? link.sync('bench.>') : link.share('bench.>')).synced;
     return null;
   },
 
@@ -89,6 +90,24 @@ serve({
     });
     return { t0, t1: hrMs(), sent: s };
   },
+
+  /**
+   * Writes var 0 once per turn of the event loop, `rounds` times (the last one with `link.set`,
+   * which resolves when the hub has answered it, and so every write before it).
+   */
+  async race(params) {
+    const rounds: number = params.rounds;
+    const t0 = hrMs();
+    for (let r = 0; r < rounds - 1; r++) {
+      vars[0].reset({ r, i: 0, s: r, t: hrMs(), p: PAD });
+      await yieldLoop();
+    }
+    await link!.set(fqnOf(0), { r: rounds - 1, i: 0, s: rounds - 1, t: hrMs(), p: PAD });
+    return { t0, t1: hrMs(), sent: rounds };
+  },
+
+  /** The local value of var `i` (to check convergence). */
+  value: (params) => vars[params.i ?? 0].getValue(),
 
   stats: () => (link ? link.stats() : null),
 
