@@ -46,7 +46,7 @@ export function serve(handlers: Record<string, Handler>): void {
   process.on('disconnect', () => process.exit(0));
 }
 
-/** Parent side: one child process running `bench/processes/<script>.ts` under tsx. */
+/** Parent side: one child process running `bench/processes/<script>.ts` (or an absolute path) under tsx. */
 export class Child {
   private readonly proc: ChildProcess;
   private nextId = 1;
@@ -54,9 +54,11 @@ export class Child {
   private readonly exited: Promise<void>;
 
   constructor(readonly script: string, options: { profileDir?: string; args?: string[] } = {}) {
-    const file = fileURLToPath(new URL(`./${script}.ts`, import.meta.url));
+    const file = script.startsWith('/') ? script : fileURLToPath(new URL(`./${script}.ts`, import.meta.url));
     const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-    this.proc = spawn(process.execPath, [...profile, '--import', 'tsx', file, ...(options.args ?? [])], {
+    // BENCH_NODE_ARGS: extra node flags for every child (e.g. `--trace-gc`).
+    const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    this.proc = spawn(process.execPath, [...profile, ...extra, '--import', 'tsx', file, ...(options.args ?? [])], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, NODE_OPTIONS: '' },
     });
