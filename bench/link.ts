@@ -25,8 +25,9 @@ const ROUNDS = 50;
 const BROADCAST_ROUNDS = 10;
 const FOLLOWERS = 50;
 const LATENCY_RATE = 1_000;
-const LATENCY_TOTAL = 3_000;
-const LATENCY_WARMUP = 500;
+const LATENCY_TOTAL = 6_000;
+// The first half warms up the low-rate path (one update per frame) in all three processes.
+const LATENCY_WARMUP = 3_000;
 /** Sessions per side (raw, varspace) for the single-follower runs; the best run of each side is shown. */
 const SESSIONS = 3;
 
@@ -62,15 +63,29 @@ interface Burst {
   rate: number;
   received: number;
   ms: number;
+  /** CPU time (user + system) per delivered update, µs: writer, server, reader(s) */
+  cpu: [number, number, number];
 }
+
+const cpuOf = (session: Session): Promise<number[]> => Promise.all([session.writer.call('cpu'), session.server.call('cpu'), session.reader.call('cpu')]);
 
 async function burst(session: Session, rounds: number): Promise<Burst> {
   const total = VARS * rounds;
   await session.reader.call('arm', { vars: VARS, total });
+  const cpu0 = await cpuOf(session);
   const sent = await session.writer.call('burst', { rounds });
   const got = await session.reader.call('wait', { timeoutMs: 60_000 });
+  const cpu1 = await cpuOf(session);
   const ms = got.tDone - sent.t0;
-  return { rate: (got.received / ms) * 1000, received: got.received, ms };
+  const cpu = cpu1.map((c, k) => ((c - cpu0[k]) * 1000) / got.received) as [number, number, number];
+  return { rate: (got.received / ms) * 1000, received: got.received, ms, cpu };
+}
+
+/** The median CPU per delivered update of each process over the runs, as "writer / server / reader". */
+function cpuLine(runs: Burst[]): string {
+  const median = (k: number) => runs.map((r) => r.cpu[k]).sort((a, b) => a - b)[runs.length >> 1];
+  const [w, s, r] = [0, 1, 2].map(median);
+  return `${w.toFixed(2)} / ${s.toFixed(2)} / ${r.toFixed(2)} (sum ${(w + s + r).toFixed(2)})`;
 }
 
 interface Latency {
@@ -152,6 +167,8 @@ export async function run(): Promise<void> {
   console.log(`\nall single-follower runs (upd/s): raw ${all('raw')}; varspace ${all('varspace')}`);
   const allFan = (m: Mode) => fan[m].map((b) => Math.round(b.rate)).join(', ');
   console.log(`all ${FOLLOWERS}-follower runs (del/s): raw ${allFan('raw')}; varspace ${allFan('varspace')}`);
+  console.log(`CPU µs per delivered update, writer / server / reader, median of runs: 1 follower: raw ${cpuLine(single.raw)}; varspace ${cpuLine(single.varspace)}`);
+  console.log(`  ${FOLLOWERS} followers (reader = all ${FOLLOWERS} in one process): raw ${cpuLine(fan.raw)}; varspace ${cpuLine(fan.varspace)}`);
   console.log(`latency runs p50/p99 (ms): raw ${lat.raw.map((l) => `${l.p50.toFixed(3)}/${l.p99.toFixed(3)}`).join(', ')}; varspace ${lat.varspace.map((l) => `${l.p50.toFixed(3)}/${l.p99.toFixed(3)}`).join(', ')}`);
   console.log(`(link bench took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
