@@ -1,4 +1,5 @@
 import { BehaviorSubject, Subscription, type Observable } from 'rxjs';
+import { FqnTokenCache } from '../core/fqn-token-cache.js';
 import { v4 as uuid } from 'uuid';
 import { ConflictError, ForbiddenError, LimitError, ProtocolError, ReservedNameError, ValidationError, VarspaceError, VersionError } from '../core/errors.js';
 import { parseFqn, parsePattern } from '../core/names.js';
@@ -96,7 +97,7 @@ export class Hub {
   private readonly resumeTokens = new Map<string, { token: string; timer?: ReturnType<typeof setTimeout> }>();
   private readonly followTrie = new PatternTrie<SessionFollow>();
   private readonly watching = new Map<string, Subscription>();
-  private readonly tokenCache = new Map<string, readonly string[]>();
+  private readonly fqnTokens = new FqnTokenCache();
   private readonly spaceEvents: Subscription;
   private readonly instancesSubject = new BehaviorSubject<InstanceInfo[]>([]);
   private readonly counters = { messagesIn: 0, valuesRouted: 0, refused: 0, errors: 0, messagesOutClosed: 0, coalescedClosed: 0 };
@@ -469,7 +470,7 @@ export class Hub {
       if (since === undefined ? record.deleted : record.rev <= since) continue;
       // A resync (`since`) skips the client's own writes: it has them (as live routing never echoes them).
       if (since !== undefined && record.from === session.id) continue;
-      const recordTokens = this.tokensOf(record.fqn);
+      const recordTokens = this.fqnTokens.of(record.fqn);
       if (!patternMatches(tokens, recordTokens)) continue;
       if (session.access && !session.access.canRead(record.fqn, recordTokens)) continue;
       session.outbox.put(record.fqn, serialize(record));
@@ -498,7 +499,7 @@ export class Hub {
       if (session.createdVars >= this.limits.maxVarsPerConnection) throw new LimitError(`at most ${this.limits.maxVarsPerConnection} vars per connection`, { fqn });
     } else {
       if (fqn.charCodeAt(0) === 36) throw new ReservedNameError(fqn);
-      tokens = this.tokensOf(fqn);
+      tokens = this.fqnTokens.of(fqn);
     }
     if (session.access && !session.access.canWrite(tokens)) throw new ForbiddenError(`not allowed to write ${fqn}`, { fqn });
     if (!deleting) {
@@ -659,7 +660,7 @@ export class Hub {
 
   private route(record: StoreRecord, writer: Session | undefined): void {
     let serialized: string | undefined;
-    const tokens = this.tokensOf(record.fqn);
+    const tokens = this.fqnTokens.of(record.fqn);
     this.followTrie.forEachMatch(tokens, (follow) => {
       if (follow.session === writer) return;
       if (follow.session.access && !follow.session.access.canRead(record.fqn, tokens)) return;
@@ -669,14 +670,6 @@ export class Hub {
     });
   }
 
-  private tokensOf(fqn: string): readonly string[] {
-    let tokens = this.tokenCache.get(fqn);
-    if (!tokens) {
-      tokens = parseFqn(fqn, { system: true }).tokens;
-      this.tokenCache.set(fqn, tokens);
-    }
-    return tokens;
-  }
 
   // ---- writes made on the hub itself ----
 

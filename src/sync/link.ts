@@ -1,6 +1,7 @@
 import { BehaviorSubject, Observable, Subject, Subscription } from 'rxjs';
+import { FqnTokenCache } from '../core/fqn-token-cache.js';
 import { ClosedError, ConflictError, InternalError, TimeoutError, VarspaceError } from '../core/errors.js';
-import { parseFqn, parseNs, parsePattern } from '../core/names.js';
+import { parseNs, parsePattern } from '../core/names.js';
 import { PatternTrie, patternMatches } from '../core/pattern-trie.js';
 import type { Space } from '../core/space.js';
 import type { Var } from '../core/var.js';
@@ -133,7 +134,7 @@ export class Link {
   private readonly unacked = new Map<string, Unacked>();
   private readonly markWaiters: { mark: number; resolve: () => void }[] = [];
   private readonly incoming = new Subject<Tagged<unknown>>();
-  private readonly tokenCache = new Map<string, readonly string[]>();
+  private readonly fqnTokens = new FqnTokenCache();
   private token = '';
   private epoch = '';
   private nextSid = 1;
@@ -265,12 +266,12 @@ export class Link {
     const { tokens } = parsePattern(pattern);
     return new Observable<Tagged<T>>((subscriber) => {
       for (const [fqn, record] of this.records) {
-        if (!patternMatches(tokens, this.tokensOf(fqn))) continue;
+        if (!patternMatches(tokens, this.fqnTokens.of(fqn))) continue;
         const known = this.space.resolve<T>(fqn);
         if (known?.bound) subscriber.next({ value: known.getValue(), fqn, from: record.from, stamp: record.stamp });
       }
       const updates = this.incoming.subscribe((tagged) => {
-        if (patternMatches(tokens, this.tokensOf(tagged.fqn))) subscriber.next(tagged as Tagged<T>);
+        if (patternMatches(tokens, this.fqnTokens.of(tagged.fqn))) subscriber.next(tagged as Tagged<T>);
       });
       const followed = this.follow(pattern);
       return () => {
@@ -553,7 +554,7 @@ export class Link {
     this.clock.observe(stamp);
     const record = this.records.get(fqn);
     const follows: Follow[] = [];
-    this.followTrie.forEachMatch(this.tokensOf(fqn), (follow) => follows.push(follow));
+    this.followTrie.forEachMatch(this.fqnTokens.of(fqn), (follow) => follows.push(follow));
     // A snapshot arrives in no particular revision order (and may be cut off by a drop): only
     // live updates, which come in revision order, may move a follow's resume point.
     if (this.subsInFlight === 0) for (const follow of follows) if (follow.rev !== undefined && rev > follow.rev) follow.rev = rev;
@@ -599,7 +600,7 @@ export class Link {
     const record = this.records.get(fqn);
     if (record && compareWrites(stamp, from, record.stamp, record.from) <= 0) return;
     const locals: string[] = [];
-    this.followTrie.forEachMatch(this.tokensOf(fqn), (follow) => void locals.push(follow.into === undefined ? fqn : `${follow.into}.${fqn}`));
+    this.followTrie.forEachMatch(this.fqnTokens.of(fqn), (follow) => void locals.push(follow.into === undefined ? fqn : `${follow.into}.${fqn}`));
     // No follow: a correction of this link's own (older) write, as in onUpdate.
     if (locals.length === 0) {
       if (!this.space.resolve(fqn)) return;
@@ -692,18 +693,10 @@ export class Link {
 
   /** Whether this link holds the state (a value or a tombstone) of a var matching `tokens`. */
   private knowsAny(tokens: readonly string[]): boolean {
-    for (const fqn of this.records.keys()) if (patternMatches(tokens, this.tokensOf(fqn))) return true;
+    for (const fqn of this.records.keys()) if (patternMatches(tokens, this.fqnTokens.of(fqn))) return true;
     return false;
   }
 
-  private tokensOf(fqn: string): readonly string[] {
-    let tokens = this.tokenCache.get(fqn);
-    if (!tokens) {
-      tokens = parseFqn(fqn, { system: true }).tokens;
-      this.tokenCache.set(fqn, tokens);
-    }
-    return tokens;
-  }
 
   private fail(error: unknown): void {
     const typed = error instanceof VarspaceError ? error : new InternalError(String((error as Error)?.message ?? error));

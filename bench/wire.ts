@@ -162,7 +162,7 @@ export async function run(): Promise<void> {
       goal: '≥ 0.8×', met: bc.varspace.rate >= 0.8 * bc.raw.rate,
     },
   ];
-  printTable('link: writer process → hub process → reader process(es), 127.0.0.1', rows);
+  printTable('wire: writer process → hub process → reader process(es), 127.0.0.1', rows);
   const all = (m: Mode) => single[m].map((b) => Math.round(b.rate)).join(', ');
   console.log(`\nall single-follower runs (upd/s): raw ${all('raw')}; varspace ${all('varspace')}`);
   const allFan = (m: Mode) => fan[m].map((b) => Math.round(b.rate)).join(', ');
@@ -170,5 +170,5 @@ export async function run(): Promise<void> {
   console.log(`CPU µs per delivered update, writer / server / reader, median of runs: 1 follower: raw ${cpuLine(single.raw)}; varspace ${cpuLine(single.varspace)}`);
   console.log(`  ${FOLLOWERS} followers (reader = all ${FOLLOWERS} in one process): raw ${cpuLine(fan.raw)}; varspace ${cpuLine(fan.varspace)}`);
   console.log(`latency runs p50/p99 (ms): raw ${lat.raw.map((l) => `${l.p50.toFixed(3)}/${l.p99.toFixed(3)}`).join(', ')}; varspace ${lat.varspace.map((l) => `${l.p50.toFixed(3)}/${l.p99.toFixed(3)}`).join(', ')}`);
-  console.log(`(link bench took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`(wire bench took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
