@@ -1,4 +1,5 @@
 import { BehaviorSubject, Subscription, type Observable } from 'rxjs';
+import { goneText, updText } from '../wire/state-text.js';
 import { FqnTokenCache } from '../core/fqn-token-cache.js';
 import { v4 as uuid } from 'uuid';
 import { ConflictError, ForbiddenError, LimitError, ProtocolError, ReservedNameError, ValidationError, VarspaceError, VersionError } from '../core/errors.js';
@@ -696,9 +697,7 @@ export class Hub {
 
 function serialize(record: StoreRecord): string {
   const { fqn, stamp, from, rev } = record;
-  return record.deleted
-    ? JSON.stringify({ t: 'gone', fqn, stamp, from, rev })
-    : JSON.stringify({ t: 'upd', fqn, value: record.value, stamp, from, rev });
+  return record.deleted ? goneText(fqn, stamp, from, rev) : updText(fqn, record.value, stamp, from, rev);
 }
 
 function currentOf(record: StoreRecord): { value: unknown; stamp: string; from: string; rev: number } {

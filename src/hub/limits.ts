@@ -99,9 +99,19 @@ export function checkValueLimits(fqn: string, value: unknown, frameBytes: number
   }
 }
 
-function depthOver(value: unknown, budget: number): boolean {
-  if (typeof value !== 'object' || value === null) return false;
+/** Whether an object nests deeper than `budget` (no allocation: it runs on every write). */
+function depthOver(value: object, budget: number): boolean {
   if (budget <= 0) return true;
-  for (const child of Array.isArray(value) ? value : Object.values(value)) if (depthOver(child, budget - 1)) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (typeof child === 'object' && child !== null && depthOver(child, budget - 1)) return true;
+    }
+    return false;
+  }
+  for (const key in value) {
+    const child: unknown = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null && depthOver(child, budget - 1)) return true;
+  }
   return false;
 }

@@ -1,4 +1,5 @@
 import { BehaviorSubject, Observable, Subject, Subscription } from 'rxjs';
+import { pubText } from '../wire/state-text.js';
 import { FqnTokenCache } from '../core/fqn-token-cache.js';
 import { ClosedError, ConflictError, InternalError, TimeoutError, VarspaceError } from '../core/errors.js';
 import { parseNs, parsePattern } from '../core/names.js';
@@ -447,7 +448,7 @@ export class Link {
     } else {
       this.records.set(fqn, { stamp, from: this.instanceId, rev: record?.rev ?? 0 });
     }
-    const serialized = JSON.stringify(owned ? { t: 'pub', fqn, value, stamp, owned } : { t: 'pub', fqn, value, stamp });
+    const serialized = pubText(fqn, value, stamp, owned);
     this.track(fqn, serialized);
     this.counters.valuesOut++;
     this.outbox.put(fqn, serialized);

@@ -44,11 +44,6 @@ export class Outbox {
     return this.state.size + this.control.length;
   }
 
-  /** Whether state messages are waiting. */
-  get hasState(): boolean {
-    return this.state.size > 0;
-  }
-
   /**
    * Queues the latest state for `key`, replacing a queued one. The replacement moves to the back
    * of the queue, so state goes out in the order of the latest writes (a hub's revision order):

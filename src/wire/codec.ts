@@ -2,22 +2,6 @@ import type { ZodType } from 'zod';
 import { ProtocolError } from '../core/errors.js';
 
 /**
- * Encodes messages as one frame: a JSON array (a frame may batch many messages).
- * @example encodeFrame([{ t: 'ping', n: 1 }]) // '[{"t":"ping","n":1}]'
- */
-export function encodeFrame(messages: readonly unknown[]): string {
-  return JSON.stringify(messages);
-}
-
-/**
- * Joins already-serialized messages into one frame (each message serialized once, shared by
- * every recipient).
- */
-export function joinFrame(serialized: readonly string[]): string {
-  return `[${serialized.join(',')}]`;
-}
-
-/**
  * Parses and validates a whole frame before anything acts on it: one bad message refuses the
  * whole frame, so a bad frame changes nothing.
  *
