@@ -24,6 +24,11 @@ import { HybridClock, compareWrites } from './hybrid-clock.js';
 import { Outbox } from './outbox.js';
 import { INSTANCES_PATTERN, identity$ as identityOf$, presence$, resolveIdentity as resolveIdentityOf, type InstanceFilter, type PresenceEvent } from './presence.js';
 
+/** At a low write rate, marks (which confirm writes) go out at most this often… */
+const MARK_INTERVAL_MS = 50;
+/** …unless this many writes are unconfirmed, or someone waits for the confirmation. */
+const MARK_EVERY_WRITES = 1_000;
+
 /** Where a link is in its life. */
 export type LinkStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -150,6 +155,9 @@ export class Link {
   private dropStreak = 0;
   private readonly pings = new Map<number, { resolve(): void; reject(error: Error): void }>();
   private pubsSinceMark = false;
+  /** When the last mark went out (ms), and the timer that sends a mark the flushes held back. */
+  private lastMarkAt = 0;
+  private markTimer: ReturnType<typeof setTimeout> | undefined;
   private suppressShare = false;
   private closing = false;
   private attempt = 0;
@@ -468,9 +476,32 @@ export class Link {
     this.pubsSinceMark = true;
   }
 
+  /**
+   * Before a flush: ends the frame with a mark when writes went out since the last one. Marks are
+   * held back (to at most one every {@link MARK_INTERVAL_MS}) while nobody waits for them and few
+   * writes are unconfirmed: at a low rate, a `marked` answer for every write would double the
+   * frames the hub sends and wake the writer for each.
+   */
   private appendMark(outbox: Outbox): void {
     if (!this.pubsSinceMark) return;
+    if (this.markWaiters.length === 0 && this.unacked.size < MARK_EVERY_WRITES && Date.now() - this.lastMarkAt < MARK_INTERVAL_MS) {
+      if (this.markTimer === undefined) {
+        this.markTimer = setTimeout(() => {
+          this.markTimer = undefined;
+          if (this.status$.value === 'open') this.sendMark();
+        }, MARK_INTERVAL_MS);
+        (this.markTimer as { unref?: () => void }).unref?.();
+      }
+      return;
+    }
+    this.sendMark(outbox);
+  }
+
+  /** Queues a mark now, if writes went out since the last one. */
+  private sendMark(outbox = this.outbox): void {
+    if (!this.pubsSinceMark || this.closing) return;
     this.pubsSinceMark = false;
+    this.lastMarkAt = Date.now();
     outbox.push(JSON.stringify({ t: 'mark', n: this.nextMark++ }));
   }
 
@@ -479,7 +510,9 @@ export class Link {
     if (this.unacked.size === 0 && !this.pubsSinceMark) return Promise.resolve();
     // Writes not yet marked go out with the next mark; otherwise the last mark sent covers them.
     const mark = this.pubsSinceMark ? this.nextMark : this.nextMark - 1;
-    return new Promise((resolve) => this.markWaiters.push({ mark, resolve }));
+    const confirmed = new Promise<void>((resolve) => this.markWaiters.push({ mark, resolve }));
+    if (this.status$.value === 'open') this.sendMark();
+    return confirmed;
   }
 
   private writeLocal<T>(target: Var<T>, value: T, stamp: string): void {
@@ -865,6 +898,8 @@ export class Link {
     this.heartbeatTimer = undefined;
     if (this.droppedTimer) clearTimeout(this.droppedTimer);
     this.droppedTimer = undefined;
+    if (this.markTimer) clearTimeout(this.markTimer);
+    this.markTimer = undefined;
     this.closing = true;
     this.outbox.dispose();
     for (const pending of this.pending.values()) pending.reject(new ClosedError('link closed before the hub answered'));
