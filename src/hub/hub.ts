@@ -275,7 +275,7 @@ export class Hub {
       case 'unsub': return this.removeFollow(session, message.sid);
       case 'cas': return this.onCas(session, message);
       case 'del': return this.onDel(session, message);
-      case 'mark': return session.send({ t: 'marked', n: message.n });
+      case 'mark': return this.onMark(session, message.n);
       case 'ping': return session.send({ t: 'pong', n: message.n });
       case 'pong': return;
       case 'bye': return session.transport.close(1000, 'bye');
@@ -621,13 +621,22 @@ export class Hub {
     } catch (error) {
       durable = Promise.reject(error);
     }
-    if (durable) this.awaitDurable(record, durable);
+    if (durable) {
+      const settled = this.awaitDurable(record, durable);
+      if (writer) {
+        writer.lastUnsynced = settled;
+        void settled.then((error) => {
+          if (error !== undefined) writer.storeFailed = true;
+          if (writer.lastUnsynced === settled) writer.lastUnsynced = undefined;
+        });
+      }
+    }
     this.route(record, writer);
     return record;
   }
 
   /** Holds back the acks of `record` until the store says it is durable; a failure is counted and reported. */
-  private awaitDurable(record: StoreRecord, durable: Promise<void>): void {
+  private awaitDurable(record: StoreRecord, durable: Promise<void>): Promise<unknown> {
     const settled = durable.then(
       () => {
         this.durable.delete(record);
@@ -640,6 +649,23 @@ export class Hub {
       },
     );
     this.durable.set(record, settled);
+    return settled;
+  }
+
+  /**
+   * Answers a mark once every write the session made before it is durable (a writer drops its
+   * copies of the writes a mark covers). After a store failure the session's marks go unanswered:
+   * its writes stay unconfirmed, and its link sends them again when it reconnects.
+   */
+  private onMark(session: Session, n: number): void {
+    const pending = session.lastUnsynced;
+    if (pending === undefined) {
+      if (!session.storeFailed) session.send({ t: 'marked', n });
+      return;
+    }
+    void pending.then(() => {
+      if (!session.closed && !session.storeFailed) session.send({ t: 'marked', n });
+    });
   }
 
   /** Acks a write: at once with a synchronous store, else once `record` is durable (an `err` if the store failed). */

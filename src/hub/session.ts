@@ -45,6 +45,10 @@ export class Session {
   createdVars = 0;
   /** The app type it declared, when the hub knows it. */
   appType: AppType | undefined;
+  /** Settles when the last write of this session that the store has not made durable yet is (an error if it failed). */
+  lastUnsynced: Promise<unknown> | undefined;
+  /** A write of this session failed in the store: its marks are no longer answered. */
+  storeFailed = false;
   /** When a frame last arrived, and when the hub last pinged (ms). */
   lastSeen = Date.now();
   lastPing = 0;
