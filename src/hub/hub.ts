@@ -90,6 +90,12 @@ const SYS_INSTANCES = '$sys.instances';
 export class Hub {
   /** The hub's own instance id (the `from` of writes made on the hub). */
   readonly id = uuid();
+  /**
+   * The store's revision when this hub started. A hub routes a write before its store has made it
+   * durable, so after a crash, revisions just above this one may have reached followers for
+   * writes that were lost, and are issued again for others: followers resume from here.
+   */
+  private readonly startRev: number;
   readonly space: Space;
   readonly store: Store;
   private readonly clock: HybridClock;
@@ -115,6 +121,7 @@ export class Hub {
   constructor(private readonly options: HubOptions = {}) {
     this.space = options.space ?? new Space();
     this.store = options.store ?? memoryStore();
+    this.startRev = this.store.rev;
     this.clock = new HybridClock(options.now);
     this.limits = resolveLimits(options.limits);
     this.logger = options.logger ?? silentLogger;
@@ -354,7 +361,7 @@ export class Hub {
     session.connectedAt = Date.now();
     session.welcomed = true;
     this.live.set(id, session);
-    session.send({ t: 'welcome', version, id, token, hub: this.id, epoch: this.store.epoch, time: Date.now() });
+    session.send({ t: 'welcome', version, id, token, hub: this.id, epoch: this.store.epoch, startRev: this.startRev, time: Date.now() });
     this.publishInstance(session);
     this.logger.log('info', 'join', { instanceId: id, attributes, principal: principal?.name, remoteAddress: session.info.remoteAddress });
     return true;

@@ -776,6 +776,12 @@ export class Link {
 
   private onWelcome(message: WelcomeMessage): void {
     const sameHubState = this.epoch !== '' && this.epoch === message.epoch;
+    // The same store, but another hub process (a restart on durable data): revisions the previous
+    // process issued after what its store had made durable may have been lost and issued again for
+    // other writes, so follows resume from the new process's starting revision at the latest.
+    if (sameHubState && message.hub !== this.hubId && message.startRev !== undefined) {
+      for (const follow of this.follows.values()) if (follow.rev !== undefined && follow.rev > message.startRev) follow.rev = message.startRev;
+    }
     this.instanceId = message.id;
     this.token = message.token;
     this.hubId = message.hub;

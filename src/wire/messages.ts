@@ -67,6 +67,8 @@ export const welcomeSchema = z.object({
   token: z.string().min(1).max(256),
   hub: instanceId,
   epoch: z.string().max(64),
+  /** The store's revision when this hub process started: what an earlier process issued after it may have been lost. */
+  startRev: revision.optional(),
   time: z.number(),
 });
 
