@@ -1,27 +1,17 @@
 // A writer drops its copies of the writes a `marked` covers, so the hub must answer a mark only
 // once those writes are durable in its store (a crash in between would lose them for good).
 import { WebSocket } from 'ws';
-import { memoryStore, startHub, type HubHandle, type Store, type StoreRecord } from '../../src/index.js';
+import { memoryStore, startHub, type HubHandle, type StoreRecord } from '../../src/index.js';
+import { storeWithPut } from '../support/store-with-put.js';
 
 /** A memory store whose puts settle only when the test says so. */
 function gatedStore() {
   const inner = memoryStore();
   const gates: { record: StoreRecord; resolve(): void; reject(error: Error): void }[] = [];
-  const store: Store = {
-    get epoch() {
-      return inner.epoch;
-    },
-    get rev() {
-      return inner.rev;
-    },
-    get: (fqn) => inner.get(fqn),
-    records: () => inner.records(),
-    close: () => inner.close(),
-    put(record) {
-      void inner.put(record);
-      return new Promise<void>((resolve, reject) => gates.push({ record, resolve, reject }));
-    },
-  };
+  const store = storeWithPut(inner, (record) => {
+    void inner.put(record);
+    return new Promise<void>((resolve, reject) => gates.push({ record, resolve, reject }));
+  });
   /** The pending put of `fqn` (the hub's own writes, such as presence, are gated too). */
   const gate = (fqn: string) => gates.find((g) => g.record.fqn === fqn)!;
   return { store, gates, gate };

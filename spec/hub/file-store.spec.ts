@@ -9,6 +9,7 @@ import { startHub, type HubHandle } from '../../src/hub/start-hub.js';
 import type { Store, StoreRecord } from '../../src/hub/store.js';
 import { connect } from '../../src/sync/connect-node.js';
 import type { Link } from '../../src/sync/link.js';
+import { storeWithPut } from '../support/store-with-put.js';
 
 let dir: string;
 const open: FileStore[] = [];
@@ -366,22 +367,11 @@ describe('hub acks with a durable store', () => {
     const inner = memoryStore();
     const gates: Array<{ release(): void; fail(): void }> = [];
     // Only the test's writes are held (the hub also stores its own `$sys` vars).
-    const slow: Store = {
-      get epoch() {
-        return inner.epoch;
-      },
-      get rev() {
-        return inner.rev;
-      },
-      get: (fqn) => inner.get(fqn),
-      records: () => inner.records(),
-      close: () => inner.close(),
-      put(record) {
-        inner.put(record);
-        if (!record.fqn.startsWith('app/')) return;
-        return new Promise<void>((resolve, reject) => gates.push({ release: resolve, fail: () => reject(new StoreError('disk on fire')) }));
-      },
-    };
+    const slow = storeWithPut(inner, (record) => {
+      inner.put(record);
+      if (!record.fqn.startsWith('app/')) return;
+      return new Promise<void>((resolve, reject) => gates.push({ release: resolve, fail: () => reject(new StoreError('disk on fire')) }));
+    });
     hub = await startHub({ port: 0, host: '127.0.0.1', store: slow });
     const link = await client();
     let acked = false;

@@ -23,8 +23,9 @@ import fc from 'fast-check';
 import type { Subscription } from 'rxjs';
 import type { Link, LinkSubscription } from '../../src/sync/link.js';
 import type { Space as SpaceType } from '../../src/core/space.js';
-import type { Store, StoreRecord } from '../../src/hub/store.js';
+import type { StoreRecord } from '../../src/hub/store.js';
 import { FaultyNetwork, type FrameFault } from '../support/faulty-network.js';
+import { storeWithPut } from '../support/store-with-put.js';
 
 let nextId = 0;
 const realUuid = await import('uuid');
@@ -163,21 +164,10 @@ async function runScenario(s: fc.Scheduler, scenario: Scenario): Promise<void> {
   /** A hub with an empty memory store (a new epoch) that logs every write it accepts. */
   const startHub = () => {
     const base = memoryStore();
-    const store: Store = {
-      get epoch() {
-        return base.epoch;
-      },
-      get rev() {
-        return base.rev;
-      },
-      get: (fqn) => base.get(fqn),
-      put: (record) => {
-        accepted.push(record);
-        return base.put(record);
-      },
-      records: () => base.records(),
-      close: () => base.close(),
-    };
+    const store = storeWithPut(base, (record) => {
+      accepted.push(record);
+      return base.put(record);
+    });
     const started = new Hub({ store, heartbeat: false });
     hubs.push(started);
     return started;
