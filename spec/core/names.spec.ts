@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { NameError, ReservedNameError, VarspaceError, parseFqn, parseNs, parsePattern } from '../../src/index.js';
 // Internal: the one-pass check used when interning, held to agree with parseFqn.
-import { checkFqn } from '../../src/core/names.js';
+import { checkFqn, flatName } from '../../src/core/names.js';
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -176,10 +176,24 @@ describe('checkFqn (the one-pass check of the intern path)', () => {
   // Strings built from the characters that matter to the grammar, so that near-misses are common.
   const nameLike = fc
     .array(
-      fc.constantFrom('a', 'b', 'Z', '0', '_', '-', '+', '!', '?', "'", '.', '/', '$', '*', '>', ' ', 'é', '__proto__', 'prototype', 'constructor'),
+      fc.constantFrom('a', 'b', 'Z', '0', '_', '-', '+', '!', '?', "'", '.', '/', '$', '*', '>', ' ', 'é', '\n', '__proto__', 'prototype', 'constructor'),
       { maxLength: 12 },
     )
     .map((parts) => parts.join(''));
+
+  test('refuses the forbidden words as whole tokens only, and allows them after "$" for the system', () => {
+    expect(checkFqn('a.prototypes/x')).toBe(12);
+    expect(checkFqn('a/constructor-')).toBe(1);
+    expect(checkFqn('a.$prototype/$__proto__', { system: true })).toBe(12);
+    expect(() => checkFqn('a.prototype/x')).toThrow('token "prototype" is forbidden');
+    expect(() => checkFqn('a/constructor')).toThrow('token "constructor" is forbidden');
+    expect(() => checkFqn('__proto__.a/x', { system: true })).toThrow('token "__proto__" is forbidden');
+  });
+
+  test('refuses a name with a line break at either end (no multiline anchors)', () => {
+    expect(() => checkFqn('a/b\n')).toThrow(NameError);
+    expect(() => checkFqn('\na/b')).toThrow(NameError);
+  });
 
   test('accepts and refuses exactly what parseFqn does', () => {
     fc.assert(
@@ -201,5 +215,25 @@ describe('checkFqn (the one-pass check of the intern path)', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('flatName (the intern path\'s flattening of ropes)', () => {
+  test('returns a string with the same content', () => {
+    const ropes = Array.from({ length: 50 }, (_, i) => `ns${i % 7}.sub/v${i}`);
+    for (const rope of ropes) expect(flatName(rope)).toBe(rope);
+    expect(flatName('ui.buttons/b1')).toBe('ui.buttons/b1');
+    expect(flatName('')).toBe('');
+  });
+
+  test('never returns the normal form of a string that Unicode normalization changes', () => {
+    // U+212A KELVIN SIGN normalizes (NFC) to the letter K.
+    expect(flatName('a/\u212A')).toBe('a/\u212A');
+    expect(flatName('e\u0301/x')).toBe('e\u0301/x');
+  });
+
+  test('passes a non-string through, so that the check after it names the error', () => {
+    expect(flatName(42 as unknown as string)).toBe(42);
+    expect(flatName(undefined as unknown as string)).toBeUndefined();
   });
 });

@@ -104,6 +104,24 @@ describe('PatternTrie', () => {
     expect(found).toEqual(expected ? [pattern] : []);
   });
 
+  test('with many literal names under one namespace (filter bits shared), each name finds exactly its own entries', () => {
+    const trie = new PatternTrie<string>();
+    const names = Array.from({ length: 600 }, (_, i) => `w${i}`);
+    for (const name of names) trie.add(patternTokens(`a.b/${name}`), name);
+    trie.add(patternTokens('a.*/w7'), 'star-w7');
+    // Removed entries leave their filter bits set: still no match.
+    for (const name of names.slice(300)) trie.remove(patternTokens(`a.b/${name}`), name);
+    const frontier = trie.frontier(['a', 'b']);
+    const matchesIn = (name: string) => {
+      const found: string[] = [];
+      trie.forEachMatchIn(frontier, name, (entry) => found.push(entry));
+      return found.sort();
+    };
+    for (const name of names.slice(0, 300)) expect(matchesIn(name)).toEqual(name === 'w7' ? ['star-w7', 'w7'] : [name]);
+    for (const name of names.slice(300)) expect(matchesIn(name)).toEqual([]);
+    for (let i = 0; i < 300; i++) expect(matchesIn(`x${i}`)).toEqual([]);
+  });
+
   test('a frontier is reused while the trie is unchanged, and remade after add or remove', () => {
     const trie = new PatternTrie<string>();
     trie.add(patternTokens('a.>'), 'rest');

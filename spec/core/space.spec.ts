@@ -92,6 +92,35 @@ describe('createNs, findNs, namespaces', () => {
 });
 
 describe('intern', () => {
+  test('a name built by concatenation finds the same var as the literal', () => {
+    const k = 3;
+    const v = space.intern('ns3.sub/v30', 1);
+    expect(space.intern(`ns${k}.sub/v${k * 10}`)).toBe(v);
+    const w = space.intern(`ns${k}.sub/w${k}`, 2);
+    expect(space.resolve('ns3.sub/w3')).toBe(w);
+    expect(w.fqn).toBe('ns3.sub/w3');
+  });
+
+  test('a name that Unicode normalization would change is not taken for its normal form', () => {
+    space.intern('a/K', 1);
+    // U+212A KELVIN SIGN normalizes (NFC) to the letter K.
+    expect(() => space.intern('a/\u212A')).toThrow(NameError);
+    expect(() => space.intern('a/\u212A', 2)).toThrow(NameError);
+    expect(space.resolve('a/K')!.deref()).toBe(1);
+  });
+
+  test('a non-string name is a NameError', () => {
+    expect(() => space.intern(42 as unknown as string)).toThrow(NameError);
+    expect(() => space.intern(undefined as unknown as string, 1)).toThrow(NameError);
+  });
+
+  test('interning an existing var with a reserved-looking name still refuses it for app code', () => {
+    space.ensure('$sys/x', { system: true }, 1);
+    expect(() => space.intern('$sys/x')).toThrow(ReservedNameError);
+    expect(() => space.intern(`$sys/${'x'}`, 2)).toThrow(ReservedNameError);
+    expect(space.resolve('$sys/x')!.deref()).toBe(1);
+  });
+
   test('returns the identical object for the same FQN', () => {
     const v = space.intern('ui.buttons/b1', 1);
     expect(space.intern('ui.buttons/b1')).toBe(v);

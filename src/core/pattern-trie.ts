@@ -7,6 +7,40 @@ class TrieNode<T> {
   star: TrieNode<T> | undefined = undefined;
   rest: TrieNode<T> | undefined = undefined;
   entries: Set<T> | undefined = undefined;
+  // A 128-bit filter of the literal tokens ever added (one bit each, never cleared: a stale bit
+  // only costs a lookup). A clear bit means no such child, which spares the Map lookup; with many
+  // patterns that lookup is a few cache misses into a large trie, for each var event.
+  filter0 = 0;
+  filter1 = 0;
+  filter2 = 0;
+  filter3 = 0;
+}
+
+/** The filter bit (0–127) of a literal token. */
+function filterBit(token: string): number {
+  let hash = 0;
+  for (let i = 0; i < token.length; i++) hash = (Math.imul(hash, 31) + token.charCodeAt(i)) | 0;
+  return (hash ^ (hash >>> 7) ^ (hash >>> 14)) & 127;
+}
+
+function setFilterBit<T>(node: TrieNode<T>, bit: number): void {
+  const mask = 1 << (bit & 31);
+  switch (bit >>> 5) {
+    case 0: node.filter0 |= mask; break;
+    case 1: node.filter1 |= mask; break;
+    case 2: node.filter2 |= mask; break;
+    default: node.filter3 |= mask; break;
+  }
+}
+
+function hasFilterBit<T>(node: TrieNode<T>, bit: number): boolean {
+  const mask = 1 << (bit & 31);
+  switch (bit >>> 5) {
+    case 0: return (node.filter0 & mask) !== 0;
+    case 1: return (node.filter1 & mask) !== 0;
+    case 2: return (node.filter2 & mask) !== 0;
+    default: return (node.filter3 & mask) !== 0;
+  }
 }
 
 /**
@@ -87,10 +121,14 @@ export class PatternTrie<T> {
    */
   forEachMatchIn(frontier: NsFrontier<T>, name: string, visit: (entry: T) => void): void {
     for (const rest of frontier.restNodes) visitAll(rest, visit);
+    let bit = -1;
     // The name is never the first token, so wildcards always apply to it.
     for (const node of frontier.nodes) {
       visitAll(node.rest, visit);
-      visitAll(node.literal?.get(name), visit);
+      if (node.literal !== undefined) {
+        if (bit < 0) bit = filterBit(name);
+        if (hasFilterBit(node, bit)) visitAll(node.literal.get(name), visit);
+      }
       visitAll(node.star, visit);
     }
   }
@@ -109,6 +147,7 @@ function child<T>(node: TrieNode<T>, token: string): TrieNode<T> {
   if (!next) {
     next = new TrieNode();
     node.literal.set(token, next);
+    setFilterBit(node, filterBit(token));
   }
   return next;
 }

@@ -1,7 +1,7 @@
 import { Subject, filter, type Observable } from 'rxjs';
 import { Batch } from './batch.js';
 import { AbortedError, ReservedNameError, TimeoutError } from './errors.js';
-import { checkFqn, joinFqn, parseFqn, parseNs, parsePattern } from './names.js';
+import { checkFqn, flatName, joinFqn, parseFqn, parseNs, parsePattern } from './names.js';
 import { Namespace } from './namespace.js';
 import { PatternTrie } from './pattern-trie.js';
 import { ReportingObservable } from './reporting.js';
@@ -18,6 +18,8 @@ export interface EnsureOptions {
   /** Allow `$…` system names. */
   readonly system?: boolean;
 }
+
+const NO_OPTIONS: EnsureOptions = Object.freeze({});
 
 /** Options of {@link Space.await}. */
 export interface AwaitOptions {
@@ -93,37 +95,42 @@ export class Space {
    * @throws {NameError} for a bad FQN; {@link ReservedNameError} for `$…`; {@link ValidationError} when the value is refused.
    * @example const count = space.intern('app/count', 0);
    */
-  intern<T = unknown>(fqn: string, ...value: [] | [T]): Var<T> {
-    const found = this.varsByFqn.get(fqn) as Var<T> | undefined;
+  intern<T = unknown>(fqn: string, ...value: [] | [T]): Var<T>;
+  // One optional parameter and `arguments.length` rather than a rest array: no array per call.
+  intern<T>(fqn: string, value?: T): Var<T> {
+    const given = arguments.length > 1;
+    const key = flatName(fqn);
+    const found = this.varsByFqn.get(key) as Var<T> | undefined;
     if (found) {
-      refuseReserved(fqn);
-      if (value.length > 0) found.reset(value[0] as T);
+      refuseReserved(key);
+      if (given) found.reset(value as T);
       return found;
     }
-    return this.create<T>(fqn, {}, value);
+    return this.create<T>(key, NO_OPTIONS, given, value);
   }
 
   /**
    * Like `intern`, for links and hubs: may create `$…` vars and records the remote origin. @internal
    */
   ensure<T = unknown>(fqn: string, options: EnsureOptions, ...value: [] | [T]): Var<T> {
+    const given = value.length > 0;
     const found = this.varsByFqn.get(fqn) as Var<T> | undefined;
     if (found) {
-      if (value.length > 0) found.write(value[0] as T, options.origin);
+      if (given) found.write(value[0] as T, options.origin);
       return found;
     }
-    return this.create<T>(fqn, options, value);
+    return this.create<T>(fqn, options, given, value[0]);
   }
 
-  private create<T>(fqn: string, options: EnsureOptions, value: [] | [T]): Var<T> {
+  private create<T>(fqn: string, options: EnsureOptions, given: boolean, value: T | undefined): Var<T> {
     const slash = checkFqn(fqn, options);
     const nsName = fqn.slice(0, slash);
     const namespace = this.namespacesByName.get(nsName) ?? this.createNsFrom(parseNs(nsName, options), options.origin);
     const created = new Var<T>(namespace, fqn);
-    if (value.length > 0) {
+    if (given) {
       // Inside a transaction the first value is a write like any other: a rollback unsets it.
       this.host.transaction?.record(created, options.origin);
-      created.store(value[0] as T);
+      created.store(value as T);
     }
     namespace.linkVar(created);
     this.varsByFqn.set(fqn, created);
@@ -430,12 +437,20 @@ export class Space {
     if (this.listenerTrie.size === 0 && this.allListeners.size === 0) return;
     const namespace = target.namespace as Namespace;
     const name = target.name;
-    const base = { fqn: target.fqn, ns: namespace.name, name };
-    const withOrigin = origin === undefined ? base : { ...base, origin };
-    const event = (type === 'meta-changed' ? { type, ...withOrigin, meta: target.meta } : { type, ...withOrigin }) as VarEvent;
-    const listeners: Listener[] = [...this.allListeners];
+    const listeners: Listener[] = this.allListeners.size === 0 ? [] : [...this.allListeners];
     const frontier = (namespace.listenerFrontier = this.listenerTrie.frontier(namespace.tokens, namespace.listenerFrontier));
     this.listenerTrie.forEachMatchIn(frontier, name, (listener) => listeners.push(listener));
+    if (listeners.length === 0) return; // no one to tell: no event to build
+    // Object literals with the keys in one order (not spreads): one hidden class per kind of event.
+    const fqn = target.fqn;
+    const ns = namespace.name;
+    let event: VarEvent;
+    if (type === 'meta-changed') {
+      const meta = target.meta;
+      event = origin === undefined ? { type, fqn, ns, name, meta } : { type, fqn, ns, name, origin, meta };
+    } else {
+      event = origin === undefined ? { type, fqn, ns, name } : { type, fqn, ns, name, origin };
+    }
     this.dispatch(listeners, event);
   }
 
