@@ -17,7 +17,17 @@
 // Each side runs in several sessions (fresh processes, interleaved raw/varspace), each opened by a
 // burst that is not counted; the best run of each side is shown (the machine is shared: the best
 // run is the one least disturbed), and every run is listed under the table.
+//
+// Peers (rows marked "peer:", whose figure stands in the varspace column, against the same raw
+// relay of the same run, with no goal): the same workload, layout and measure through Socket.IO
+// (a relay), Yjs (y-websocket's server) and TinyBase (its WsServer and WsSynchronizer), each
+// driven as an app of that library would be (bench/processes/peers.ts). Yjs and TinyBase run
+// twice: one transaction per update (each write on its own, as the varspace and raw writers do)
+// and one transaction per round of 1,000 writes (`doc.transact` / `store.transaction`). A peer
+// runs one session (a burst not counted, then PEER_BURSTS counted ones, the best shown).
+import { readFileSync } from 'node:fs';
 import { Child } from './processes/ipc.js';
+import { serverOf, type Peer } from './processes/peers.js';
 import { printTable, type BenchRow } from './table.js';
 
 const VARS = 1_000;
@@ -30,6 +40,20 @@ const LATENCY_TOTAL = 6_000;
 const LATENCY_WARMUP = 3_000;
 /** Sessions per side (raw, varspace) for the single-follower runs; the best run of each side is shown. */
 const SESSIONS = 3;
+/** Counted bursts in a peer's one session. */
+const PEER_BURSTS = 3;
+
+const versionOf = (pkg: string): string =>
+  JSON.parse(readFileSync(new URL(`../node_modules/${pkg}/package.json`, import.meta.url), 'utf8')).version;
+
+/** The peers, each with the name of its row. */
+const PEERS: { peer: Peer; name: () => string }[] = [
+  { peer: 'socketio', name: () => `Socket.IO ${versionOf('socket.io')} relay (websocket transport), one emit per update` },
+  { peer: 'yjs', name: () => `Yjs ${versionOf('yjs')} + y-websocket ${versionOf('y-websocket')} server, Y.Map, one transaction per update` },
+  { peer: 'yjs-round', name: () => `Yjs ${versionOf('yjs')} + y-websocket ${versionOf('y-websocket')} server, Y.Map, one transaction per round` },
+  { peer: 'tinybase', name: () => `TinyBase ${versionOf('tinybase')} WsServer + WsSynchronizer, MergeableStore values, one transaction per update` },
+  { peer: 'tinybase-round', name: () => `TinyBase ${versionOf('tinybase')} WsServer + WsSynchronizer, MergeableStore values, one transaction per round` },
+];
 
 type Mode = 'raw' | 'varspace';
 
@@ -49,6 +73,16 @@ async function openSession(mode: Mode, connections: number): Promise<Session> {
   // The writer first, so that its vars exist on the hub before the reader follows them.
   await writer.call('connect', { mode, url, vars: VARS });
   await reader.call('connect', { mode, url, connections });
+  return { writer, reader, server };
+}
+
+async function openPeerSession(peer: Peer): Promise<Session> {
+  const server = new Child(serverOf(peer), { profileDir });
+  const reader = new Child('peer-reader', { profileDir });
+  const writer = new Child('peer-writer', { profileDir });
+  const url: string = await server.call('url');
+  await writer.call('connect', { peer, url, vars: VARS });
+  await reader.call('connect', { peer, url });
   return { writer, reader, server };
 }
 
@@ -126,6 +160,23 @@ export async function run(): Promise<void> {
       }
     }
   }
+  // The peers: one session each, after the raw and varspace sessions.
+  const peerRuns = new Map<Peer, Burst[]>();
+  const peerErrors = new Map<Peer, string>();
+  for (const { peer } of PEERS) {
+    let session: Session | undefined;
+    try {
+      session = await openPeerSession(peer);
+      await burst(session, ROUNDS);
+      const runs: Burst[] = [];
+      for (let rep = 0; rep < PEER_BURSTS; rep++) runs.push(await burst(session, ROUNDS));
+      peerRuns.set(peer, runs);
+    } catch (error) {
+      peerErrors.set(peer, String((error as Error)?.message ?? error).split('\n')[0]);
+    } finally {
+      if (session) await closeSession(session);
+    }
+  }
   for (let round = 0; round < 2; round++) {
     for (const mode of ['raw', 'varspace'] as const) {
       const session = await openSession(mode, FOLLOWERS);
@@ -162,13 +213,31 @@ export async function run(): Promise<void> {
       goal: '≥ 0.8×', met: bc.varspace.rate >= 0.8 * bc.raw.rate,
     },
   ];
+  // The peers' rows go under the varspace throughput row they compare with.
+  const peerRows: BenchRow[] = [];
+  for (const { peer, name } of PEERS) {
+    const runs = peerRuns.get(peer);
+    if (!runs) continue;
+    const b = best(runs, (r) => r.rate);
+    peerRows.push({
+      what: `peer: ${name()}: updates/s delivered, writer → server → reader (${VARS} vars × ${ROUNDS} rounds; ${b.received} of ${VARS * ROUNDS} delivered; 1 session, best of ${runs.length} bursts)`,
+      value: b.rate, unit: 'upd/s', baselineName: 'raw ws relay', baseline: tp.raw.rate,
+    });
+  }
+  rows.splice(1, 0, ...peerRows);
   printTable('wire: writer process → hub process → reader process(es), 127.0.0.1', rows);
+  console.log('\n("peer:" rows show that peer\'s figure in the varspace column, against the raw ws relay of this run.)');
   const all = (m: Mode) => single[m].map((b) => Math.round(b.rate)).join(', ');
   console.log(`\nall single-follower runs (upd/s): raw ${all('raw')}; varspace ${all('varspace')}`);
   const allFan = (m: Mode) => fan[m].map((b) => Math.round(b.rate)).join(', ');
   console.log(`all ${FOLLOWERS}-follower runs (del/s): raw ${allFan('raw')}; varspace ${allFan('varspace')}`);
   console.log(`CPU µs per delivered update, writer / server / reader, median of runs: 1 follower: raw ${cpuLine(single.raw)}; varspace ${cpuLine(single.varspace)}`);
   console.log(`  ${FOLLOWERS} followers (reader = all ${FOLLOWERS} in one process): raw ${cpuLine(fan.raw)}; varspace ${cpuLine(fan.varspace)}`);
+  for (const { peer } of PEERS) {
+    const runs = peerRuns.get(peer);
+    if (runs) console.log(`peer ${peer}: runs (upd/s) ${runs.map((b) => Math.round(b.rate)).join(', ')}; CPU µs per delivered update ${cpuLine(runs)}`);
+    else console.log(`peer ${peer}: FAILED (${peerErrors.get(peer)})`);
+  }
   console.log(`latency runs p50/p99 (ms): raw ${lat.raw.map((l) => `${l.p50.toFixed(3)}/${l.p99.toFixed(3)}`).join(', ')}; varspace ${lat.varspace.map((l) => `${l.p50.toFixed(3)}/${l.p99.toFixed(3)}`).join(', ')}`);
   console.log(`(wire bench took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
