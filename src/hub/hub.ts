@@ -1,8 +1,7 @@
 import { BehaviorSubject, Subscription, type Observable } from 'rxjs';
-import { goneText, updText } from '../wire/state-text.js';
-import { FqnTokenCache } from '../core/fqn-token-cache.js';
 import { v4 as uuid } from 'uuid';
 import { ConflictError, ForbiddenError, LimitError, ProtocolError, ReservedNameError, ValidationError, VarspaceError, VersionError } from '../core/errors.js';
+import { FqnTokenCache } from '../core/fqn-token-cache.js';
 import { parseFqn, parsePattern } from '../core/names.js';
 import { PatternTrie, patternMatches } from '../core/pattern-trie.js';
 import { Space } from '../core/space.js';
@@ -25,6 +24,7 @@ import {
   type SubMessage,
 } from '../wire/messages.js';
 import { errMessage } from '../wire/remote-error.js';
+import { goneText, updText } from '../wire/state-text.js';
 import { Access, type AccessRules, type Principal } from './access.js';
 import { TokenBucket, checkValueLimits, resolveLimits, type HubLimits, type ResolvedLimits } from './limits.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -703,7 +703,6 @@ export class Hub {
       this.counters.valuesRouted++;
     });
   }
-
 
   // ---- writes made on the hub itself ----
 

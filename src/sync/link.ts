@@ -1,7 +1,6 @@
 import { BehaviorSubject, Observable, Subject, Subscription } from 'rxjs';
-import { pubText } from '../wire/state-text.js';
-import { FqnTokenCache } from '../core/fqn-token-cache.js';
 import { ClosedError, ConflictError, InternalError, TimeoutError, VarspaceError } from '../core/errors.js';
+import { FqnTokenCache } from '../core/fqn-token-cache.js';
 import { parseNs, parsePattern } from '../core/names.js';
 import { PatternTrie, patternMatches } from '../core/pattern-trie.js';
 import type { Space } from '../core/space.js';
@@ -19,6 +18,7 @@ import {
   type WelcomeMessage,
 } from '../wire/messages.js';
 import { remoteError } from '../wire/remote-error.js';
+import { pubText } from '../wire/state-text.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { HybridClock, compareWrites } from './hybrid-clock.js';
 import { Outbox } from './outbox.js';
