@@ -26,6 +26,7 @@
 // and one transaction per round of 1,000 writes (`doc.transact` / `store.transaction`). A peer
 // runs one session (a burst not counted, then PEER_BURSTS counted ones, the best shown).
 import { readFileSync } from 'node:fs';
+import { burst, type Burst, type Session } from './processes/burst.js';
 import { Child } from './processes/ipc.js';
 import { serverOf, type Peer } from './processes/peers.js';
 import { printTable, type BenchRow } from './table.js';
@@ -57,12 +58,6 @@ const PEERS: { peer: Peer; name: () => string }[] = [
 
 type Mode = 'raw' | 'varspace';
 
-interface Session {
-  writer: Child;
-  reader: Child;
-  server: Child;
-}
-
 const profileDir = process.env.BENCH_PROF || undefined;
 
 async function openSession(mode: Mode, connections: number): Promise<Session> {
@@ -90,29 +85,6 @@ async function closeSession(session: Session): Promise<void> {
   await session.writer.call('close').catch(() => undefined);
   await session.reader.call('close').catch(() => undefined);
   await Promise.all([session.writer.stop(), session.reader.stop(), session.server.stop()]);
-}
-
-interface Burst {
-  /** updates (or deliveries) received per second, end to end */
-  rate: number;
-  received: number;
-  ms: number;
-  /** CPU time (user + system) per delivered update, µs: writer, server, reader(s) */
-  cpu: [number, number, number];
-}
-
-const cpuOf = (session: Session): Promise<number[]> => Promise.all([session.writer.call('cpu'), session.server.call('cpu'), session.reader.call('cpu')]);
-
-async function burst(session: Session, rounds: number): Promise<Burst> {
-  const total = VARS * rounds;
-  await session.reader.call('arm', { vars: VARS, total });
-  const cpu0 = await cpuOf(session);
-  const sent = await session.writer.call('burst', { rounds });
-  const got = await session.reader.call('wait', { timeoutMs: 60_000 });
-  const cpu1 = await cpuOf(session);
-  const ms = got.tDone - sent.t0;
-  const cpu = cpu1.map((c, k) => ((c - cpu0[k]) * 1000) / got.received) as [number, number, number];
-  return { rate: (got.received / ms) * 1000, received: got.received, ms, cpu };
 }
 
 /** The median CPU per delivered update of each process over the runs, as "writer / server / reader". */
@@ -152,8 +124,8 @@ export async function run(): Promise<void> {
     for (const mode of ['raw', 'varspace'] as const) {
       const session = await openSession(mode, 1);
       try {
-        await burst(session, ROUNDS);
-        for (let rep = 0; rep < 3; rep++) single[mode].push(await burst(session, ROUNDS));
+        await burst(session, VARS, ROUNDS);
+        for (let rep = 0; rep < 3; rep++) single[mode].push(await burst(session, VARS, ROUNDS));
         lat[mode].push(await latency(session));
       } finally {
         await closeSession(session);
@@ -167,9 +139,9 @@ export async function run(): Promise<void> {
     let session: Session | undefined;
     try {
       session = await openPeerSession(peer);
-      await burst(session, ROUNDS);
+      await burst(session, VARS, ROUNDS);
       const runs: Burst[] = [];
-      for (let rep = 0; rep < PEER_BURSTS; rep++) runs.push(await burst(session, ROUNDS));
+      for (let rep = 0; rep < PEER_BURSTS; rep++) runs.push(await burst(session, VARS, ROUNDS));
       peerRuns.set(peer, runs);
     } catch (error) {
       peerErrors.set(peer, String((error as Error)?.message ?? error).split('\n')[0]);
@@ -181,8 +153,8 @@ export async function run(): Promise<void> {
     for (const mode of ['raw', 'varspace'] as const) {
       const session = await openSession(mode, FOLLOWERS);
       try {
-        await burst(session, BROADCAST_ROUNDS);
-        for (let rep = 0; rep < 2; rep++) fan[mode].push(await burst(session, BROADCAST_ROUNDS));
+        await burst(session, VARS, BROADCAST_ROUNDS);
+        for (let rep = 0; rep < 2; rep++) fan[mode].push(await burst(session, VARS, BROADCAST_ROUNDS));
       } finally {
         await closeSession(session);
       }

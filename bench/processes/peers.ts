@@ -51,17 +51,14 @@ export async function openWriter(peer: Peer, url: string, vars: number): Promise
     }
     case 'yjs':
     case 'yjs-round': {
-      const { doc, map, provider } = await openYjs(url);
+      const { doc, map, close } = await openYjs(url);
       doc.transact(() => {
         for (let i = 0; i < vars; i++) map.set(fqnOf(i), { r: -1, i, s: -1, t: 0, p: PAD });
       });
       return {
         write: (i, value) => map.set(fqnOf(i), value),
         round: peer === 'yjs-round' ? (writes) => doc.transact(writes) : (writes) => writes(),
-        close: async () => {
-          provider.destroy();
-          doc.destroy();
-        },
+        close,
       };
     }
     case 'tinybase':
@@ -90,19 +87,14 @@ export async function openReader(peer: Peer, url: string, onValue: (value: Bench
     }
     case 'yjs':
     case 'yjs-round': {
-      const { doc, map, provider } = await openYjs(url);
+      const { map, close } = await openYjs(url);
       map.observe((event) => {
         for (const key of event.keysChanged) {
           const value = map.get(key);
           if (value !== undefined) onValue(value);
         }
       });
-      return {
-        close: async () => {
-          provider.destroy();
-          doc.destroy();
-        },
-      };
+      return { close };
     }
     case 'tinybase':
     case 'tinybase-round': {
@@ -129,7 +121,11 @@ async function openYjs(url: string) {
       resolve();
     });
   });
-  return { doc, map, provider };
+  const close = async () => {
+    provider.destroy();
+    doc.destroy();
+  };
+  return { doc, map, close };
 }
 
 /** A MergeableStore synced through a WsSynchronizer with the TinyBase WsServer (path `/bench`). */

@@ -1,6 +1,7 @@
 // Profiling helper (not a suite): runs one varspace session of the link bench — bursts, then
 // (optionally) a fan-out — with `--cpu-prof` on the writer, hub and reader processes.
 // `node --import tsx bench/processes/profile-link.ts <dir> [mode] [followers] [rounds] [reps]`
+import { burst, burstLine } from './burst.js';
 import { Child } from './ipc.js';
 
 const [dir = '/tmp/prof/out', mode = 'varspace', followers = '1', rounds = '50', reps = '5'] = process.argv.slice(2);
@@ -11,14 +12,7 @@ const url: string = await server.call('url');
 await writer.call('connect', { mode, url, vars: 1000 });
 await reader.call('connect', { mode, url, connections: Number(followers) });
 for (let rep = 0; rep < Number(reps); rep++) {
-  const total = 1000 * Number(rounds);
-  const cpu0 = await Promise.all([writer.call('cpu'), server.call('cpu'), reader.call('cpu')]);
-  await reader.call('arm', { vars: 1000, total });
-  const sent = await writer.call('burst', { rounds: Number(rounds) });
-  const got = await reader.call('wait', { timeoutMs: 60_000 });
-  const cpu1 = await Promise.all([writer.call('cpu'), server.call('cpu'), reader.call('cpu')]);
-  const us = cpu1.map((c, k) => (((c - cpu0[k]) * 1000) / got.received).toFixed(2));
-  console.log(`${mode}: ${Math.round((got.received / (got.tDone - sent.t0)) * 1000)} /s, ${got.received} received; CPU µs per delivery: writer ${us[0]}, server ${us[1]}, reader ${us[2]}`);
+  console.log(burstLine(mode, await burst({ writer, server, reader }, 1000, Number(rounds))));
 }
 for (let rep = 0; rep < Number(process.env.LAT_REPS ?? 0); rep++) {
   await reader.call('arm', { vars: 1000, total: 3000, warmup: 500, latency: true });
