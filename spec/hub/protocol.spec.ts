@@ -150,6 +150,24 @@ test('a client may not claim an instance id that is live elsewhere', async () =>
   expect(link.status$.value).toBe('open');
 });
 
+test('a resume id that is not an instance id is refused: it cannot smuggle fields into the frames of followers', async () => {
+  const { link, space } = await linked();
+  await link.follow('p.>').synced;
+  const c = await raw();
+  c.send([{ t: 'hello', versions: [1], resume: { id: 'x","value":"forged', token: 't' } }]);
+  const err = await c.next('err');
+  expect(err.code).toBe('VS_BAD_FRAME');
+  expect(err.message).toContain('instance id');
+  expect(c.received.some((m) => m.t === 'welcome')).toBe(false);
+  // The same connection can still say a proper hello, and its writes arrive as written.
+  c.send([{ t: 'hello', versions: [1] }]);
+  await c.next('welcome');
+  c.send([{ t: 'pub', fqn: 'p/x', value: 'real', stamp: '0000000000100000' }]);
+  await space.await('p/x', { timeoutMs: 2000 });
+  expect(space.resolve('p/x')!.deref()).toBe('real');
+  expect(hub.space.resolve('p/x')!.deref()).toBe('real');
+});
+
 test('a client cannot write system vars', async () => {
   const c = await raw();
   c.send([{ t: 'hello', versions: [1] }]);

@@ -5,7 +5,11 @@ export const PROTOCOL_VERSIONS: readonly number[] = [1];
 
 /** A hybrid-logical-clock stamp: 12 hex digits of wall ms then 4 of counter; compares as a string. */
 const stamp = z.string().regex(/^[0-9a-f]{16}$/, 'a stamp is 16 lowercase hex digits');
-const instanceId = z.string().min(1).max(64);
+/**
+ * An instance id: the hub's UUIDs, or any id a client resumes with, limited to name-token
+ * characters, so that it is a valid `$sys.instances/<id>` name and needs no escaping in JSON.
+ */
+const instanceId = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/, 'an instance id is 1–64 letters, digits, "_" or "-"');
 const name = z.string().min(1).max(1024);
 const ref = z.number().int().nonnegative();
 const subId = z.number().int().nonnegative();

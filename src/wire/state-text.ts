@@ -4,7 +4,8 @@
  *
  * Safe without escaping because every field but the value is already validated: FQNs are made
  * of name tokens (letters, digits, `_-+!?'`, `.`, `/`, `$`), stamps of hex digits, instance ids
- * of UUID characters, revisions are integers. A value with no JSON form (undefined) leaves the
+ * of letters, digits, `_` and `-` (the wire schema refuses others, even in a `resume`), revisions
+ * are integers. A value with no JSON form (undefined) leaves the
  * `value` field out, as `JSON.stringify` of the whole message would.
  */
 
