@@ -628,35 +628,31 @@ export class Hub {
     } catch (error) {
       durable = Promise.reject(error);
     }
-    if (durable) {
-      const settled = this.awaitDurable(record, durable);
-      if (writer) {
-        writer.lastUnsynced = settled;
-        void settled.then((error) => {
-          if (error !== undefined) writer.storeFailed = true;
-          if (writer.lastUnsynced === settled) writer.lastUnsynced = undefined;
-        });
-      }
-    }
+    if (durable) this.awaitDurable(record, durable, writer);
     this.route(record, writer);
     return record;
   }
 
-  /** Holds back the acks of `record` until the store says it is durable; a failure is counted and reported. */
-  private awaitDurable(record: StoreRecord, durable: Promise<void>): Promise<unknown> {
+  /**
+   * Holds back the acks of `record` (and the marks of its writer) until the store says it is
+   * durable; a failure is counted, reported, and stops the writer's marks.
+   */
+  private awaitDurable(record: StoreRecord, durable: Promise<void>, writer: Session | undefined): void {
     const settled = durable.then(
       () => {
         this.durable.delete(record);
+        if (writer?.lastUnsynced === settled) writer.lastUnsynced = undefined;
         return undefined;
       },
       (error: unknown) => {
         this.counters.errors++;
         this.space.report(error);
+        if (writer) writer.storeFailed = true;
         return error ?? new Error('store failed');
       },
     );
     this.durable.set(record, settled);
-    return settled;
+    if (writer) writer.lastUnsynced = settled;
   }
 
   /**

@@ -24,7 +24,10 @@ export interface Store {
   readonly rev: number;
   /** The record of `fqn`, if any. */
   get(fqn: string): StoreRecord | undefined;
-  /** Records an accepted write (its `rev` must be `rev + 1`). Resolves once durable. */
+  /**
+   * Records an accepted write (its `rev` must be `rev + 1`). Resolves once durable; puts settle in
+   * the order they were made (the hub answers a writer's marks once its last put settles).
+   */
   put(record: StoreRecord): Promise<void> | void;
   /** Every record, in no particular order. */
   records(): Iterable<StoreRecord>;

@@ -177,7 +177,7 @@ export class Link {
     this.space = options.space;
     this.clock = new HybridClock(options.now);
     const placeholder: Transport = { isOpen: false, bufferedAmount: 0, send() {}, listen() {}, close() {} };
-    this.outbox = new Outbox(placeholder, (outbox) => this.appendMark(outbox));
+    this.outbox = new Outbox(placeholder, () => this.appendMark());
   }
 
   /** Opens the first transport and waits for `welcome`. @internal */
@@ -482,7 +482,7 @@ export class Link {
    * writes are unconfirmed: at a low rate, a `marked` answer for every write would double the
    * frames the hub sends and wake the writer for each.
    */
-  private appendMark(outbox: Outbox): void {
+  private appendMark(): void {
     if (!this.pubsSinceMark) return;
     if (this.markWaiters.length === 0 && this.unacked.size < MARK_EVERY_WRITES && Date.now() - this.lastMarkAt < MARK_INTERVAL_MS) {
       if (this.markTimer === undefined) {
@@ -494,15 +494,15 @@ export class Link {
       }
       return;
     }
-    this.sendMark(outbox);
+    this.sendMark();
   }
 
   /** Queues a mark now, if writes went out since the last one. */
-  private sendMark(outbox = this.outbox): void {
+  private sendMark(): void {
     if (!this.pubsSinceMark || this.closing) return;
     this.pubsSinceMark = false;
     this.lastMarkAt = Date.now();
-    outbox.push(JSON.stringify({ t: 'mark', n: this.nextMark++ }));
+    this.outbox.push(JSON.stringify({ t: 'mark', n: this.nextMark++ }));
   }
 
   /** Resolves once the hub confirmed every write queued so far. */

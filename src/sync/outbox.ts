@@ -35,7 +35,7 @@ export class Outbox {
    */
   constructor(
     private transport: Transport,
-    private readonly beforeFlush?: (outbox: Outbox) => void,
+    private readonly beforeFlush?: () => void,
     private readonly highWater = DEFAULT_HIGH_WATER,
   ) {}
 
@@ -89,7 +89,7 @@ export class Outbox {
       }, BLOCKED_POLL_MS);
       return;
     }
-    this.beforeFlush?.(this);
+    this.beforeFlush?.();
     // Frames are built by concatenation (a rope that the transport flattens once while encoding
     // it): much cheaper than collecting the parts in an array and joining them.
     const state = this.state;
