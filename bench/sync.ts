@@ -32,24 +32,33 @@ class Traffic {
     this.bytes += Buffer.byteLength(frame);
     this.frames.push(frame);
   }
-  /** Messages in the frames (parsed after the timed part). */
+  /** Messages in the frames (parsed after the timed part); each entry of a `pubs`/`upds` batch counts as a `pub`/`upd`. */
   messages(): number {
     let n = 0;
-    for (const frame of this.frames) {
-      try {
-        const parsed = JSON.parse(frame) as unknown;
-        n += Array.isArray(parsed) ? parsed.length : 1;
-      } catch {
-        n += 1;
-      }
-    }
+    this.forEachMessage(() => n++);
     return n;
   }
   /** Messages of one type `t`. */
   count(t: string): number {
     let n = 0;
-    for (const frame of this.frames) for (const m of JSON.parse(frame) as { t: string }[]) if (m.t === t) n++;
+    this.forEachMessage((type) => type === t && n++);
     return n;
+  }
+  private forEachMessage(visit: (t: string) => void): void {
+    for (const frame of this.frames) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(frame);
+      } catch {
+        visit('');
+        continue;
+      }
+      for (const m of Array.isArray(parsed) ? (parsed as { t: string; w?: unknown[]; u?: unknown[] }[]) : []) {
+        const batch = m.t === 'pubs' ? m.w : m.t === 'upds' ? m.u : undefined;
+        if (batch) for (let i = 0; i < batch.length; i++) visit(m.t.slice(0, 3));
+        else visit(m.t);
+      }
+    }
   }
 }
 

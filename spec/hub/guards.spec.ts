@@ -1,6 +1,7 @@
 import { firstValueFrom, filter, take, toArray } from 'rxjs';
 import { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
+import { waitFor } from '../sync/net-helpers.js';
 import {
   ForbiddenError,
   Space,
@@ -193,6 +194,19 @@ describe('limits', () => {
     for (let i = 0; i < 6; i++) socket!.send(JSON.stringify(burst));
     expect(await closed).toBe(4029);
     expect(received.some((m) => m.t === 'err' && m.code === 'VS_LIMIT')).toBe(true);
+  });
+
+  test('message rate: the writes of a batch count one by one', async () => {
+    const hub = await hubWith({ limits: { messagesPerSecond: 10, burst: 10 } });
+    const { socket } = await rawUpgrade(hub.url);
+    const received: any[] = [];
+    socket!.on('message', (data) => received.push(...JSON.parse(String(data))));
+    socket!.send(JSON.stringify([{ t: 'hello', versions: [1] }]));
+    const w = Array.from({ length: 20 }, (_, i) => [`rate/v${i}`, '0000000000010000', i]);
+    socket!.send(JSON.stringify([{ t: 'pubs', w }]));
+    await waitFor(() => received.some((m) => m.t === 'err'), 'the refusal');
+    expect(received.find((m) => m.t === 'err')).toMatchObject({ code: 'VS_LIMIT' });
+    expect(hub.space.findNs('rate')).toBeUndefined();
   });
 });
 

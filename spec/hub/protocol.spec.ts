@@ -82,6 +82,10 @@ test.each([
   ['unknown message type', [{ t: 'explode' }]],
   ['a bad stamp', [{ t: 'pub', fqn: 'a/b', value: 1, stamp: 'yesterday' }]],
   ['a missing field', [{ t: 'pub', fqn: 'a/b', stamp: '0000000000010000' , ref: 'x' }]],
+  ['a batch entry with a bad stamp', [{ t: 'pubs', w: [['a/b', '0000000000010000', 1], ['a/c', 'soon', 2]] }]],
+  ['a batch entry that is not an array', [{ t: 'pubs', w: [{ fqn: 'a/b', stamp: '0000000000010000', value: 1 }] }]],
+  ['a batch entry too long', [{ t: 'pubs', w: [['a/b', '0000000000010000', 1, 'extra']] }]],
+  ['an empty batch', [{ t: 'pubs', w: [] }]],
 ])('a malformed frame (%s) gets VS_BAD_FRAME and changes nothing', async (_label, frame) => {
   const c = await raw();
   c.send([{ t: 'hello', versions: [1] }]);
@@ -106,6 +110,50 @@ test('one bad message refuses the whole frame: the good ones before it are not a
   ]);
   await c.next('err');
   expect(hub.space.resolve('good/one')).toBeUndefined();
+});
+
+test('a malformed batch entry names its place in the error', async () => {
+  const c = await raw();
+  c.send([{ t: 'hello', versions: [1] }]);
+  await c.next('welcome');
+  c.send([{ t: 'ping', n: 1 }, { t: 'pubs', w: [['a/b', '0000000000010000', 1], ['', '0000000000010000', 2]] }]);
+  const err = await c.next('err');
+  expect(err.code).toBe('VS_BAD_FRAME');
+  expect(err.message).toContain('message 1 (pubs) is invalid at w.1');
+  expect(c.received.some((m) => m.t === 'pong')).toBe(false);
+});
+
+test('a batch of writes applies each one: a refused entry gets its own err (with the held state), the others apply', async () => {
+  const { link, space } = await linked();
+  await link.follow('batch.>').synced;
+  const c = await raw();
+  c.send([{ t: 'hello', versions: [1] }]);
+  const { id } = await c.next('welcome');
+  c.send([{ t: 'pub', fqn: 'batch/held', value: 'first', stamp: '0000000000200000', ref: 1 }]);
+  await c.next('ack');
+  c.send([
+    {
+      t: 'pubs',
+      w: [
+        ['batch/a', '0000000000300000', { n: 1 }],
+        ['batch..bad/b', '0000000000300001', 2],
+        ['batch/held', '0000000000100000', 'older'],
+        ['batch/c', '0000000000300002'],
+      ],
+    },
+  ]);
+  const err = await c.next('err');
+  expect(err).toMatchObject({ code: 'VS_BAD_NAME', fqn: 'batch..bad/b', refused: '0000000000300001' });
+  // the older write is answered with the held state, in an `upds` of its writer
+  await c.until(() => c.received.some((m) => m.t === 'upds'));
+  expect(c.received.find((m) => m.t === 'upds')).toEqual({ t: 'upds', from: id, u: [['batch/held', '0000000000200000', expect.any(Number), 'first']] });
+  await space.await('batch/c', { timeoutMs: 2000 });
+  expect(space.resolve('batch/a')!.deref()).toEqual({ n: 1 });
+  expect(space.resolve('batch/c')!.bound).toBe(true);
+  expect(space.resolve('batch/c')!.deref()).toBeUndefined();
+  expect(space.resolve('batch/held')!.deref()).toBe('first');
+  expect(hub.space.match('batch.>').map((v) => v.fqn).sort()).toEqual(['batch/a', 'batch/c', 'batch/held']);
+  expect(hub.stats().messagesIn).toBeGreaterThanOrEqual(6);
 });
 
 test('a bad name in a valid frame is refused with VS_BAD_NAME', async () => {
@@ -185,8 +233,8 @@ test('an older write loses to the one held, and the writer is corrected', async 
   c.send([{ t: 'pub', fqn: 'lww/x', value: 'new', stamp: '0000000000200000', ref: 1 }]);
   await c.next('ack');
   c.send([{ t: 'pub', fqn: 'lww/x', value: 'old', stamp: '0000000000100000', ref: 2 }]);
-  await c.until(() => c.received.some((m) => m.t === 'upd' && m.fqn === 'lww/x'));
-  expect(c.received.find((m) => m.t === 'upd').value).toBe('new');
+  await c.until(() => c.received.some((m) => m.t === 'upds'));
+  expect(c.received.find((m) => m.t === 'upds')).toMatchObject({ from: expect.any(String), u: [['lww/x', '0000000000200000', expect.any(Number), 'new']] });
   expect(hub.space.resolve('lww/x')!.deref()).toBe('new');
 });
 

@@ -61,7 +61,7 @@ function sessionOf(link: Link): Session {
 }
 
 /** Queued state entries of an outbox (one per var at most, when coalescing works). */
-const queuedState = (outbox: unknown) => (outbox as { state: Map<string, string> }).state.size;
+const queuedState = (outbox: unknown) => (outbox as { state: Map<string, unknown> }).state.size;
 const queuedControl = (outbox: unknown) => (outbox as { control: string[] }).control.length;
 
 /** Writes UPDATES values to VARS vars, VARS per macrotask (so the writer's link sends each). */
@@ -87,7 +87,8 @@ test(`a follower whose socket is paused while ${UPDATES} updates to ${VARS} vars
   await writer.link.share('bp.>').synced;
   await waitFor(() => finalValues(follower.space).every((n) => n === 0), 'the initial values at the follower');
   const session = sessionOf(follower.link);
-  const messageBytes = JSON.stringify({ t: 'upd', fqn: 'bp/v0', value: { n: UPDATES, pad: PAD }, stamp: '0'.repeat(16), from: writer.link.instanceId, rev: UPDATES }).length;
+  // one update as the hub sends it: an entry of an `upds` batch
+  const messageBytes = JSON.stringify(['bp/v0', '0'.repeat(16), UPDATES, { n: UPDATES, pad: PAD }]).length;
 
   const before = hub.hub.stats();
   const baseline = memory();

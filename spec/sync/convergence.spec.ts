@@ -317,7 +317,11 @@ function check(scenario: Scenario, replicas: Replica[], hub: InstanceType<typeof
   const writes = new Map<string, Write[]>(VARS.map((fqn) => [fqn, []]));
   const onWire = new Set<string>();
   const casValues = new Set<string>();
-  for (const { client, message } of network.sent) {
+  // A `pubs` batch counts as a `pub` per entry.
+  const sent = network.sent.flatMap(({ client, message }) =>
+    message.t === 'pubs' ? (message.w as [string, string, unknown?][]).map(([fqn, stamp, value]) => ({ client, message: { t: 'pub', fqn, stamp, value } as Record<string, unknown> })) : [{ client, message }],
+  );
+  for (const { client, message } of sent) {
     const from = idOf.get(client)!;
     const fqn = message.fqn as string;
     if (message.t === 'pub' || message.t === 'del') {

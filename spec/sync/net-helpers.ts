@@ -192,11 +192,11 @@ export class TcpProxy {
   }
 }
 
-/** Messages counted by type (`pub`, `upd`, `sub`, …), per direction. */
+/** Messages counted by type (`pub`, `upd`, `sub`, …), per direction; each entry of a `pubs` or `upds` batch counts as a `pub` or an `upd`. */
 export interface Traffic {
   readonly sent: Map<string, number>;
   readonly received: Map<string, number>;
-  /** FQNs of the `pub` messages sent and `upd` messages received. */
+  /** FQNs of the writes sent (`pub` and `pubs` entries) and of the states received (`upds` entries). */
   readonly pubs: string[];
   readonly upds: string[];
   bytesSent: number;
@@ -210,9 +210,13 @@ export function countingFactory(url: () => string): { factory: TransportFactory;
   const traffic: Traffic = { sent: new Map(), received: new Map(), pubs: [], upds: [], bytesSent: 0, bytesReceived: 0, largestFrameSent: 0 };
   let current: Transport | undefined;
   const count = (map: Map<string, number>, frame: string, fqns: string[], type: string) => {
-    for (const message of JSON.parse(frame) as { t: string; fqn?: string }[]) {
-      map.set(message.t, (map.get(message.t) ?? 0) + 1);
-      if (message.t === type) fqns.push(message.fqn!);
+    const add = (t: string, fqn: string | undefined) => {
+      map.set(t, (map.get(t) ?? 0) + 1);
+      if (t === type) fqns.push(fqn!);
+    };
+    for (const message of JSON.parse(frame) as { t: string; fqn?: string; w?: [string][]; u?: [string][] }[]) {
+      if (message.t === 'pubs' || message.t === 'upds') for (const [fqn] of message.w ?? message.u!) add(message.t.slice(0, 3), fqn);
+      else add(message.t, message.fqn);
     }
   };
   const factory: TransportFactory = async () => {

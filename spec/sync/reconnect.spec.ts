@@ -493,7 +493,7 @@ describe('resume points', () => {
     const send = (server: Transport, ...messages: object[]) => server.send(JSON.stringify(messages));
     return { factory, connections, send, last: () => connections.at(-1)! };
   }
-  const upd = (fqn: string, rev: number) => ({ t: 'upd', fqn, value: rev, stamp: `0000000000${rev.toString(16).padStart(2, '0')}0000`, from: 'other', rev });
+  const upd = (fqn: string, rev: number) => ({ t: 'upds', from: 'other', u: [[fqn, `0000000000${rev.toString(16).padStart(2, '0')}0000`, rev, rev]] });
 
   test('a snapshot cut off by a drop does not move the resume point past what it did not deliver', async () => {
     const hubScript = scriptedHub();
@@ -538,12 +538,29 @@ describe('resume points', () => {
   test('the outbox sends state in the order of the latest writes, so a cut-off flush leaves a prefix', () => {
     const frames: string[] = [];
     const transport: Transport = { isOpen: true, bufferedAmount: 0, send: (f) => frames.push(f), listen() {}, close() {} };
-    const outbox = new Outbox(transport);
+    const outbox = new Outbox(transport, (group) => `{"g":"${group}","e":[`);
     outbox.put('x', '"x1"');
     outbox.put('y', '"y2"');
     outbox.put('x', '"x3"');
     outbox.flush();
     expect(frames).toEqual(['["y2","x3"]']);
     expect(outbox.coalesced).toBe(1);
+  });
+
+  test('the outbox batches the entries of a group that follow each other, in order', () => {
+    const frames: string[] = [];
+    const transport: Transport = { isOpen: true, bufferedAmount: 0, send: (f) => frames.push(f), listen() {}, close() {} };
+    const outbox = new Outbox(transport, (group) => `{"g":"${group}","e":[`);
+    outbox.put('a', '1', 'p');
+    outbox.put('b', '2', 'p');
+    outbox.put('c', '3', 'q');
+    outbox.put('d', '{"m":4}');
+    outbox.put('e', '5', 'p');
+    outbox.push('{"m":6}');
+    outbox.flush();
+    expect(frames.map((frame) => JSON.parse(frame))).toEqual([
+      [{ g: 'p', e: [1, 2] }, { g: 'q', e: [3] }, { m: 4 }, { g: 'p', e: [5] }, { m: 6 }],
+    ]);
+    expect(outbox.sent).toBe(6);
   });
 });

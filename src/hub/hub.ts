@@ -21,10 +21,11 @@ import {
   type ErrMessage,
   type HelloMessage,
   type PubMessage,
+  type PubsMessage,
   type SubMessage,
 } from '../wire/messages.js';
 import { errMessage } from '../wire/remote-error.js';
-import { goneText, updText } from '../wire/state-text.js';
+import { goneText, updEntryText } from '../wire/state-text.js';
 import { Access, type AccessRules, type Principal } from './access.js';
 import { TokenBucket, checkValueLimits, resolveLimits, type HubLimits, type ResolvedLimits } from './limits.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -236,8 +237,11 @@ export class Hub {
       session.send(errMessage(error));
       return;
     }
-    this.counters.messagesIn += messages.length;
-    session.messagesIn += messages.length;
+    // A batch counts as the messages it holds (for the rate limit too).
+    let count = messages.length;
+    for (const message of messages) if (message.t === 'pubs') count += message.w.length - 1;
+    this.counters.messagesIn += count;
+    session.messagesIn += count;
     if (!session.welcomed) {
       const [hello, ...rest] = messages;
       if (hello.t !== 'hello') {
@@ -246,8 +250,9 @@ export class Hub {
       }
       if (!this.onHello(session, hello)) return;
       messages = rest;
+      count--;
     }
-    if (!session.bucket.take(messages.length)) {
+    if (!session.bucket.take(count)) {
       this.counters.refused++;
       if (++session.throttled > this.limits.maxThrottledFrames) {
         this.refuse(session, new LimitError('too many messages for too long'), 4029);
@@ -264,12 +269,7 @@ export class Hub {
         try {
           this.onMessage(session, message);
         } catch (error) {
-          if (error instanceof VarspaceError) this.counters.refused++;
-          else {
-            this.counters.errors++;
-            this.logger.log('error', 'error', { instanceId: session.id, message: String((error as Error)?.message ?? error) });
-          }
-          session.send(errMessage(error, this.correction(message)));
+          this.onRefused(session, error, this.correction(message));
         }
       }
     });
@@ -278,6 +278,7 @@ export class Hub {
   private onMessage(session: Session, message: ClientMessage): void {
     switch (message.t) {
       case 'pub': return this.onPub(session, message);
+      case 'pubs': return this.onPubs(session, message);
       case 'sub': return this.onSub(session, message);
       case 'unsub': return this.removeFollow(session, message.sid);
       case 'cas': return this.onCas(session, message);
@@ -481,7 +482,7 @@ export class Hub {
       const recordTokens = this.fqnTokens.of(record.fqn);
       if (!patternMatches(tokens, recordTokens)) continue;
       if (session.access && !session.access.canRead(record.fqn, recordTokens)) continue;
-      session.outbox.put(record.fqn, serialize(record));
+      queueState(session, record);
     }
     session.send({ t: 'subok', sid: message.sid, rev: this.store.rev });
   }
@@ -522,8 +523,18 @@ export class Hub {
     return current;
   }
 
+  /** Answers a message (or batch entry) that threw: a typed refusal, or an error that is logged too. */
+  private onRefused(session: Session, error: unknown, correction: Partial<ErrMessage>): void {
+    if (error instanceof VarspaceError) this.counters.refused++;
+    else {
+      this.counters.errors++;
+      this.logger.log('error', 'error', { instanceId: session.id, message: String((error as Error)?.message ?? error) });
+    }
+    session.send(errMessage(error, correction));
+  }
+
   /** What a refused request's `err` carries so the writer is corrected: its ref, and the held state. */
-  private correction(message: ClientMessage): Partial<ErrMessage> {
+  private correction(message: ClientMessage | { fqn: string; stamp: string }): Partial<ErrMessage> {
     const extra: { ref?: number; fqn?: string; current?: ReturnType<typeof currentOf>; refused?: string } = {};
     if ('ref' in message && message.ref !== undefined) extra.ref = message.ref;
     if ('stamp' in message) extra.refused = message.stamp;
@@ -536,16 +547,32 @@ export class Hub {
   }
 
   private onPub(session: Session, message: PubMessage): void {
-    const current = this.admitWrite(session, message.fqn, message.value, false);
-    if (current && compareWrites(message.stamp, session.id, current.stamp, current.from) <= 0) {
+    this.write(session, message.fqn, message.value, message.stamp, message.ref, message.owned);
+  }
+
+  /** Each write of the batch as a `pub` of its own: one refused write does not stop the others. */
+  private onPubs(session: Session, message: PubsMessage): void {
+    for (const [fqn, stamp, value] of message.w) {
+      if (session.closed) return;
+      try {
+        this.write(session, fqn, value, stamp);
+      } catch (error) {
+        this.onRefused(session, error, this.correction({ fqn, stamp }));
+      }
+    }
+  }
+
+  private write(session: Session, fqn: string, value: unknown, stamp: string, ref?: number, owned?: boolean): void {
+    const current = this.admitWrite(session, fqn, value, false);
+    if (current && compareWrites(stamp, session.id, current.stamp, current.from) <= 0) {
       // An older write lost to the one held: correct the writer, change nothing.
-      session.outbox.put(current.fqn, serialize(current));
-      if (message.ref !== undefined) this.ack(session, message.ref, current);
+      queueState(session, current);
+      if (ref !== undefined) this.ack(session, ref, current);
       return;
     }
-    const record = this.commit(session, message.fqn, message.value, message.stamp, session.id, false, current, message.ref);
-    if (record && message.owned) this.claimOwnership(message.fqn, session.id);
-    if (record && message.ref !== undefined) this.ack(session, message.ref, record);
+    const record = this.commit(session, fqn, value, stamp, session.id, false, current, ref);
+    if (record && owned) this.claimOwnership(fqn, session.id);
+    if (record && ref !== undefined) this.ack(session, ref, record);
   }
 
   private claimOwnership(fqn: string, instanceId: string): void {
@@ -571,7 +598,7 @@ export class Hub {
       // held state (the writer's clock observes it), then a conflict that names the expected
       // revision; the link stamps again and retries.
       this.counters.refused++;
-      session.outbox.put(current.fqn, serialize(current));
+      queueState(session, current);
       const error = new ConflictError(`${message.fqn}: revision ${message.rev} matches, but the stamp is not newer than the held write; stamp again`);
       session.send(errMessage(error, { ref: message.ref, fqn: message.fqn, ...(current.deleted ? {} : { current: currentOf(current) }) }));
       return;
@@ -584,7 +611,7 @@ export class Hub {
     const current = this.admitWrite(session, message.fqn, undefined, true);
     if (current && compareWrites(message.stamp, session.id, current.stamp, current.from) <= 0) {
       // An older unmap lost to the write held: correct the writer (as for `pub`), change nothing.
-      session.outbox.put(current.fqn, serialize(current));
+      queueState(session, current);
       if (message.ref !== undefined) this.ack(session, message.ref, current);
       return;
     }
@@ -695,7 +722,7 @@ export class Hub {
       if (follow.session === writer) return;
       if (follow.session.access && !follow.session.access.canRead(record.fqn, tokens)) return;
       serialized ??= serialize(record);
-      follow.session.outbox.put(record.fqn, serialized);
+      queueState(follow.session, record, serialized);
       this.counters.valuesRouted++;
     });
   }
@@ -723,9 +750,15 @@ export class Hub {
   }
 }
 
+/** A record's text: a `gone` message, or an entry of its writer's `upds` batch. */
 function serialize(record: StoreRecord): string {
   const { fqn, stamp, from, rev } = record;
-  return record.deleted ? goneText(fqn, stamp, from, rev) : updText(fqn, record.value, stamp, from, rev);
+  return record.deleted ? goneText(fqn, stamp, from, rev) : updEntryText(fqn, stamp, rev, record.value);
+}
+
+/** Queues the state of a var for a session (replacing what is queued for it). */
+function queueState(session: Session, record: StoreRecord, text = serialize(record)): void {
+  session.outbox.put(record.fqn, text, record.deleted ? undefined : record.from);
 }
 
 function currentOf(record: StoreRecord): { value: unknown; stamp: string; from: string; rev: number } {

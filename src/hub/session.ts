@@ -1,6 +1,7 @@
 import type { AppType } from '../identity/app-type.js';
 import { Outbox } from '../sync/outbox.js';
 import type { Transport } from '../transport/transport.js';
+import { updsHead } from '../wire/state-text.js';
 import type { Access } from './access.js';
 import type { TokenBucket } from './limits.js';
 
@@ -57,7 +58,7 @@ export class Session {
     readonly transport: Transport,
     readonly info: ConnectionInfo,
   ) {
-    this.outbox = new Outbox(transport);
+    this.outbox = new Outbox(transport, updsHead);
   }
 
   /** Queues one message (serialized) that must not be coalesced. */

@@ -14,11 +14,11 @@ import {
   type ErrMessage,
   type GoneMessage,
   type HubMessage,
-  type UpdMessage,
+  type UpdsMessage,
   type WelcomeMessage,
 } from '../wire/messages.js';
 import { remoteError } from '../wire/remote-error.js';
-import { pubText } from '../wire/state-text.js';
+import { PUBS_HEAD, pubEntryText } from '../wire/state-text.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { HybridClock, compareWrites } from './hybrid-clock.js';
 import { Outbox } from './outbox.js';
@@ -147,7 +147,7 @@ export class Link {
   private nextRef = 1;
   private nextMark = 1;
   private nextPing = 1;
-  /** `sub`s sent on this transport and not answered yet: while any is, snapshot `upd`s do not move follow revisions. */
+  /** `sub`s sent on this transport and not answered yet: while any is, snapshot `upds` do not move follow revisions. */
   private subsInFlight = 0;
   /** Unconfirmed writes that may have been in a frame the hub dropped (rate limit), to send again. */
   private readonly dropped = new Map<string, string>();
@@ -177,7 +177,7 @@ export class Link {
     this.space = options.space;
     this.clock = new HybridClock(options.now);
     const placeholder: Transport = { isOpen: false, bufferedAmount: 0, send() {}, listen() {}, close() {} };
-    this.outbox = new Outbox(placeholder, () => this.appendMark());
+    this.outbox = new Outbox(placeholder, () => PUBS_HEAD, () => this.appendMark());
   }
 
   /** Opens the first transport and waits for `welcome`. @internal */
@@ -456,17 +456,23 @@ export class Link {
     } else {
       this.records.set(fqn, { stamp, from: this.instanceId, rev: record?.rev ?? 0 });
     }
-    const serialized = pubText(fqn, value, stamp, owned);
+    // Plain writes go in a `pubs` batch; an owned one is a `pub` of its own (`owned` is per write).
+    const serialized = owned ? JSON.stringify({ t: 'pub', fqn, value, stamp, owned }) : pubEntryText(fqn, stamp, value);
     this.track(fqn, serialized);
     this.counters.valuesOut++;
-    this.outbox.put(fqn, serialized);
+    this.queueWrite(fqn, serialized);
   }
 
   private sendDel(fqn: string, stamp = this.clock.tick()): void {
     const serialized = JSON.stringify({ t: 'del', fqn, stamp });
     this.records.set(fqn, { stamp, from: this.instanceId, rev: this.records.get(fqn)?.rev ?? 0, deleted: true });
     this.track(fqn, serialized);
-    this.outbox.put(fqn, serialized);
+    this.queueWrite(fqn, serialized);
+  }
+
+  /** Queues a write: a `pubs` entry (an array's text) or a message of its own (an object's). */
+  private queueWrite(fqn: string, serialized: string): void {
+    this.outbox.put(fqn, serialized, serialized.charCodeAt(0) === 91 /* [ */ ? '' : undefined);
   }
 
   /** Keeps a write until the hub confirms it, so a reconnect can send it again (latest per var). */
@@ -551,7 +557,7 @@ export class Link {
   private onMessage(message: HubMessage): void {
     if (this.attempt !== 0 && message.t !== 'welcome' && message.t !== 'err') this.attempt = 0;
     switch (message.t) {
-      case 'upd': return this.onUpdate(message);
+      case 'upds': return this.onUpdates(message);
       case 'gone': return this.onGone(message);
       case 'subok': {
         this.subsInFlight = Math.max(0, this.subsInFlight - 1);
@@ -583,8 +589,12 @@ export class Link {
     }
   }
 
-  private onUpdate(message: UpdMessage): void {
-    const { fqn, stamp, from, rev } = message;
+  private onUpdates(message: UpdsMessage): void {
+    const from = message.from;
+    for (const [fqn, stamp, rev, value] of message.u) this.onUpdate(fqn, stamp, rev, value, from);
+  }
+
+  private onUpdate(fqn: string, stamp: string, rev: number, value: unknown, from: string): void {
     this.clock.observe(stamp);
     const record = this.records.get(fqn);
     const follows: Follow[] = [];
@@ -613,19 +623,19 @@ export class Link {
     for (const follow of follows) {
       const local = follow.into === undefined ? fqn : `${follow.into}.${fqn}`;
       try {
-        this.space.ensure(local, { origin: from, system: true }, message.value);
+        this.space.ensure(local, { origin: from, system: true }, value);
       } catch (error) {
         this.fail(error);
       }
     }
     if (corrected) {
       try {
-        this.space.ensure(fqn, { origin: from, system: true }, message.value);
+        this.space.ensure(fqn, { origin: from, system: true }, value);
       } catch (error) {
         this.fail(error);
       }
     }
-    if (this.incoming.observed) this.incoming.next({ value: message.value, fqn, from, stamp });
+    if (this.incoming.observed) this.incoming.next({ value, fqn, from, stamp });
   }
 
   private onGone(message: GoneMessage): void {
@@ -690,7 +700,7 @@ export class Link {
     for (const [fqn, serialized] of this.dropped) {
       if (this.unacked.has(fqn)) continue;
       this.track(fqn, serialized);
-      this.outbox.put(fqn, serialized);
+      this.queueWrite(fqn, serialized);
     }
     this.dropped.clear();
   }
@@ -821,7 +831,7 @@ export class Link {
         if (target?.bound && !this.shared.has(target)) this.publish(fqn, target.getValue(), record.stamp);
       }
     }
-    for (const [fqn, entry] of this.unacked) this.outbox.put(fqn, entry.serialized);
+    for (const [fqn, entry] of this.unacked) this.queueWrite(fqn, entry.serialized);
     if (this.unacked.size > 0) this.pubsSinceMark = true;
     for (const [ref, pending] of this.pending) {
       // A cas's revision means nothing in another hub state (revisions are per epoch): it is

@@ -12,29 +12,38 @@ const CHARS_PER_FRAME = 64 * 1024;
 const DEFAULT_HIGH_WATER = 1 << 20;
 const BLOCKED_POLL_MS = 10;
 
+/** A queued state message: a whole message, or (with a group) an entry of that group's batch. */
+interface Queued {
+  readonly text: string;
+  readonly group: string | undefined;
+}
+
 /**
  * The outgoing side of a connection: messages queued during one tick go out as one frame.
  * State messages are keyed (by FQN): a newer one replaces the queued one, so a slow peer gets
- * the latest value per var instead of an unbounded queue. @internal
+ * the latest value per var instead of an unbounded queue. Entries of a group (`pubs`, or the
+ * `upds` of one writer) that follow each other go out as one batch message. @internal
  */
 export class Outbox {
   /** Number of queued state messages replaced by a newer one before being sent. */
   coalesced = 0;
   /** Number of messages handed to the transport. */
   sent = 0;
-  private state = new Map<string, string>();
+  private state = new Map<string, Queued>();
   /** The map not in use (the two swap at each flush, so a send that queues more is safe). */
-  private spare = new Map<string, string>();
+  private spare = new Map<string, Queued>();
   private control: string[] = [];
   private scheduled = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param transport where frames go.
+   * @param groupHead the text that opens the batch message of a group (its entries follow, then `]}`).
    * @param beforeFlush called just before a frame is built (to append a marker).
    */
   constructor(
     private transport: Transport,
+    private readonly groupHead: (group: string) => string,
     private readonly beforeFlush?: () => void,
     private readonly highWater = DEFAULT_HIGH_WATER,
   ) {}
@@ -49,10 +58,12 @@ export class Outbox {
    * of the queue, so state goes out in the order of the latest writes (a hub's revision order):
    * a receiver cut off halfway through a flush has a prefix of it, never a later write without
    * an earlier one.
+   *
+   * @param group when given, `text` is an entry of that group's batch message, else a whole message.
    */
-  put(key: string, serialized: string): void {
+  put(key: string, text: string, group?: string): void {
     if (this.state.delete(key)) this.coalesced++;
-    this.state.set(key, serialized);
+    this.state.set(key, { text, group });
     this.schedule();
   }
 
@@ -99,28 +110,34 @@ export class Outbox {
     this.control = [];
     let frame = '';
     let count = 0;
-    for (const serialized of state.values()) {
-      if (count > 0 && (count === MESSAGES_PER_FRAME || frame.length + serialized.length >= CHARS_PER_FRAME)) {
-        this.transport.send(`[${frame}]`);
-        this.sent += count;
-        count = 0;
+    // The group whose batch is open at the end of `frame`.
+    let open: string | undefined;
+    const send = () => {
+      this.transport.send(open === undefined ? `[${frame}]` : `[${frame}]}]`);
+      this.sent += count;
+      count = 0;
+      open = undefined;
+    };
+    for (const { text, group } of state.values()) {
+      if (count > 0 && (count === MESSAGES_PER_FRAME || frame.length + text.length >= CHARS_PER_FRAME)) send();
+      if (group !== undefined && group === open) {
+        frame = `${frame},${text}`;
+      } else {
+        const head = group === undefined ? text : `${this.groupHead(group)}${text}`;
+        frame = count === 0 ? head : `${open === undefined ? frame : `${frame}]}`},${head}`;
+        open = group;
       }
-      frame = count++ === 0 ? serialized : `${frame},${serialized}`;
+      count++;
     }
     state.clear();
     for (let i = 0; i < control.length; i++) {
-      const serialized = control[i];
-      if (count > 0 && (count === MESSAGES_PER_FRAME || frame.length + serialized.length >= CHARS_PER_FRAME)) {
-        this.transport.send(`[${frame}]`);
-        this.sent += count;
-        count = 0;
-      }
-      frame = count++ === 0 ? serialized : `${frame},${serialized}`;
+      const text = control[i];
+      if (count > 0 && (count === MESSAGES_PER_FRAME || frame.length + text.length >= CHARS_PER_FRAME)) send();
+      frame = count === 0 ? text : `${open === undefined ? frame : `${frame}]}`},${text}`;
+      open = undefined;
+      count++;
     }
-    if (count > 0) {
-      this.transport.send(`[${frame}]`);
-      this.sent += count;
-    }
+    if (count > 0) send();
   };
 
   private schedule(): void {

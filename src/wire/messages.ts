@@ -3,20 +3,27 @@ import { z } from 'zod';
 /** The protocol versions this build speaks (the newest last). */
 export const PROTOCOL_VERSIONS: readonly number[] = [1];
 
+const STAMP = /^[0-9a-f]{16}$/;
 /** A hybrid-logical-clock stamp: 12 hex digits of wall ms then 4 of counter; compares as a string. */
-const stamp = z.string().regex(/^[0-9a-f]{16}$/, 'a stamp is 16 lowercase hex digits');
+const stamp = z.string().regex(STAMP, 'a stamp is 16 lowercase hex digits');
 /**
  * An instance id: the hub's UUIDs, or any id a client resumes with, limited to name-token
  * characters, so that it is a valid `$sys.instances/<id>` name and needs no escaping in JSON.
  */
 const instanceId = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/, 'an instance id is 1–64 letters, digits, "_" or "-"');
-const name = z.string().min(1).max(1024);
+const MAX_NAME = 1024;
+const name = z.string().min(1).max(MAX_NAME);
 const ref = z.number().int().nonnegative();
 const subId = z.number().int().nonnegative();
 const revision = z.number().int().nonnegative();
 /** Values are JSON by construction (frames are JSON); `undefined` cannot cross. */
 const value = z.unknown();
 const attributes = z.record(z.string().max(64), z.string().max(256)).refine((record) => Object.keys(record).length <= 16, 'at most 16 attributes');
+
+// The batch entries' checks, the same as the zod schemas above (a spec holds them to it).
+const isName = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_NAME;
+const isStamp = (x: unknown): x is string => typeof x === 'string' && STAMP.test(x);
+const isRevision = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
 
 // ---- client → hub ----
 
@@ -39,6 +46,24 @@ export const unsubSchema = z.object({ t: z.literal('unsub'), sid: subId });
 /** A write of a shared var. With `ref`, the hub answers `ack` or `err`. */
 export const pubSchema = z.object({ t: z.literal('pub'), fqn: name, value, stamp, ref: ref.optional(), owned: z.boolean().optional() });
 
+/**
+ * One write in a `pubs` batch: `[fqn, stamp]` or `[fqn, stamp, value]` (no value: `undefined`,
+ * which has no JSON form). Checked by a plain predicate inside the zod schema: a zod tuple per
+ * entry costs more than parsing the entry, and batches are the hot path.
+ */
+export type PubEntry = [fqn: string, stamp: string, value?: unknown];
+
+/** True when `entry` is a well-formed {@link PubEntry}. */
+export function isPubEntry(entry: unknown): entry is PubEntry {
+  return Array.isArray(entry) && (entry.length === 2 || entry.length === 3) && isName(entry[0]) && isStamp(entry[1]);
+}
+
+/** Plain writes of shared vars, batched (the same as a `pub` each, without `ref` or `owned`). */
+export const pubsSchema = z.object({
+  t: z.literal('pubs'),
+  w: z.array(z.custom<PubEntry>(isPubEntry, 'a pubs entry is [fqn, stamp] or [fqn, stamp, value]')).min(1),
+});
+
 /** Compare-and-set: applies only if the var's hub revision is still `rev` (0: the var must not exist). */
 export const casSchema = z.object({ t: z.literal('cas'), fqn: name, value, stamp, rev: revision, ref });
 
@@ -58,7 +83,7 @@ export const byeSchema = z.object({ t: z.literal('bye') });
 
 /** Any message a client may send. */
 export const clientMessageSchema = z.discriminatedUnion('t', [
-  helloSchema, subSchema, unsubSchema, pubSchema, casSchema, delSchema, markSchema, pingSchema, pongSchema, byeSchema,
+  helloSchema, subSchema, unsubSchema, pubSchema, pubsSchema, casSchema, delSchema, markSchema, pingSchema, pongSchema, byeSchema,
 ]);
 
 // ---- hub → client ----
@@ -76,8 +101,23 @@ export const welcomeSchema = z.object({
   time: z.number(),
 });
 
-/** A var's value, tagged with its writer (`from`, stamped by the hub), stamp and hub revision. */
-export const updSchema = z.object({ t: z.literal('upd'), fqn: name, value, stamp, from: instanceId, rev: revision });
+/**
+ * One var's state in an `upds` batch: `[fqn, stamp, rev]` or `[fqn, stamp, rev, value]` (no
+ * value: `undefined`). Checked by a plain predicate, as {@link PubEntry}.
+ */
+export type UpdEntry = [fqn: string, stamp: string, rev: number, value?: unknown];
+
+/** True when `entry` is a well-formed {@link UpdEntry}. */
+export function isUpdEntry(entry: unknown): entry is UpdEntry {
+  return Array.isArray(entry) && (entry.length === 3 || entry.length === 4) && isName(entry[0]) && isStamp(entry[1]) && isRevision(entry[2]);
+}
+
+/** The state of vars last written by one instance (`from`, stamped by the hub): values, stamps and hub revisions. */
+export const updsSchema = z.object({
+  t: z.literal('upds'),
+  from: instanceId,
+  u: z.array(z.custom<UpdEntry>(isUpdEntry, 'an upds entry is [fqn, stamp, rev] or [fqn, stamp, rev, value]')).min(1),
+});
 
 /** A var was unmapped. */
 export const goneSchema = z.object({ t: z.literal('gone'), fqn: name, stamp, from: instanceId, rev: revision });
@@ -109,18 +149,19 @@ export const markedSchema = z.object({ t: z.literal('marked'), n: z.number().int
 
 /** Any message a hub may send. */
 export const hubMessageSchema = z.discriminatedUnion('t', [
-  welcomeSchema, updSchema, goneSchema, subokSchema, ackSchema, errSchema, markedSchema, pingSchema, pongSchema,
+  welcomeSchema, updsSchema, goneSchema, subokSchema, ackSchema, errSchema, markedSchema, pingSchema, pongSchema,
 ]);
 
 export type HelloMessage = z.infer<typeof helloSchema>;
 export type SubMessage = z.infer<typeof subSchema>;
 export type UnsubMessage = z.infer<typeof unsubSchema>;
 export type PubMessage = z.infer<typeof pubSchema>;
+export type PubsMessage = z.infer<typeof pubsSchema>;
 export type CasMessage = z.infer<typeof casSchema>;
 export type DelMessage = z.infer<typeof delSchema>;
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type WelcomeMessage = z.infer<typeof welcomeSchema>;
-export type UpdMessage = z.infer<typeof updSchema>;
+export type UpdsMessage = z.infer<typeof updsSchema>;
 export type GoneMessage = z.infer<typeof goneSchema>;
 export type ErrMessage = z.infer<typeof errSchema>;
 export type HubMessage = z.infer<typeof hubMessageSchema>;
