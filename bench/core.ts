@@ -1,8 +1,8 @@
 // Benchmarks of the in-process model (issue 2): each figure is a ratio against a baseline
 // measured in the same run, so the goals do not depend on the machine.
 import { BehaviorSubject, type Subscription } from 'rxjs';
-import { Space, parseFqn, parsePattern } from '../src/index.js';
-import { patternMatches } from '../src/core/pattern-trie.js';
+import { Space, parseFqn, parsePattern } from '../dist/index.js';
+import { patternMatches } from '../dist/core/pattern-trie.js';
 import { opsPerSecond, printTable, type BenchRow } from './table.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;

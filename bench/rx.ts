@@ -2,7 +2,7 @@
 // the same graph built from raw BehaviorSubject + combineLatest + map, measured in the same run
 // (interleaved rounds, best of each), so the ratios do not depend on the machine.
 import { BehaviorSubject, combineLatest, map, type Observable } from 'rxjs';
-import { Space, combineVars, derive, type Var } from '../src/index.js';
+import { Space, combineVars, derive, type Var } from '../dist/index.js';
 import { opsPerSecond, printTable, type BenchRow } from './table.js';
 
 // Sinks keep the optimiser from dropping the work being measured.

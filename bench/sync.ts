@@ -3,12 +3,7 @@
 // the links of the resync runs live in this process, over `ws` transports wrapped to count what
 // crosses them. Bytes are WebSocket payload bytes (UTF-8 JSON), both directions, hello and welcome
 // included; messages are the messages inside those frames.
-import { Space } from '../src/core/space.js';
-import type { Var } from '../src/core/var.js';
-import { connect } from '../src/sync/connect-node.js';
-import type { Link } from '../src/sync/link.js';
-import type { Transport } from '../src/transport/transport.js';
-import { connectWs } from '../src/transport/ws-node.js';
+import { Space, connect, connectWs, type Link, type Transport, type Var } from '../dist/index.js';
 import { Child, hrMs, sleep } from './processes/ipc.js';
 import { printTable, type BenchRow } from './table.js';
 

@@ -2,9 +2,7 @@
 // own space) or raw `ws` connections to a relay's `/read`. Counts updates, notes when every var
 // reached its final value on every connection, and measures latency from the send times.
 import { WebSocket } from 'ws';
-import { Space } from '../../src/core/space.js';
-import { connect } from '../../src/sync/connect-node.js';
-import type { Link } from '../../src/sync/link.js';
+import { Space, connect, type Link } from '../../dist/index.js';
 import { hrMs, serve } from './ipc.js';
 import type { BenchValue } from './writer.js';
 
@@ -119,6 +117,8 @@ serve({
       received,
       samples: latencies.length,
       p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p95: percentile(latencies, 95),
       p99: percentile(latencies, 99),
       max: latencies[latencies.length - 1] ?? NaN,
     };

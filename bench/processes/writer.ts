@@ -2,10 +2,7 @@
 // `ws` messages `{ fqn, value }` to a relay. Each value is ~100 bytes of JSON and carries its
 // sequence number and send time (for latency).
 import { WebSocket } from 'ws';
-import { Space } from '../../src/core/space.js';
-import type { Var } from '../../src/core/var.js';
-import { connect } from '../../src/sync/connect-node.js';
-import type { Link } from '../../src/sync/link.js';
+import { Space, connect, type Link, type Var } from '../../dist/index.js';
 import { hrMs, serve, yieldLoop } from './ipc.js';
 
 export interface BenchValue {
