@@ -15,6 +15,7 @@ import { decodeFrame } from '../wire/codec.js';
 import {
   PROTOCOL_VERSIONS,
   clientMessageSchema,
+  quickPubs,
   type CasMessage,
   type ClientMessage,
   type DelMessage,
@@ -231,7 +232,7 @@ export class Hub {
     }
     let messages: ClientMessage[];
     try {
-      messages = decodeFrame(data, clientMessageSchema);
+      messages = decodeFrame(data, clientMessageSchema, quickPubs);
     } catch (error) {
       this.counters.errors++;
       session.send(errMessage(error));

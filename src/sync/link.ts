@@ -11,6 +11,7 @@ import { decodeFrame } from '../wire/codec.js';
 import {
   PROTOCOL_VERSIONS,
   hubMessageSchema,
+  quickUpds,
   type ErrMessage,
   type GoneMessage,
   type HubMessage,
@@ -537,7 +538,7 @@ export class Link {
     this.lastSeen = Date.now();
     let messages: HubMessage[];
     try {
-      messages = decodeFrame(data, hubMessageSchema);
+      messages = decodeFrame(data, hubMessageSchema, quickUpds);
     } catch (error) {
       this.fail(error);
       return;

@@ -10,7 +10,8 @@ const stamp = z.string().regex(STAMP, 'a stamp is 16 lowercase hex digits');
  * An instance id: the hub's UUIDs, or any id a client resumes with, limited to name-token
  * characters, so that it is a valid `$sys.instances/<id>` name and needs no escaping in JSON.
  */
-const instanceId = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/, 'an instance id is 1–64 letters, digits, "_" or "-"');
+const INSTANCE_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
+const instanceId = z.string().regex(INSTANCE_ID, 'an instance id is 1–64 letters, digits, "_" or "-"');
 const MAX_NAME = 1024;
 const name = z.string().min(1).max(MAX_NAME);
 const ref = z.number().int().nonnegative();
@@ -63,6 +64,20 @@ export const pubsSchema = z.object({
   t: z.literal('pubs'),
   w: z.array(z.custom<PubEntry>(isPubEntry, 'a pubs entry is [fqn, stamp] or [fqn, stamp, value]')).min(1),
 });
+
+/**
+ * The `pubs` message `message` is, checked without zod: what a hub decodes most. Accepts exactly
+ * what {@link pubsSchema} accepts (a spec holds it to that), and returns the same.
+ *
+ * @returns the message, or undefined when it is not a well-formed `pubs` (zod then says why).
+ */
+export function quickPubs(message: unknown): PubsMessage | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const { t, w } = message as { t?: unknown; w?: unknown };
+  if (t !== 'pubs' || !Array.isArray(w) || w.length === 0) return undefined;
+  for (let i = 0; i < w.length; i++) if (!isPubEntry(w[i])) return undefined;
+  return { t, w };
+}
 
 /** Compare-and-set: applies only if the var's hub revision is still `rev` (0: the var must not exist). */
 export const casSchema = z.object({ t: z.literal('cas'), fqn: name, value, stamp, rev: revision, ref });
@@ -118,6 +133,20 @@ export const updsSchema = z.object({
   from: instanceId,
   u: z.array(z.custom<UpdEntry>(isUpdEntry, 'an upds entry is [fqn, stamp, rev] or [fqn, stamp, rev, value]')).min(1),
 });
+
+/**
+ * The `upds` message `message` is, checked without zod: what a link decodes most. Accepts exactly
+ * what {@link updsSchema} accepts (a spec holds it to that), and returns the same.
+ *
+ * @returns the message, or undefined when it is not a well-formed `upds` (zod then says why).
+ */
+export function quickUpds(message: unknown): UpdsMessage | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const { t, from, u } = message as { t?: unknown; from?: unknown; u?: unknown };
+  if (t !== 'upds' || typeof from !== 'string' || !INSTANCE_ID.test(from) || !Array.isArray(u) || u.length === 0) return undefined;
+  for (let i = 0; i < u.length; i++) if (!isUpdEntry(u[i])) return undefined;
+  return { t, from, u };
+}
 
 /** A var was unmapped. */
 export const goneSchema = z.object({ t: z.literal('gone'), fqn: name, stamp, from: instanceId, rev: revision });
