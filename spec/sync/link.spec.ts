@@ -246,3 +246,20 @@ test('values map through pipes as plain observables', async () => {
   const doubled = await firstValueFrom(b.space.ref$<number>('p/v').pipe(map((v) => v * 2)));
   expect(doubled).toBe(4);
 });
+
+test('a shared write with no JSON form (a BigInt) is reported on errors$; the link goes on sharing', async () => {
+  const a = await client();
+  const b = await client();
+  await b.link.follow('odd.>').synced;
+  const counter = a.space.intern<unknown>('odd/n', 1);
+  await a.link.share('odd.>').synced;
+  const errors: unknown[] = [];
+  a.space.errors$.subscribe((error) => errors.push(error));
+  counter.reset(2n);
+  expect(counter.deref()).toBe(2n);
+  expect(errors).toEqual([expect.any(TypeError)]);
+  counter.reset(3);
+  await b.space.await('odd/n', { timeoutMs: 2000 });
+  await firstValueFrom(b.space.resolve('odd/n')!.pipe(filter((n) => n === 3)));
+  expect(a.link.status$.value).toBe('open');
+});

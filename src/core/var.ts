@@ -16,6 +16,9 @@ export interface Change<T> {
 /** A Clojure-style watch: called after each accepted write with the key, the var, the old and the new value. */
 export type WatchFn<T> = (key: string, target: Var<T>, old: T | undefined, value: T) => void;
 
+/** What links and hubs call after each accepted write: the value, and the remote writer's id (`undefined`: a local write). @internal */
+export type WriteHook = (value: any, origin: string | undefined) => void;
+
 /** Metadata of a var: small descriptive data. */
 export type Meta = Readonly<Record<string, unknown>>;
 
@@ -44,6 +47,7 @@ interface VarExtras {
   validator: Validator<any> | undefined;
   watches: Map<string, WatchFn<any>> | undefined;
   changes: Subject<Change<any>> | undefined;
+  writeHooks: readonly WriteHook[] | undefined;
   meta: Meta;
 }
 
@@ -192,6 +196,23 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
     return this;
   }
 
+  /**
+   * Calls `hook` after each accepted write, with the write's origin: the plain function call
+   * that a link or hub needs on every var it shares, where a `changes$` subscription would cost an
+   * event object and a chain of subscribers per write. A hook that throws is reported on the
+   * space's `errors$`. @internal
+   *
+   * @returns the function that removes it.
+   */
+  onWrite(hook: WriteHook): () => void {
+    const extras = this.extra();
+    extras.writeHooks = [...(extras.writeHooks ?? []), hook];
+    return () => {
+      const rest = extras.writeHooks?.filter((each) => each !== hook);
+      extras.writeHooks = rest?.length ? rest : undefined;
+    };
+  }
+
   /** Removes a watch; returns whether it was there. */
   removeWatch(key: string): boolean {
     return this.extras?.watches?.delete(key) ?? false;
@@ -251,12 +272,22 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
     this.version = version;
   }
 
-  /** Emits the current value to subscribers, `changes$` and watches. @internal */
+  /** Emits the current value to subscribers, write hooks, `changes$` and watches. @internal */
   emit(old: T | undefined, origin: string | undefined): void {
     const value = this.getValue();
     subjectNext.call(this, value);
     const extras = this.extras;
     if (extras === undefined) return;
+    const hooks = extras.writeHooks;
+    if (hooks !== undefined) {
+      for (let i = 0; i < hooks.length; i++) {
+        try {
+          hooks[i](value, origin);
+        } catch (error) {
+          this.host.report(error);
+        }
+      }
+    }
     if (extras.changes?.observed) {
       extras.changes.next(origin === undefined ? { old, value, version: this.version } : { old, value, version: this.version, origin });
     }
@@ -272,7 +303,7 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
   }
 
   private extra(): VarExtras {
-    return (this.extras ??= { validator: undefined, watches: undefined, changes: undefined, meta: NO_META });
+    return (this.extras ??= { validator: undefined, watches: undefined, changes: undefined, writeHooks: undefined, meta: NO_META });
   }
 
   private get host(): VarHost {
@@ -282,6 +313,7 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
   /** Ends the var when it is unmapped. @internal */
   end(): void {
     this.unmapped = true;
+    if (this.extras) this.extras.writeHooks = undefined;
     this.extras?.changes?.complete();
     super.complete();
   }

@@ -105,7 +105,8 @@ export class Hub {
   private readonly live = new Map<string, Session>();
   private readonly resumeTokens = new Map<string, { token: string; timer?: ReturnType<typeof setTimeout> }>();
   private readonly followTrie = new PatternTrie<SessionFollow>();
-  private readonly watching = new Map<string, Subscription>();
+  /** The removal of the write hook of each var of the hub's space (it catches writes made on the hub). */
+  private readonly watching = new Map<string, () => void>();
   private readonly fqnTokens = new FqnTokenCache();
   private readonly spaceEvents: Subscription;
   private readonly instancesSubject = new BehaviorSubject<InstanceInfo[]>([]);
@@ -213,7 +214,7 @@ export class Hub {
       this.onSessionClosed(session);
     }
     this.spaceEvents.unsubscribe();
-    for (const subscription of this.watching.values()) subscription.unsubscribe();
+    for (const stop of this.watching.values()) stop();
     this.watching.clear();
     for (const entry of this.resumeTokens.values()) if (entry.timer) clearTimeout(entry.timer);
     this.resumeTokens.clear();
@@ -732,8 +733,8 @@ export class Hub {
 
   private watchVar(target: Var<any>): void {
     if (this.watching.has(target.fqn)) return;
-    this.watching.set(target.fqn, target.changes$.subscribe((change) => {
-      if (change.origin === undefined) this.onLocalWrite(target.fqn, change.value);
+    this.watching.set(target.fqn, target.onWrite((value, origin) => {
+      if (origin === undefined) this.onLocalWrite(target.fqn, value);
     }));
     if (target.bound && !this.applyingRemote && !this.store.get(target.fqn)) this.onLocalWrite(target.fqn, target.getValue());
   }
@@ -743,7 +744,7 @@ export class Hub {
   }
 
   private onLocalUnmap(fqn: string, origin: string | undefined): void {
-    this.watching.get(fqn)?.unsubscribe();
+    this.watching.get(fqn)?.();
     this.watching.delete(fqn);
     if (origin !== undefined || this.applyingRemote || this.closed) return;
     const current = this.store.get(fqn);

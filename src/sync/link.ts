@@ -136,7 +136,7 @@ export class Link {
   private readonly follows = new Map<number, Follow>();
   private readonly followTrie = new PatternTrie<Follow>();
   private readonly shares = new Set<Share>();
-  private readonly shared = new Map<Var<any>, { count: number; subscription: Subscription; owned: boolean }>();
+  private readonly shared = new Map<Var<any>, { count: number; stop: () => void; owned: boolean }>();
   private readonly pending = new Map<number, Pending>();
   private readonly unacked = new Map<string, Unacked>();
   private readonly markWaiters: { mark: number; resolve: () => void }[] = [];
@@ -430,10 +430,10 @@ export class Link {
     }
     // A var is owned when its share says so or its meta names this instance (gproc-style clean-up at the hub).
     const owned = () => ownedByShare || this.shared.get(target)?.owned === true || target.meta.owner === this.instanceId;
-    const subscription = target.changes$.subscribe((change) => {
-      if (change.origin === undefined && !this.suppressShare) this.publish(target.fqn, change.value, undefined, owned());
+    const stop = target.onWrite((value, origin) => {
+      if (origin === undefined && !this.suppressShare) this.publish(target.fqn, value, undefined, owned());
     });
-    this.shared.set(target, { count: 1, subscription, owned: ownedByShare });
+    this.shared.set(target, { count: 1, stop, owned: ownedByShare });
     const record = this.records.get(target.fqn);
     // Not sent back: a value that came from the hub. Sent with a new stamp: a var interned again
     // after an unmap (from here or from the hub), which is newer than the tombstone.
@@ -445,7 +445,7 @@ export class Link {
   private unshareVar(target: Var<any>): void {
     const entry = this.shared.get(target);
     if (!entry || --entry.count > 0) return;
-    entry.subscription.unsubscribe();
+    entry.stop();
     this.shared.delete(target);
   }
 
@@ -926,7 +926,7 @@ export class Link {
     for (const waiter of this.markWaiters) waiter.resolve();
     this.markWaiters.length = 0;
     for (const follow of this.follows.values()) follow.synced();
-    for (const { subscription } of this.shared.values()) subscription.unsubscribe();
+    for (const { stop } of this.shared.values()) stop();
     this.shared.clear();
     this.status$.next('closed');
     this.status$.complete();
