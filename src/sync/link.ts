@@ -450,6 +450,9 @@ export class Link {
   }
 
   private publish(fqn: string, value: unknown, stamp = this.clock.tick(), owned = false): void {
+    // Plain writes go in a `pubs` batch; an owned one is a `pub` of its own (`owned` is per write).
+    // Serialized first: a value with no JSON form (a BigInt) throws before anything is recorded.
+    const serialized = owned ? JSON.stringify({ t: 'pub', fqn, value, stamp, owned }) : pubEntryText(fqn, stamp, value);
     const record = this.records.get(fqn);
     if (record && !record.deleted) {
       record.stamp = stamp;
@@ -457,8 +460,6 @@ export class Link {
     } else {
       this.records.set(fqn, { stamp, from: this.instanceId, rev: record?.rev ?? 0 });
     }
-    // Plain writes go in a `pubs` batch; an owned one is a `pub` of its own (`owned` is per write).
-    const serialized = owned ? JSON.stringify({ t: 'pub', fqn, value, stamp, owned }) : pubEntryText(fqn, stamp, value);
     this.track(fqn, serialized);
     this.counters.valuesOut++;
     this.queueWrite(fqn, serialized);
