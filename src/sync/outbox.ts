@@ -11,6 +11,8 @@ const CHARS_PER_FRAME = 64 * 1024;
 /** Above this many queued bytes on the socket, stop sending and coalesce (backpressure). */
 const DEFAULT_HIGH_WATER = 1 << 20;
 const BLOCKED_POLL_MS = 10;
+/** Flushes run as promise reactions: Node wraps each `queueMicrotask` callback in an async resource. */
+const resolved = Promise.resolve();
 
 /** A queued state message: a whole message, or (with a group) an entry of that group's batch. */
 interface Queued {
@@ -143,6 +145,6 @@ export class Outbox {
   private schedule(): void {
     if (this.scheduled || this.timer) return;
     this.scheduled = true;
-    queueMicrotask(this.flush);
+    resolved.then(this.flush);
   }
 }
