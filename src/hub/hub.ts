@@ -119,6 +119,13 @@ export class Hub {
   private readonly ownerTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private applyingRemote = false;
+  /**
+   * While a frame is processed: the sessions it gave state to, flushed as the frame ends (not a
+   * job later), and the accepted writes whose mirroring into the hub's space waits until then —
+   * followers get a write before the hub's own subscribers run. Only plain `pubs` writes that no
+   * validator can refuse wait (a var with a validator is mirrored first: its verdict decides).
+   */
+  private frame: { readonly flush: Session[]; readonly mirrors: StoreRecord[] } | undefined;
   private closed = false;
 
   constructor(private readonly options: HubOptions = {}) {
@@ -265,16 +272,48 @@ export class Hub {
     }
     session.throttled = 0;
     session.frameBytes = data.length;
-    this.space.batch.run(() => {
-      for (const message of messages) {
-        if (session.closed) return;
+    const frame: { flush: Session[]; mirrors: StoreRecord[] } = { flush: [], mirrors: [] };
+    this.frame = frame;
+    try {
+      this.space.batch.run(() => {
+        for (const message of messages) {
+          if (session.closed) return;
+          try {
+            this.onMessage(session, message);
+          } catch (error) {
+            this.onRefused(session, error, this.correction(message));
+          }
+        }
+      });
+    } finally {
+      this.frame = undefined;
+    }
+    for (const each of frame.flush) each.outbox.flush();
+    session.outbox.flush(); // its acks and corrections
+    if (frame.mirrors.length > 0) this.space.batch.run(() => this.mirrorLate(frame.mirrors));
+  }
+
+  /**
+   * Mirrors the writes of a frame that waited for its end — each unless a newer write of its var
+   * is held by now (mirrored already: sending the frame's output may have run another frame).
+   * None can be refused, so a throw is a fault.
+   */
+  private mirrorLate(records: readonly StoreRecord[]): void {
+    this.applyingRemote = true;
+    try {
+      for (const record of records) {
+        const held = this.store.get(record.fqn);
+        if (held === undefined || held.stamp !== record.stamp || held.from !== record.from) continue;
         try {
-          this.onMessage(session, message);
+          this.mirror(record);
         } catch (error) {
-          this.onRefused(session, error, this.correction(message));
+          this.counters.errors++;
+          this.space.report(error);
         }
       }
-    });
+    } finally {
+      this.applyingRemote = false;
+    }
   }
 
   private onMessage(session: Session, message: ClientMessage): void {
@@ -557,14 +596,15 @@ export class Hub {
     for (const [fqn, stamp, value] of message.w) {
       if (session.closed) return;
       try {
-        this.write(session, fqn, value, stamp);
+        this.write(session, fqn, value, stamp, undefined, false, true);
       } catch (error) {
         this.onRefused(session, error, this.correction({ fqn, stamp }));
       }
     }
   }
 
-  private write(session: Session, fqn: string, value: unknown, stamp: string, ref?: number, owned?: boolean): void {
+  /** @param late - mirror into the hub's space as the frame ends, where no validator can refuse it (plain `pubs` writes). */
+  private write(session: Session, fqn: string, value: unknown, stamp: string, ref?: number, owned?: boolean, late = false): void {
     const current = this.admitWrite(session, fqn, value, false);
     if (current && compareWrites(stamp, session.id, current.stamp, current.from) <= 0) {
       // An older write lost to the one held: correct the writer, change nothing.
@@ -572,7 +612,7 @@ export class Hub {
       if (ref !== undefined) this.ack(session, ref, current);
       return;
     }
-    const record = this.commit(session, fqn, value, stamp, session.id, false, current, ref);
+    const record = this.commit(session, fqn, value, stamp, session.id, false, current, ref, late);
     if (record && owned) this.claimOwnership(fqn, session.id);
     if (record && ref !== undefined) this.ack(session, ref, record);
   }
@@ -635,10 +675,14 @@ export class Hub {
     current: StoreRecord | undefined,
     /** The writer's request ref, so that a refusal answers its `set`/`cas`/`del` promise. */
     ref?: number,
+    /** See {@link write}. */
+    late = false,
   ): StoreRecord | undefined {
     this.clock.observe(stamp);
     const record: StoreRecord = { fqn, value, stamp, from, rev: this.store.rev + 1, deleted };
-    if (writer) {
+    if (late && this.frame !== undefined && this.space.resolve(fqn)?.getValidator() === undefined) {
+      this.frame.mirrors.push(record);
+    } else if (writer) {
       try {
         this.applyingRemote = true;
         if (deleted) this.space.unmap(fqn, { origin: from });
@@ -724,6 +768,7 @@ export class Hub {
       if (follow.session === writer) return;
       if (follow.session.access && !follow.session.access.canRead(record.fqn, tokens)) return;
       serialized ??= serialize(record);
+      if (this.frame !== undefined && follow.session.outbox.size === 0) this.frame.flush.push(follow.session);
       queueState(follow.session, record, serialized);
       this.counters.valuesRouted++;
     });
