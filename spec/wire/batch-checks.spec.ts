@@ -32,26 +32,19 @@ const nearly = (good: fc.Arbitrary<unknown[]>) =>
   });
 const candidate = fc.oneof(fc.array(part, { maxLength: 5 }), part, nearly(goodPub), nearly(goodUpd));
 
-test('isPubEntry accepts exactly what the zod tuple [fqn, stamp, value?] accepts', () => {
-  let accepted = 0;
-  fc.assert(
-    fc.property(candidate, (entry) => {
-      const ok = pubEntry.safeParse(entry).success;
-      if (ok) accepted++;
-      return isPubEntry(entry) === ok;
-    }),
-    { numRuns: 5000 },
-  );
-  expect(accepted).toBeGreaterThan(50);
-});
+/** A check, and the zod schema that says what it must accept. */
+type Checked = [name: string, check: (x: unknown) => unknown, schema: { safeParse(x: unknown): { success: boolean; data?: unknown } }];
 
-test('isUpdEntry accepts exactly what the zod tuple [fqn, stamp, rev, value?] accepts', () => {
+test.each<Checked>([
+  ['isPubEntry', isPubEntry, pubEntry],
+  ['isUpdEntry', isUpdEntry, updEntry],
+])('%s accepts exactly what its zod tuple accepts', (_name, predicate, schema) => {
   let accepted = 0;
   fc.assert(
     fc.property(candidate, (entry) => {
-      const ok = updEntry.safeParse(entry).success;
+      const ok = schema.safeParse(entry).success;
       if (ok) accepted++;
-      return isUpdEntry(entry) === ok;
+      return predicate(entry) === ok;
     }),
     { numRuns: 5000 },
   );
@@ -80,31 +73,17 @@ const updsLike = fc.oneof(
   part,
 );
 
-test('quickPubs accepts exactly what pubsSchema accepts, and returns what it returns', () => {
+test.each<[...Checked, fc.Arbitrary<unknown>]>([
+  ['quickPubs', quickPubs, pubsSchema, pubsLike],
+  ['quickUpds', quickUpds, updsSchema, updsLike],
+])('%s accepts exactly what its zod schema accepts, and returns what it returns', (_name, quick, schema, arbitrary) => {
   const seen = { accepted: 0, refused: 0 };
   fc.assert(
-    fc.property(pubsLike, (message) => {
-      const zod = pubsSchema.safeParse(message);
-      const quick = quickPubs(message);
-      expect(quick !== undefined).toBe(zod.success);
-      if (zod.success) expect(quick).toEqual(zod.data);
-      seen[zod.success ? 'accepted' : 'refused']++;
-    }),
-    { numRuns: 3000 },
-  );
-  // both sides of the line are well explored
-  expect(seen.accepted).toBeGreaterThan(300);
-  expect(seen.refused).toBeGreaterThan(300);
-});
-
-test('quickUpds accepts exactly what updsSchema accepts, and returns what it returns', () => {
-  const seen = { accepted: 0, refused: 0 };
-  fc.assert(
-    fc.property(updsLike, (message) => {
-      const zod = updsSchema.safeParse(message);
-      const quick = quickUpds(message);
-      expect(quick !== undefined).toBe(zod.success);
-      if (zod.success) expect(quick).toEqual(zod.data);
+    fc.property(arbitrary, (message) => {
+      const zod = schema.safeParse(message);
+      const checked = quick(message);
+      expect(checked !== undefined).toBe(zod.success);
+      if (zod.success) expect(checked).toEqual(zod.data);
       seen[zod.success ? 'accepted' : 'refused']++;
     }),
     { numRuns: 3000 },
