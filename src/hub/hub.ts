@@ -233,7 +233,7 @@ export class Hub {
 
   private onFrame(session: Session, data: string): void {
     if (session.closed) return;
-    session.lastSeen = Date.now();
+    session.liveness.hear();
     if (data.length > this.limits.maxFrameBytes) {
       this.refuse(session, new LimitError(`frame of ${data.length} bytes is over the limit of ${this.limits.maxFrameBytes}`), 1009);
       return;
@@ -460,7 +460,7 @@ export class Hub {
   private checkHeartbeats(intervalMs: number, timeoutMs: number): void {
     const now = Date.now();
     for (const session of this.live.values()) {
-      const quiet = now - session.lastSeen;
+      const quiet = session.liveness.quietFor(now);
       if (quiet >= timeoutMs) {
         this.logger.log('warn', 'heartbeat-timeout', { instanceId: session.id, quietMs: quiet });
         session.transport.close(4000, `VS_TIMEOUT no answer for ${quiet} ms`);

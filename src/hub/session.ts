@@ -1,4 +1,5 @@
 import type { AppType } from '../identity/app-type.js';
+import { Liveness } from '../sync/liveness.js';
 import { Outbox } from '../sync/outbox.js';
 import type { Transport } from '../transport/transport.js';
 import { updsHead } from '../wire/state-text.js';
@@ -50,8 +51,9 @@ export class Session {
   lastUnsynced: Promise<unknown> | undefined;
   /** A write of this session failed in the store: its marks are no longer answered. */
   storeFailed = false;
-  /** When a frame last arrived, and when the hub last pinged (ms). */
-  lastSeen = Date.now();
+  /** When the peer was last heard from. */
+  readonly liveness = new Liveness(Date.now());
+  /** When the hub last pinged (ms). */
   lastPing = 0;
 
   constructor(

@@ -22,6 +22,7 @@ import { remoteError } from '../wire/remote-error.js';
 import { PUBS_HEAD, pubEntryText } from '../wire/state-text.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { HybridClock, compareWrites } from './hybrid-clock.js';
+import { Liveness } from './liveness.js';
 import { Outbox } from './outbox.js';
 import { INSTANCES_PATTERN, identity$ as identityOf$, presence$, resolveIdentity as resolveIdentityOf, type InstanceFilter, type PresenceEvent } from './presence.js';
 
@@ -157,7 +158,6 @@ export class Link {
   private readonly pings = new Map<number, { resolve(): void; reject(error: Error): void }>();
   private pubsSinceMark = false;
   /** When the last mark went out (ms), and the timer that sends a mark the flushes held back. */
-  private lastMarkAt = 0;
   private markTimer: ReturnType<typeof setTimeout> | undefined;
   private suppressShare = false;
   private closing = false;
@@ -165,7 +165,8 @@ export class Link {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private welcomeWaiter: { resolve(): void; reject(error: Error): void } | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
-  private lastSeen = 0;
+  /** When the hub was last heard from. */
+  private readonly liveness = new Liveness(Date.now());
   private lastPing = 0;
   private counters = { messagesIn: 0, valuesIn: 0, valuesOut: 0, reconnects: 0 };
 
@@ -492,16 +493,7 @@ export class Link {
    */
   private appendMark(): void {
     if (!this.pubsSinceMark) return;
-    if (this.markWaiters.length === 0 && this.unacked.size < MARK_EVERY_WRITES && Date.now() - this.lastMarkAt < MARK_INTERVAL_MS) {
-      if (this.markTimer === undefined) {
-        this.markTimer = setTimeout(() => {
-          this.markTimer = undefined;
-          if (this.status$.value === 'open') this.sendMark();
-        }, MARK_INTERVAL_MS);
-        (this.markTimer as { unref?: () => void }).unref?.();
-      }
-      return;
-    }
+    if (this.markTimer !== undefined && this.markWaiters.length === 0 && this.unacked.size < MARK_EVERY_WRITES) return;
     this.sendMark();
   }
 
@@ -509,8 +501,21 @@ export class Link {
   private sendMark(): void {
     if (!this.pubsSinceMark || this.closing) return;
     this.pubsSinceMark = false;
-    this.lastMarkAt = Date.now();
     this.outbox.push(JSON.stringify({ t: 'mark', n: this.nextMark++ }));
+    this.holdMarks();
+  }
+
+  /**
+   * Holds marks back for {@link MARK_INTERVAL_MS} after one was sent (a timer rather than a clock
+   * read at every flush); at the end, a mark goes out for the writes made meanwhile, if any.
+   */
+  private holdMarks(): void {
+    if (this.markTimer !== undefined) clearTimeout(this.markTimer);
+    this.markTimer = setTimeout(() => {
+      this.markTimer = undefined;
+      if (this.status$.value === 'open') this.sendMark();
+    }, MARK_INTERVAL_MS);
+    (this.markTimer as { unref?: () => void }).unref?.();
   }
 
   /** Resolves once the hub confirmed every write queued so far. */
@@ -536,7 +541,7 @@ export class Link {
   // ---- receiving ----
 
   private onFrame(data: string): void {
-    this.lastSeen = Date.now();
+    this.liveness.hear();
     let messages: HubMessage[];
     try {
       messages = decodeFrame(data, hubMessageSchema, quickUpds);
@@ -899,7 +904,7 @@ export class Link {
       const transport = this.transport;
       if (this.status$.value !== 'open' || !transport?.isOpen) return;
       const now = Date.now();
-      const quiet = now - this.lastSeen;
+      const quiet = this.liveness.quietFor(now);
       if (quiet >= timeoutMs) {
         // The hub stopped answering: drop the connection, and reconnect.
         transport.close(4000, `VS_TIMEOUT no answer from the hub for ${quiet} ms`);
