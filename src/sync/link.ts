@@ -429,12 +429,13 @@ export class Link {
       entry.owned ||= ownedByShare;
       return;
     }
-    // A var is owned when its share says so or its meta names this instance (gproc-style clean-up at the hub).
-    const owned = () => ownedByShare || this.shared.get(target)?.owned === true || target.meta.owner === this.instanceId;
-    const stop = target.onWrite((value, origin) => {
+    const shared = { count: 1, stop: () => {}, owned: ownedByShare };
+    // A var is owned when a share says so or its meta names this instance (gproc-style clean-up at the hub).
+    const owned = () => shared.owned || target.meta.owner === this.instanceId;
+    shared.stop = target.onWrite((value, origin) => {
       if (origin === undefined && !this.suppressShare) this.publish(target.fqn, value, undefined, owned());
     });
-    this.shared.set(target, { count: 1, stop, owned: ownedByShare });
+    this.shared.set(target, shared);
     const record = this.records.get(target.fqn);
     // Not sent back: a value that came from the hub. Sent with a new stamp: a var interned again
     // after an unmap (from here or from the hub), which is newer than the tombstone.
