@@ -60,25 +60,24 @@ type Mode = 'raw' | 'varspace';
 
 const profileDir = process.env.BENCH_PROF || undefined;
 
-async function openSession(mode: Mode, connections: number): Promise<Session> {
-  const server = new Child(mode === 'raw' ? 'relay' : 'hub', { profileDir });
-  const reader = new Child('reader', { profileDir });
-  const writer = new Child('writer', { profileDir });
+/** Starts the three processes of a session and connects the writer, then the reader(s). */
+async function startSession(scripts: { server: string; writer: string; reader: string }, writerParams: object, readerParams: object): Promise<Session> {
+  const server = new Child(scripts.server, { profileDir });
+  const reader = new Child(scripts.reader, { profileDir });
+  const writer = new Child(scripts.writer, { profileDir });
   const url: string = await server.call('url');
   // The writer first, so that its vars exist on the hub before the reader follows them.
-  await writer.call('connect', { mode, url, vars: VARS });
-  await reader.call('connect', { mode, url, connections });
+  await writer.call('connect', { ...writerParams, url, vars: VARS });
+  await reader.call('connect', { ...readerParams, url });
   return { writer, reader, server };
 }
 
-async function openPeerSession(peer: Peer): Promise<Session> {
-  const server = new Child(serverOf(peer), { profileDir });
-  const reader = new Child('peer-reader', { profileDir });
-  const writer = new Child('peer-writer', { profileDir });
-  const url: string = await server.call('url');
-  await writer.call('connect', { peer, url, vars: VARS });
-  await reader.call('connect', { peer, url });
-  return { writer, reader, server };
+function openSession(mode: Mode, connections: number): Promise<Session> {
+  return startSession({ server: mode === 'raw' ? 'relay' : 'hub', writer: 'writer', reader: 'reader' }, { mode }, { mode, connections });
+}
+
+function openPeerSession(peer: Peer): Promise<Session> {
+  return startSession({ server: serverOf(peer), writer: 'peer-writer', reader: 'peer-reader' }, { peer }, { peer });
 }
 
 async function closeSession(session: Session): Promise<void> {
