@@ -77,6 +77,14 @@ export interface HubStats {
 
 const SYS_INSTANCES = '$sys.instances';
 
+/** What waits for the end of the frame being processed (see `Hub.frame`). */
+interface FrameWork {
+  /** Sessions the frame gave state to (each once, when its outbox was empty). */
+  readonly flush: Session[];
+  /** Accepted writes to mirror into the hub's space once the frame's output is sent. */
+  readonly mirrors: StoreRecord[];
+}
+
 /**
  * The routing engine of a hub: accepts transports, assigns instance ids, keeps the latest
  * value and stamp of every var in its store, and routes updates to followers through the
@@ -125,7 +133,7 @@ export class Hub {
    * followers get a write before the hub's own subscribers run. Only plain `pubs` writes that no
    * validator can refuse wait (a var with a validator is mirrored first: its verdict decides).
    */
-  private frame: { readonly flush: Session[]; readonly mirrors: StoreRecord[] } | undefined;
+  private frame: FrameWork | undefined;
   private closed = false;
 
   constructor(private readonly options: HubOptions = {}) {
@@ -272,7 +280,7 @@ export class Hub {
     }
     session.throttled = 0;
     session.frameBytes = data.length;
-    const frame: { flush: Session[]; mirrors: StoreRecord[] } = { flush: [], mirrors: [] };
+    const frame: FrameWork = { flush: [], mirrors: [] };
     this.frame = frame;
     try {
       this.space.batch.run(() => {
