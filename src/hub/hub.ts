@@ -130,8 +130,9 @@ export class Hub {
   /**
    * While a frame is processed: the sessions it gave state to, flushed as the frame ends (not a
    * job later), and the accepted writes whose mirroring into the hub's space waits until then —
-   * followers get a write before the hub's own subscribers run. Only plain `pubs` writes that no
-   * validator can refuse wait (a var with a validator is mirrored first: its verdict decides).
+   * followers get a write before the hub's own subscribers run. Only plain writes (no `ref`, not
+   * owned) that no validator can refuse wait (a var with a validator is mirrored first: its
+   * verdict decides).
    */
   private frame: FrameWork | undefined;
   private closed = false;
@@ -604,15 +605,15 @@ export class Hub {
     for (const [fqn, stamp, value] of message.w) {
       if (session.closed) return;
       try {
-        this.write(session, fqn, value, stamp, undefined, false, true);
+        this.write(session, fqn, value, stamp);
       } catch (error) {
         this.onRefused(session, error, this.correction({ fqn, stamp }));
       }
     }
   }
 
-  /** @param late - mirror into the hub's space as the frame ends, where no validator can refuse it (plain `pubs` writes). */
-  private write(session: Session, fqn: string, value: unknown, stamp: string, ref?: number, owned?: boolean, late = false): void {
+  /** A `pub`, or an entry of `pubs`: a plain write (no `ref`, not owned) is mirrored as its frame ends. */
+  private write(session: Session, fqn: string, value: unknown, stamp: string, ref?: number, owned?: boolean): void {
     const current = this.admitWrite(session, fqn, value, false);
     if (current && compareWrites(stamp, session.id, current.stamp, current.from) <= 0) {
       // An older write lost to the one held: correct the writer, change nothing.
@@ -620,7 +621,7 @@ export class Hub {
       if (ref !== undefined) this.ack(session, ref, current);
       return;
     }
-    const record = this.commit(session, fqn, value, stamp, session.id, false, current, ref, late);
+    const record = this.commit(session, fqn, value, stamp, session.id, false, current, ref, ref === undefined && !owned);
     if (record && owned) this.claimOwnership(fqn, session.id);
     if (record && ref !== undefined) this.ack(session, ref, record);
   }
@@ -683,7 +684,7 @@ export class Hub {
     current: StoreRecord | undefined,
     /** The writer's request ref, so that a refusal answers its `set`/`cas`/`del` promise. */
     ref?: number,
-    /** See {@link write}. */
+    /** Mirror into the hub's space as the frame ends, unless a validator there must judge it first. */
     late = false,
   ): StoreRecord | undefined {
     this.clock.observe(stamp);

@@ -157,7 +157,7 @@ export class Link {
   private dropStreak = 0;
   private readonly pings = new Map<number, { resolve(): void; reject(error: Error): void }>();
   private pubsSinceMark = false;
-  /** When the last mark went out (ms), and the timer that sends a mark the flushes held back. */
+  /** Runs for {@link MARK_INTERVAL_MS} after a mark went out; flushes meanwhile hold marks back (see `holdMarks`). */
   private markTimer: ReturnType<typeof setTimeout> | undefined;
   private suppressShare = false;
   private closing = false;

@@ -36,6 +36,10 @@ export class Outbox {
   private spare = new Map<string, Queued>();
   private control: string[] = [];
   private scheduled = false;
+  // The frame being built by a flush: its text (a rope), its messages, and the group whose batch is open at its end.
+  private frame = '';
+  private count = 0;
+  private open: string | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
@@ -110,37 +114,39 @@ export class Outbox {
     this.state = this.spare;
     this.spare = state;
     this.control = [];
-    let frame = '';
-    let count = 0;
-    // The group whose batch is open at the end of `frame`.
-    let open: string | undefined;
-    const send = () => {
-      this.transport.send(open === undefined ? `[${frame}]` : `[${frame}]}]`);
-      this.sent += count;
-      count = 0;
-      open = undefined;
-    };
-    for (const { text, group } of state.values()) {
-      if (count > 0 && (count === MESSAGES_PER_FRAME || frame.length + text.length >= CHARS_PER_FRAME)) send();
-      if (group !== undefined && group === open) {
-        frame = `${frame},${text}`;
-      } else {
-        const head = group === undefined ? text : `${this.groupHead(group)}${text}`;
-        frame = count === 0 ? head : `${open === undefined ? frame : `${frame}]}`},${head}`;
-        open = group;
-      }
-      count++;
-    }
+    for (const { text, group } of state.values()) this.append(text, group);
     state.clear();
-    for (let i = 0; i < control.length; i++) {
-      const text = control[i];
-      if (count > 0 && (count === MESSAGES_PER_FRAME || frame.length + text.length >= CHARS_PER_FRAME)) send();
-      frame = count === 0 ? text : `${open === undefined ? frame : `${frame}]}`},${text}`;
-      open = undefined;
-      count++;
-    }
-    if (count > 0) send();
+    for (let i = 0; i < control.length; i++) this.append(control[i], undefined);
+    if (this.count > 0) this.sendFrame();
   };
+
+  /** Adds a message (or, with a group, a batch entry) to the frame being built, sending it first when full. */
+  private append(text: string, group: string | undefined): void {
+    if (this.count > 0 && (this.count === MESSAGES_PER_FRAME || this.frame.length + text.length >= CHARS_PER_FRAME)) this.sendFrame();
+    if (group !== undefined && group === this.open) {
+      this.frame = `${this.frame},${text}`;
+    } else {
+      const message = group === undefined ? text : `${this.groupHead(group)}${text}`;
+      this.frame = this.count === 0 ? message : `${this.closedFrame()},${message}`;
+      this.open = group;
+    }
+    this.count++;
+  }
+
+  /** The frame so far, with its open batch (if any) closed. */
+  private closedFrame(): string {
+    return this.open === undefined ? this.frame : `${this.frame}]}`;
+  }
+
+  private sendFrame(): void {
+    const frame = `[${this.closedFrame()}]`;
+    this.sent += this.count;
+    // Reset before sending: a transport that calls back into a flush finds an empty frame.
+    this.frame = '';
+    this.count = 0;
+    this.open = undefined;
+    this.transport.send(frame);
+  }
 
   private schedule(): void {
     if (this.scheduled || this.timer) return;
