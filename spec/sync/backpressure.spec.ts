@@ -135,7 +135,7 @@ test(`a writer whose socket is slow coalesces its ${UPDATES} updates (latest val
   await writer.link.share('bp.>').synced;
   await waitFor(() => finalValues(follower.space).every((n) => n === 0), 'the initial values at the follower');
   const outbox = (writer.link as unknown as { outbox: unknown }).outbox;
-  const unacked = (writer.link as unknown as { unacked: Map<string, unknown> }).unacked;
+  const unacked = (writer.link as unknown as { unconfirmed: { size: number } }).unconfirmed;
 
   const before = writer.link.stats();
   const baseline = memory();

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { HybridClock, compareWrites } from '../../src/index.js';
 
 /** A wall clock the test moves by hand (it may go backwards). */
@@ -21,6 +22,18 @@ test('a stamp is 16 lowercase hex digits: 12 of wall-clock ms, then 4 of counter
   expect(wallOf(stamp)).toBe(1_764_180_000_123);
   expect(counterOf(stamp)).toBe(0);
   expect(clock.peek()).toBe(stamp);
+});
+
+test('stamps carry any wall time up to 2^48 ms and any counter, digit for digit (the encoding is made by table lookups)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), fc.integer({ min: 0, max: 0xffff }), (wall, ticks) => {
+      const clock = new HybridClock(() => wall);
+      // Observing (wall, ticks - 1) makes the next tick (wall, ticks); with ticks 0, the tick is (wall, 0).
+      if (ticks > 0) clock.observe(wall.toString(16).padStart(12, '0') + (ticks - 1).toString(16).padStart(4, '0'));
+      expect(clock.tick()).toBe(wall.toString(16).padStart(12, '0') + ticks.toString(16).padStart(4, '0'));
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test('ticks follow the wall clock, and the counter orders ticks within one millisecond', () => {

@@ -275,7 +275,11 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
   /** Emits the current value to subscribers, write hooks, `changes$` and watches. @internal */
   emit(old: T | undefined, origin: string | undefined): void {
     const value = this.getValue();
-    subjectNext.call(this, value);
+    // Unobserved (a var that only a link or hub shares), Subject.next would only check that the
+    // subject is not closed, at the cost of a closure and rxjs's error context on every write.
+    // A closed subject has no observer list: it still goes through next, which throws.
+    const observers = this.observers as unknown[] | null;
+    if (observers === null || observers.length > 0) subjectNext.call(this, value);
     const extras = this.extras;
     if (extras === undefined) return;
     const hooks = extras.writeHooks;

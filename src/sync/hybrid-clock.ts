@@ -1,7 +1,25 @@
 const COUNTER_LIMIT = 0xffff;
+/** Two hex digits per byte value: a stamp is made by lookups, not `toString(16)` (a runtime call, dear on cold caches). */
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => (b + 0x100).toString(16).slice(1));
+const TWO_24 = 0x1000000;
+
+/** `n` (0 ≤ n < 2^24) as 6 hex digits. */
+function hex24(n: number): string {
+  return HEX_BYTE[n >>> 16] + HEX_BYTE[(n >>> 8) & 0xff] + HEX_BYTE[n & 0xff];
+}
+
+/** A wall time in ms (below 2^48: the year 10889) as 12 hex digits. */
+function wallHexOf(wall: number): string {
+  const high = Math.floor(wall / TWO_24);
+  return hex24(high) + hex24(wall - high * TWO_24);
+}
+
+function counterHexOf(counter: number): string {
+  return HEX_BYTE[counter >>> 8] + HEX_BYTE[counter & 0xff];
+}
 
 function encode(wall: number, counter: number): string {
-  return wall.toString(16).padStart(12, '0') + counter.toString(16).padStart(4, '0');
+  return wallHexOf(wall) + counterHexOf(counter);
 }
 
 /**
@@ -22,7 +40,7 @@ export class HybridClock {
   /** The newest stamp observed that is newer than `last`, not parsed yet (parsing waits for `tick`). */
   private pending: string | undefined;
   private wallHex = encode(0, 0).slice(0, 12);
-  private wallHexOf = 0;
+  private wallOfHex = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -36,11 +54,11 @@ export class HybridClock {
     } else {
       this.advanceCounter();
     }
-    if (this.wall !== this.wallHexOf) {
-      this.wallHexOf = this.wall;
-      this.wallHex = this.wall.toString(16).padStart(12, '0');
+    if (this.wall !== this.wallOfHex) {
+      this.wallOfHex = this.wall;
+      this.wallHex = wallHexOf(this.wall);
     }
-    return (this.last = this.wallHex + (0x10000 + this.counter).toString(16).slice(1));
+    return (this.last = this.wallHex + counterHexOf(this.counter));
   }
 
   /** Takes a received stamp into account, so later ticks are greater than it. */

@@ -24,6 +24,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { HybridClock, compareWrites } from './hybrid-clock.js';
 import { Liveness } from './liveness.js';
 import { Outbox } from './outbox.js';
+import { UnconfirmedWrites, type UnconfirmedWrite } from './unconfirmed.js';
 import { INSTANCES_PATTERN, identity$ as identityOf$, presence$, resolveIdentity as resolveIdentityOf, type InstanceFilter, type PresenceEvent } from './presence.js';
 
 /** At a low write rate, marks (which confirm writes) go out at most this often… */
@@ -74,12 +75,23 @@ export interface LinkStats {
   readonly coalesced: number;
 }
 
-interface ReplicaRecord {
+/** The state this link holds of one var; updated in place and kept as long as the link (a shared var keeps its own at hand). */
+interface ReplicaRecord extends UnconfirmedWrite {
+  readonly fqn: string;
   stamp: string;
   from: string;
   rev: number;
   /** The write was an unmap: a stamped tombstone. */
-  deleted?: boolean;
+  deleted: boolean;
+}
+
+/** A local var this link shares: how many shares cover it, and its write hook. */
+interface SharedVar {
+  count: number;
+  stop: () => void;
+  owned: boolean;
+  /** Its record once it has one (records are never replaced, so it stays valid). */
+  record: ReplicaRecord | undefined;
 }
 
 interface Follow {
@@ -102,11 +114,6 @@ interface Pending {
   readonly fqn: string;
   /** Sent again after a reconnect until answered. */
   readonly serialized: string;
-}
-
-interface Unacked {
-  readonly serialized: string;
-  readonly mark: number;
 }
 
 /**
@@ -137,9 +144,9 @@ export class Link {
   private readonly follows = new Map<number, Follow>();
   private readonly followTrie = new PatternTrie<Follow>();
   private readonly shares = new Set<Share>();
-  private readonly shared = new Map<Var<any>, { count: number; stop: () => void; owned: boolean }>();
+  private readonly shared = new Map<Var<any>, SharedVar>();
   private readonly pending = new Map<number, Pending>();
-  private readonly unacked = new Map<string, Unacked>();
+  private readonly unconfirmed = new UnconfirmedWrites<ReplicaRecord>();
   private readonly markWaiters: { mark: number; resolve: () => void }[] = [];
   private readonly incoming = new Subject<Tagged<unknown>>();
   private readonly fqnTokens = new FqnTokenCache();
@@ -179,7 +186,7 @@ export class Link {
     this.space = options.space;
     this.clock = new HybridClock(options.now);
     const placeholder: Transport = { isOpen: false, bufferedAmount: 0, send() {}, listen() {}, close() {} };
-    this.outbox = new Outbox(placeholder, () => PUBS_HEAD, () => this.appendMark());
+    this.outbox = new Outbox(placeholder, () => PUBS_HEAD, { beforeFlush: () => this.appendMark(), sendLoneAtOnce: true });
   }
 
   /** Opens the first transport and waits for `welcome`. @internal */
@@ -359,7 +366,7 @@ export class Link {
       // A newer write (a later local one, or one from the hub that arrived first) keeps its place.
       if (!record || compareWrites(ack.stamp, this.instanceId, record.stamp, record.from) > 0) {
         this.writeLocal(this.space.intern<T>(fqn), value, ack.stamp);
-        this.records.set(fqn, { stamp: ack.stamp, from: this.instanceId, rev: ack.rev });
+        this.setRecord(fqn, ack.stamp, this.instanceId, ack.rev);
       }
       return ack;
     }
@@ -429,18 +436,18 @@ export class Link {
       entry.owned ||= ownedByShare;
       return;
     }
-    const shared = { count: 1, stop: () => {}, owned: ownedByShare };
+    const shared: SharedVar = { count: 1, stop: () => {}, owned: ownedByShare, record: undefined };
     // A var is owned when a share says so or its meta names this instance (gproc-style clean-up at the hub).
     const owned = () => shared.owned || target.meta.owner === this.instanceId;
     shared.stop = target.onWrite((value, origin) => {
-      if (origin === undefined && !this.suppressShare) this.publish(target.fqn, value, undefined, owned());
+      if (origin === undefined && !this.suppressShare) shared.record = this.publish(target.fqn, value, undefined, owned(), shared.record);
     });
     this.shared.set(target, shared);
     const record = this.records.get(target.fqn);
     // Not sent back: a value that came from the hub. Sent with a new stamp: a var interned again
     // after an unmap (from here or from the hub), which is newer than the tombstone.
     if (target.bound && (!record || record.deleted || record.from === this.instanceId)) {
-      this.publish(target.fqn, target.getValue(), record?.deleted ? undefined : record?.stamp, owned());
+      shared.record = this.publish(target.fqn, target.getValue(), record?.deleted ? undefined : record?.stamp, owned());
     }
   }
 
@@ -451,27 +458,49 @@ export class Link {
     this.shared.delete(target);
   }
 
-  private publish(fqn: string, value: unknown, stamp = this.clock.tick(), owned = false): void {
+  /**
+   * Records and queues a local write of `fqn`; returns its record.
+   * @param known - the var's record, when the caller holds it (a shared var does: no map lookup per write).
+   */
+  private publish(fqn: string, value: unknown, stamp = this.clock.tick(), owned = false, known?: ReplicaRecord): ReplicaRecord {
     // Plain writes go in a `pubs` batch; an owned one is a `pub` of its own (`owned` is per write).
     // Serialized first: a value with no JSON form (a BigInt) throws before anything is recorded.
     const serialized = owned ? JSON.stringify({ t: 'pub', fqn, value, stamp, owned }) : pubEntryText(fqn, stamp, value);
-    const record = this.records.get(fqn);
-    if (record && !record.deleted) {
+    const record = known ?? this.records.get(fqn);
+    let written: ReplicaRecord;
+    if (record) {
       record.stamp = stamp;
       record.from = this.instanceId;
+      record.deleted = false;
+      written = record;
     } else {
-      this.records.set(fqn, { stamp, from: this.instanceId, rev: record?.rev ?? 0 });
+      written = this.setRecord(fqn, stamp, this.instanceId, 0);
     }
-    this.track(fqn, serialized);
+    this.track(written, serialized);
     this.counters.valuesOut++;
     this.queueWrite(fqn, serialized);
+    return written;
   }
 
   private sendDel(fqn: string, stamp = this.clock.tick()): void {
     const serialized = JSON.stringify({ t: 'del', fqn, stamp });
-    this.records.set(fqn, { stamp, from: this.instanceId, rev: this.records.get(fqn)?.rev ?? 0, deleted: true });
-    this.track(fqn, serialized);
+    this.track(this.setRecord(fqn, stamp, this.instanceId, this.records.get(fqn)?.rev ?? 0, true), serialized);
     this.queueWrite(fqn, serialized);
+  }
+
+  /** Sets the state this link holds of `fqn`, in place when it holds one already (records are never replaced). */
+  private setRecord(fqn: string, stamp: string, from: string, rev: number, deleted = false): ReplicaRecord {
+    const record = this.records.get(fqn);
+    if (record === undefined) {
+      const made: ReplicaRecord = { fqn, stamp, from, rev, deleted, unconfirmed: undefined, mark: 0, olderWrite: undefined, newerWrite: undefined };
+      this.records.set(fqn, made);
+      return made;
+    }
+    record.stamp = stamp;
+    record.from = from;
+    record.rev = rev;
+    record.deleted = deleted;
+    return record;
   }
 
   /** Queues a write: a `pubs` entry (an array's text) or a message of its own (an object's). */
@@ -480,9 +509,8 @@ export class Link {
   }
 
   /** Keeps a write until the hub confirms it, so a reconnect can send it again (latest per var). */
-  private track(fqn: string, serialized: string): void {
-    this.unacked.delete(fqn);
-    this.unacked.set(fqn, { serialized, mark: this.nextMark });
+  private track(record: ReplicaRecord, serialized: string): void {
+    this.unconfirmed.add(record, serialized, this.nextMark);
     this.pubsSinceMark = true;
   }
 
@@ -494,7 +522,7 @@ export class Link {
    */
   private appendMark(): void {
     if (!this.pubsSinceMark) return;
-    if (this.markTimer !== undefined && this.markWaiters.length === 0 && this.unacked.size < MARK_EVERY_WRITES) return;
+    if (this.markTimer !== undefined && this.markWaiters.length === 0 && this.unconfirmed.size < MARK_EVERY_WRITES) return;
     this.sendMark();
   }
 
@@ -521,7 +549,7 @@ export class Link {
 
   /** Resolves once the hub confirmed every write queued so far. */
   private confirmed(): Promise<void> {
-    if (this.unacked.size === 0 && !this.pubsSinceMark) return Promise.resolve();
+    if (this.unconfirmed.size === 0 && !this.pubsSinceMark) return Promise.resolve();
     // Writes not yet marked go out with the next mark; otherwise the last mark sent covers them.
     const mark = this.pubsSinceMark ? this.nextMark : this.nextMark - 1;
     const confirmed = new Promise<void>((resolve) => this.markWaiters.push({ mark, resolve }));
@@ -530,7 +558,7 @@ export class Link {
   }
 
   private writeLocal<T>(target: Var<T>, value: T, stamp: string): void {
-    this.records.set(target.fqn, { stamp, from: this.instanceId, rev: this.records.get(target.fqn)?.rev ?? 0 });
+    this.setRecord(target.fqn, stamp, this.instanceId, this.records.get(target.fqn)?.rev ?? 0);
     this.suppressShare = true;
     try {
       target.write(value, undefined);
@@ -619,13 +647,14 @@ export class Link {
     // so that a later follow still brings the value.
     const corrected = follows.length === 0 ? this.space.resolve(fqn) : undefined;
     if (follows.length === 0 && !corrected) return;
-    if (record && !record.deleted) {
-      // In place: a record lives as long as its var, and replacing it on every update makes old-space garbage.
+    if (record) {
+      // In place: replacing a record on every update would make old-space garbage.
       record.stamp = stamp;
       record.from = from;
       record.rev = rev;
+      record.deleted = false;
     } else {
-      this.records.set(fqn, { stamp, from, rev });
+      this.setRecord(fqn, stamp, from, rev);
     }
     this.counters.valuesIn++;
     for (const follow of follows) {
@@ -658,7 +687,7 @@ export class Link {
       if (!this.space.resolve(fqn)) return;
       locals.push(fqn);
     }
-    this.records.set(fqn, { stamp, from, rev, deleted: true });
+    this.setRecord(fqn, stamp, from, rev, true);
     for (const local of locals) this.space.unmap(local, { origin: from });
   }
 
@@ -689,8 +718,8 @@ export class Link {
    * drops go on, with what else may have been in that frame (requests, pings, follows).
    */
   private onFrameDropped(): void {
-    for (const [fqn, entry] of this.unacked) this.dropped.set(fqn, entry.serialized);
-    this.unacked.clear();
+    for (const record of this.unconfirmed.entries()) this.dropped.set(record.fqn, record.unconfirmed!);
+    this.unconfirmed.clear();
     if (this.droppedTimer) return;
     const delay = 50 + backoffDelay(this.dropStreak++, { initialDelayMs: 100, maxDelayMs: 2000 });
     this.droppedTimer = setTimeout(() => {
@@ -706,8 +735,9 @@ export class Link {
   /** Puts the writes set aside by {@link onFrameDropped} back in the queue, unless written again since. */
   private takeBackDropped(): void {
     for (const [fqn, serialized] of this.dropped) {
-      if (this.unacked.has(fqn)) continue;
-      this.track(fqn, serialized);
+      const record = this.records.get(fqn);
+      if (!record || record.unconfirmed !== undefined) continue;
+      this.track(record, serialized);
       this.queueWrite(fqn, serialized);
     }
     this.dropped.clear();
@@ -725,16 +755,13 @@ export class Link {
       if (order === 0) record!.rev = current.rev;
       return;
     }
-    this.records.set(fqn, { stamp: current.stamp, from: current.from, rev: current.rev });
+    this.setRecord(fqn, current.stamp, current.from, current.rev);
     this.space.ensure(fqn, { origin: current.from, system: true }, current.value);
   }
 
   private onMarked(n: number): void {
     if (this.dropped.size === 0) this.dropStreak = 0;
-    for (const [fqn, entry] of this.unacked) {
-      if (entry.mark > n) break;
-      this.unacked.delete(fqn);
-    }
+    this.unconfirmed.confirm(n);
     for (let i = this.markWaiters.length - 1; i >= 0; i--) {
       if (this.markWaiters[i].mark <= n) {
         this.markWaiters[i].resolve();
@@ -830,7 +857,7 @@ export class Link {
       // …and the own writes of vars it does not share (`set`, `cas`), with their stamps, and its own
       // unmaps (tombstones), so that no older write brings a deleted var back.
       for (const [fqn, record] of this.records) {
-        if (record.from !== this.instanceId || this.unacked.has(fqn)) continue;
+        if (record.from !== this.instanceId || record.unconfirmed !== undefined) continue;
         if (record.deleted) {
           this.sendDel(fqn, record.stamp);
           continue;
@@ -839,8 +866,8 @@ export class Link {
         if (target?.bound && !this.shared.has(target)) this.publish(fqn, target.getValue(), record.stamp);
       }
     }
-    for (const [fqn, entry] of this.unacked) this.queueWrite(fqn, entry.serialized);
-    if (this.unacked.size > 0) this.pubsSinceMark = true;
+    for (const record of this.unconfirmed.entries()) this.queueWrite(record.fqn, record.unconfirmed!);
+    if (this.unconfirmed.size > 0) this.pubsSinceMark = true;
     for (const [ref, pending] of this.pending) {
       // A cas's revision means nothing in another hub state (revisions are per epoch): it is
       // refused here rather than matched against an unrelated revision there. (Revision 0, "must

@@ -13,6 +13,22 @@ const DEFAULT_HIGH_WATER = 1 << 20;
 const BLOCKED_POLL_MS = 10;
 /** Flushes run as promise reactions: Node wraps each `queueMicrotask` callback in an async resource. */
 const resolved = Promise.resolve();
+const NO_MESSAGES: readonly string[] = [];
+
+/** Options of an {@link Outbox}. @internal */
+export interface OutboxOptions {
+  /** Called just before a frame is built (to append a marker). */
+  beforeFlush?: () => void;
+  /** Above this many bytes queued on the socket, frames are held back and state coalesces. */
+  highWater?: number;
+  /**
+   * Sends a state message that arrives while nothing is queued at once, in a frame of its own;
+   * what follows it in the same tick is batched as usual. At a low rate every write is such a lone
+   * one, and leaves without waiting for the end of the tick and the queue's bookkeeping (a link
+   * sets this; a hub flushes at the end of each frame it handles instead).
+   */
+  sendLoneAtOnce?: boolean;
+}
 
 /** A queued state message: a whole message, or (with a group) an entry of that group's batch. */
 interface Queued {
@@ -41,18 +57,23 @@ export class Outbox {
   private count = 0;
   private open: string | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly beforeFlush: (() => void) | undefined;
+  private readonly highWater: number;
+  private readonly sendLoneAtOnce: boolean;
 
   /**
    * @param transport where frames go.
    * @param groupHead the text that opens the batch message of a group (its entries follow, then `]}`).
-   * @param beforeFlush called just before a frame is built (to append a marker).
    */
   constructor(
     private transport: Transport,
     private readonly groupHead: (group: string) => string,
-    private readonly beforeFlush?: () => void,
-    private readonly highWater = DEFAULT_HIGH_WATER,
-  ) {}
+    options: OutboxOptions = {},
+  ) {
+    this.beforeFlush = options.beforeFlush;
+    this.highWater = options.highWater ?? DEFAULT_HIGH_WATER;
+    this.sendLoneAtOnce = options.sendLoneAtOnce ?? false;
+  }
 
   /** Number of messages waiting. */
   get size(): number {
@@ -68,6 +89,18 @@ export class Outbox {
    * @param group when given, `text` is an entry of that group's batch message, else a whole message.
    */
   put(key: string, text: string, group?: string): void {
+    if (this.sendLoneAtOnce && !this.scheduled && this.timer === undefined && this.size === 0) {
+      // The first message of a tick: the flush that ends the tick takes whatever follows it.
+      this.schedule();
+      if (this.transport.isOpen && this.transport.bufferedAmount <= this.highWater) {
+        this.beforeFlush?.();
+        const control = this.takeControl();
+        this.append(text, group);
+        this.appendAll(control);
+        this.sendFrame();
+        return;
+      }
+    }
     if (this.state.delete(key)) this.coalesced++;
     this.state.set(key, { text, group });
     this.schedule();
@@ -110,15 +143,26 @@ export class Outbox {
     // Frames are built by concatenation (a rope that the transport flattens once while encoding
     // it): much cheaper than collecting the parts in an array and joining them.
     const state = this.state;
-    const control = this.control;
+    const control = this.takeControl();
     this.state = this.spare;
     this.spare = state;
-    this.control = [];
     for (const { text, group } of state.values()) this.append(text, group);
     state.clear();
-    for (let i = 0; i < control.length; i++) this.append(control[i], undefined);
+    this.appendAll(control);
     if (this.count > 0) this.sendFrame();
   };
+
+  /** The queued control messages, leaving the queue empty (a send that queues more is then safe). */
+  private takeControl(): readonly string[] {
+    const control = this.control;
+    if (control.length === 0) return NO_MESSAGES;
+    this.control = [];
+    return control;
+  }
+
+  private appendAll(messages: readonly string[]): void {
+    for (let i = 0; i < messages.length; i++) this.append(messages[i], undefined);
+  }
 
   /** Adds a message (or, with a group, a batch entry) to the frame being built, sending it first when full. */
   private append(text: string, group: string | undefined): void {
