@@ -563,4 +563,58 @@ describe('resume points', () => {
     ]);
     expect(outbox.sent).toBe(6);
   });
+
+  test('an outbox that sends lone writes at once: the first write of a tick leaves now, the rest of the tick in one frame after it', async () => {
+    const frames: string[] = [];
+    const transport: Transport = { isOpen: true, bufferedAmount: 0, send: (f) => frames.push(f), listen() {}, close() {} };
+    let marks = 0;
+    const outbox = new Outbox(transport, (group) => `{"g":"${group}","e":[`, {
+      sendLoneAtOnce: true,
+      beforeFlush: () => outbox.push(`{"mark":${++marks}}`),
+    });
+    outbox.put('a', '1', 'p');
+    // sent within the call, with what the flush hook adds
+    expect(frames.map((frame) => JSON.parse(frame))).toEqual([[{ g: 'p', e: [1] }, { mark: 1 }]]);
+    outbox.put('b', '2', 'p');
+    outbox.put('a', '3', 'p');
+    outbox.put('c', '4', 'p');
+    expect(frames).toHaveLength(1);
+    await Promise.resolve();
+    expect(frames.map((frame) => JSON.parse(frame))).toEqual([
+      [{ g: 'p', e: [1] }, { mark: 1 }],
+      [{ g: 'p', e: [2, 3, 4] }, { mark: 2 }],
+    ]);
+    // a later tick starts over with a lone write
+    await new Promise((resolve) => setImmediate(resolve));
+    outbox.put('d', '5', 'p');
+    expect(frames).toHaveLength(3);
+    expect(JSON.parse(frames[2])).toEqual([{ g: 'p', e: [5] }, { mark: 3 }]);
+    expect(outbox.sent).toBe(8);
+  });
+
+  test('an outbox that sends lone writes at once still queues them behind a backed-up socket, and behind queued control messages', async () => {
+    const frames: string[] = [];
+    let buffered = 2 << 20;
+    const transport: Transport = {
+      isOpen: true,
+      get bufferedAmount() {
+        return buffered;
+      },
+      send: (f) => frames.push(f),
+      listen() {},
+      close() {},
+    };
+    const outbox = new Outbox(transport, (group) => `{"g":"${group}","e":[`, { sendLoneAtOnce: true });
+    outbox.put('a', '1', 'p');
+    outbox.put('a', '2', 'p');
+    expect(frames).toEqual([]);
+    buffered = 0;
+    outbox.flush();
+    expect(frames.map((frame) => JSON.parse(frame))).toEqual([[{ g: 'p', e: [2] }]]);
+    await new Promise((resolve) => setImmediate(resolve));
+    outbox.push('{"ping":1}');
+    outbox.put('b', '3', 'p');
+    await Promise.resolve();
+    expect(frames.map((frame) => JSON.parse(frame)).slice(1)).toEqual([[{ g: 'p', e: [3] }, { ping: 1 }]]);
+  });
 });

@@ -28,7 +28,7 @@ import { UnconfirmedWrites, type UnconfirmedWrite } from './unconfirmed.js';
 import { INSTANCES_PATTERN, identity$ as identityOf$, presence$, resolveIdentity as resolveIdentityOf, type InstanceFilter, type PresenceEvent } from './presence.js';
 
 /** At a low write rate, marks (which confirm writes) go out at most this often… */
-const MARK_INTERVAL_MS = 50;
+const MARK_INTERVAL_MS = 1_000;
 /** …unless this many writes are unconfirmed, or someone waits for the confirmation. */
 const MARK_EVERY_WRITES = 1_000;
 
@@ -164,7 +164,7 @@ export class Link {
   private dropStreak = 0;
   private readonly pings = new Map<number, { resolve(): void; reject(error: Error): void }>();
   private pubsSinceMark = false;
-  /** Runs for {@link MARK_INTERVAL_MS} after a mark went out; flushes meanwhile hold marks back (see `holdMarks`). */
+  /** Runs for {@link MARK_INTERVAL_MS} while marks are held back (see `holdMarks`). */
   private markTimer: ReturnType<typeof setTimeout> | undefined;
   private suppressShare = false;
   private closing = false;
@@ -515,15 +515,17 @@ export class Link {
   }
 
   /**
-   * Before a flush: ends the frame with a mark when writes went out since the last one. Marks are
-   * held back (to at most one every {@link MARK_INTERVAL_MS}) while nobody waits for them and few
-   * writes are unconfirmed: at a low rate, a `marked` answer for every write would double the
-   * frames the hub sends and wake the writer for each.
+   * Before a flush: ends the frame with a mark when someone waits for the confirmation of the
+   * writes in it, or many writes are unconfirmed. Otherwise the mark waits for the mark timer and
+   * goes in a frame of its own, at most one every {@link MARK_INTERVAL_MS}. A mark in a frame of
+   * writes made the hub answer the writer while it delivered those writes: at a low rate, the
+   * `marked` and the update woke two processes at once on shared cores, and the writes that
+   * carried a mark were the slowest to arrive (most of the slowest 5% in the latency bench).
    */
   private appendMark(): void {
     if (!this.pubsSinceMark) return;
-    if (this.markTimer !== undefined && this.markWaiters.length === 0 && this.unconfirmed.size < MARK_EVERY_WRITES) return;
-    this.sendMark();
+    if (this.markWaiters.length > 0 || this.unconfirmed.size >= MARK_EVERY_WRITES) this.sendMark();
+    else if (this.markTimer === undefined) this.holdMarks();
   }
 
   /** Queues a mark now, if writes went out since the last one. */
@@ -535,8 +537,8 @@ export class Link {
   }
 
   /**
-   * Holds marks back for {@link MARK_INTERVAL_MS} after one was sent (a timer rather than a clock
-   * read at every flush); at the end, a mark goes out for the writes made meanwhile, if any.
+   * Holds marks back for {@link MARK_INTERVAL_MS} (a timer rather than a clock read at every
+   * flush); at the end, a mark goes out for the writes made meanwhile, if any.
    */
   private holdMarks(): void {
     if (this.markTimer !== undefined) clearTimeout(this.markTimer);
