@@ -36,9 +36,10 @@ const ROUNDS = 50;
 const BROADCAST_ROUNDS = 10;
 const FOLLOWERS = 50;
 const LATENCY_RATE = 1_000;
-const LATENCY_TOTAL = 6_000;
-// The first half warms up the low-rate path (one update per frame) in all three processes.
-const LATENCY_WARMUP = 3_000;
+const LATENCY_TOTAL = 12_000;
+// The first third warms up the low-rate path (one update per frame) in all three processes; the
+// 8,000 samples after it make the p99 the 80th slowest of a run rather than the 30th.
+const LATENCY_WARMUP = 4_000;
 /** Sessions per side (raw, varspace) for the single-follower runs; the best run of each side is shown. */
 const SESSIONS = 3;
 /** Counted bursts in a peer's one session. */

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { isPubEntry, isUpdEntry, pubsSchema, quickPubs, quickUpds, updsSchema } from '../../src/wire/messages.js';
@@ -91,4 +92,27 @@ test.each<[...Checked, fc.Arbitrary<unknown>]>([
   // both sides of the line are well explored
   expect(seen.accepted).toBeGreaterThan(300);
   expect(seen.refused).toBeGreaterThan(300);
+});
+
+test('quickUpds checks every new writer id, also the ones after an id it has just accepted', () => {
+  const entry = ['a/b', '0190a3c2b5e10000', 3, 1];
+  expect(quickUpds({ t: 'upds', from: '', u: [entry] })).toBeUndefined();
+  expect(quickUpds({ t: 'upds', from: 'w-1', u: [entry] })).toEqual({ t: 'upds', from: 'w-1', u: [entry] });
+  expect(quickUpds({ t: 'upds', from: 'w-1', u: [entry] })).toEqual({ t: 'upds', from: 'w-1', u: [entry] });
+  for (const bad of ['', '-w', 'w 1', 'w"1', 'a'.repeat(65)]) expect(quickUpds({ t: 'upds', from: bad, u: [entry] })).toBeUndefined();
+  expect(quickUpds({ t: 'upds', from: 'w-1', u: [entry] })).toBeDefined();
+  // a sequence of writers, each judged as zod judges it
+  fc.assert(
+    fc.property(fc.array(from, { maxLength: 8 }), (ids) => {
+      for (const id of ids) expect(quickUpds({ t: 'upds', from: id, u: [entry] }) !== undefined).toBe(updsSchema.safeParse({ t: 'upds', from: id, u: [entry] }).success);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('quickUpds refuses an empty writer id as its very first check (nothing accepted before)', async () => {
+  await jest.isolateModulesAsync(async () => {
+    const fresh = (await import('../../src/wire/messages.js')) as typeof import('../../src/wire/messages.js');
+    expect(fresh.quickUpds({ t: 'upds', from: '', u: [['a/b', '0190a3c2b5e10000', 3, 1]] })).toBeUndefined();
+  });
 });
