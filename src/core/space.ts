@@ -112,14 +112,15 @@ export class Space {
   /**
    * Like `intern`, for links and hubs: may create `$…` vars and records the remote origin. @internal
    */
-  ensure<T = unknown>(fqn: string, options: EnsureOptions, ...value: [] | [T]): Var<T> {
-    const given = value.length > 0;
+  ensure<T = unknown>(fqn: string, options: EnsureOptions, value?: T): Var<T> {
+    // Given or not is told by the argument count (as in `intern`): `undefined` is a value.
+    const given = arguments.length > 2;
     const found = this.varsByFqn.get(fqn) as Var<T> | undefined;
     if (found) {
-      if (given) found.write(value[0] as T, options.origin);
+      if (given) found.write(value as T, options.origin);
       return found;
     }
-    return this.create<T>(fqn, options, given, value[0]);
+    return this.create<T>(fqn, options, given, value);
   }
 
   private create<T>(fqn: string, options: EnsureOptions, given: boolean, value: T | undefined): Var<T> {

@@ -646,8 +646,9 @@ export class Link {
     }
     // No follow takes it: the hub corrects a write of this link that it ignored (an older one).
     // The var takes the held value, as a follower's would; with no var here, nothing is recorded,
-    // so that a later follow still brings the value.
-    const corrected = follows.length === 0 ? this.space.resolve(fqn) : undefined;
+    // so that a later follow still brings the value. Anything else is an update that was on its
+    // way when its follow ended: dropped.
+    const corrected = follows.length === 0 && this.mayBeCorrected(fqn, record) ? this.space.resolve(fqn) : undefined;
     if (follows.length === 0 && !corrected) return;
     if (record) {
       // In place: replacing a record on every update would make old-space garbage.
@@ -686,11 +687,18 @@ export class Link {
     this.followTrie.forEachMatch(this.fqnTokens.of(fqn), (follow) => void locals.push(follow.into === undefined ? fqn : `${follow.into}.${fqn}`));
     // No follow: a correction of this link's own (older) write, as in onUpdate.
     if (locals.length === 0) {
-      if (!this.space.resolve(fqn)) return;
+      if (!this.mayBeCorrected(fqn, record) || !this.space.resolve(fqn)) return;
       locals.push(fqn);
     }
     this.setRecord(fqn, stamp, from, rev, true);
     for (const local of locals) this.space.unmap(local, { origin: from });
+  }
+
+  /** Whether the hub may send this link a correction for `fqn`: its own write is the last it knows, or a request for it is unanswered. */
+  private mayBeCorrected(fqn: string, record: ReplicaRecord | undefined): boolean {
+    if (record?.from === this.instanceId) return true;
+    for (const pending of this.pending.values()) if (pending.fqn === fqn) return true;
+    return false;
   }
 
   private onError(message: ErrMessage): void {
