@@ -186,7 +186,7 @@ export class Link {
     this.space = options.space;
     this.clock = new HybridClock(options.now);
     const placeholder: Transport = { isOpen: false, bufferedAmount: 0, send() {}, listen() {}, close() {} };
-    this.outbox = new Outbox(placeholder, () => PUBS_HEAD, { beforeFlush: () => this.appendMark(), sendLoneAtOnce: true });
+    this.outbox = new Outbox(placeholder, () => PUBS_HEAD, { beforeFlush: (lone) => this.appendMark(lone), sendLoneAtOnce: true });
   }
 
   /** Opens the first transport and waits for `welcome`. @internal */
@@ -515,17 +515,22 @@ export class Link {
   }
 
   /**
-   * Before a flush: ends the frame with a mark when someone waits for the confirmation of the
-   * writes in it, or many writes are unconfirmed. Otherwise the mark waits for the mark timer and
-   * goes in a frame of its own, at most one every {@link MARK_INTERVAL_MS}. A mark in a frame of
-   * writes made the hub answer the writer while it delivered those writes: at a low rate, the
-   * `marked` and the update woke two processes at once on shared cores, and the writes that
-   * carried a mark were the slowest to arrive (most of the slowest 5% in the latency bench).
+   * Before a flush: ends the frame with a mark when writes went out since the last one. Marks are
+   * held back (to at most one every {@link MARK_INTERVAL_MS}) while nobody waits for them and few
+   * writes are unconfirmed: at a low rate, a `marked` answer for every write would double the
+   * frames the hub sends and wake the writer for each. A lone write (sent at once: at a low rate,
+   * every write) never carries a mark; its mark waits for the timer and goes in a frame of its own.
+   * A mark in the frame of a lone write made the hub answer the writer while it delivered that
+   * write, waking two processes at once on shared cores: such writes were most of the slowest 5 %
+   * in the latency bench.
    */
-  private appendMark(): void {
+  private appendMark(lone: boolean): void {
     if (!this.pubsSinceMark) return;
     if (this.markWaiters.length > 0 || this.unconfirmed.size >= MARK_EVERY_WRITES) this.sendMark();
-    else if (this.markTimer === undefined) this.holdMarks();
+    else if (lone) {
+      if (this.markTimer === undefined) this.holdMarks();
+    }
+    else if (this.markTimer === undefined) this.sendMark();
   }
 
   /** Queues a mark now, if writes went out since the last one. */
@@ -877,7 +882,11 @@ export class Link {
       }
     }
     for (const record of this.unconfirmed.entries()) this.queueWrite(record.fqn, record.unconfirmed!);
-    if (this.unconfirmed.size > 0) this.pubsSinceMark = true;
+    // The writes sent again are confirmed at once, not when the mark timer says.
+    if (this.unconfirmed.size > 0) {
+      this.pubsSinceMark = true;
+      this.sendMark();
+    }
     for (const [ref, pending] of this.pending) {
       // A cas's revision means nothing in another hub state (revisions are per epoch): it is
       // refused here rather than matched against an unrelated revision there. (Revision 0, "must

@@ -17,8 +17,8 @@ const NO_MESSAGES: readonly string[] = [];
 
 /** Options of an {@link Outbox}. @internal */
 export interface OutboxOptions {
-  /** Called just before a frame is built (to append a marker). */
-  beforeFlush?: () => void;
+  /** Called just before a frame is built (to append a marker); `lone` for a lone message sent at once (see `sendLoneAtOnce`). */
+  beforeFlush?: (lone: boolean) => void;
   /** Above this many bytes queued on the socket, frames are held back and state coalesces. */
   highWater?: number;
   /**
@@ -57,7 +57,7 @@ export class Outbox {
   private count = 0;
   private open: string | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly beforeFlush: (() => void) | undefined;
+  private readonly beforeFlush: ((lone: boolean) => void) | undefined;
   private readonly highWater: number;
   private readonly sendLoneAtOnce: boolean;
 
@@ -93,7 +93,7 @@ export class Outbox {
       // The first message of a tick: the flush that ends the tick takes whatever follows it.
       this.schedule();
       if (this.transport.isOpen && this.transport.bufferedAmount <= this.highWater) {
-        this.beforeFlush?.();
+        this.beforeFlush?.(true);
         const control = this.takeControl();
         this.append(text, group);
         this.appendAll(control);
@@ -139,7 +139,7 @@ export class Outbox {
       }, BLOCKED_POLL_MS);
       return;
     }
-    this.beforeFlush?.();
+    this.beforeFlush?.(false);
     // Frames are built by concatenation (a rope that the transport flattens once while encoding
     // it): much cheaper than collecting the parts in an array and joining them.
     const state = this.state;
