@@ -1,6 +1,8 @@
 // Reader process: `connections` followers of `bench.>` — varspace links (`follow`, each with its
-// own space) or raw `ws` connections to a relay's `/read`. Counts updates, notes when every var
-// reached its final value on every connection, and measures latency from the send times.
+// own space), raw `ws` connections to a relay's `/read`, or (`hand`, for probe-mix) plain `ws`
+// clients that follow a hub by hand (`sub`, then `upds` parsed and read directly). Counts updates,
+// notes when every var reached its final value on every connection, and measures latency from the
+// send times.
 import { WebSocket } from 'ws';
 import { Space, connect, type Link } from '../../dist/index.js';
 import { hrMs, serve } from './ipc.js';
@@ -68,7 +70,25 @@ serve({
     for (let c = 0; c < count; c++) {
       const follower = new Follower(followerDone);
       followers.push(follower);
-      if (params.mode === 'raw') {
+      if (params.mode === 'hand') {
+        const ws = new WebSocket(params.url);
+        await new Promise((resolve, reject) => {
+          ws.once('open', resolve);
+          ws.once('error', reject);
+        });
+        const synced = new Promise<void>((resolve) => {
+          ws.on('message', (data) => {
+            for (const message of JSON.parse(data.toString()) as { t: string; u?: unknown[][] }[]) {
+              if (message.t === 'upds') for (const entry of message.u!) follower.onValue(entry[3] as BenchValue);
+              else if (message.t === 'welcome') ws.send('[{"t":"sub","sid":1,"pattern":"bench.>"}]');
+              else if (message.t === 'subok') resolve();
+            }
+          });
+        });
+        ws.send('[{"t":"hello","versions":[1]}]');
+        await synced;
+        sockets.push(ws);
+      } else if (params.mode === 'raw') {
         const ws = new WebSocket(`${params.url}/read`);
         ws.on('message', (data) => follower.onValue((JSON.parse(data.toString()) as { value: BenchValue }).value));
         await new Promise((resolve, reject) => {
@@ -111,8 +131,10 @@ serve({
       received += follower.received;
       for (const l of follower.latencies) latencies.push(l);
     }
+    const series = params.series ? latencies.slice() : undefined;
     latencies.sort((a, b) => a - b);
     return {
+      series,
       tDone: finished!.tDone,
       received,
       samples: latencies.length,

@@ -1,6 +1,7 @@
-// Writer process: makes updates to `bench.v/v<i>` — through a varspace link (`share`), or as raw
-// `ws` messages `{ fqn, value }` to a relay. Each value is ~100 bytes of JSON and carries its
-// sequence number and send time (for latency).
+// Writer process: makes updates to `bench.v/v<i>` — through a varspace link (`share`), as raw
+// `ws` messages `{ fqn, value }` to a relay, or (`hand`, for probe-mix) as `pubs` frames written by
+// hand to a hub over a plain `ws` client: the hub's work without the link's. Each value is ~100
+// bytes of JSON and carries its sequence number and send time (for latency).
 import { WebSocket } from 'ws';
 import { Space, connect, type Link, type Var } from '../../dist/index.js';
 import { hrMs, serve, yieldLoop } from './ipc.js';
@@ -21,7 +22,20 @@ export interface BenchValue {
 const PAD = 'x'.repeat(48);
 export const fqnOf = (i: number): string => `bench.v/v${i}`;
 
-let mode: 'raw' | 'varspace' = 'raw';
+let mode: 'raw' | 'varspace' | 'hand' = 'raw';
+/** `hand` mode's stamps: wall ms, then a counter within the ms (a bench writes far fewer than 65,536 a ms). */
+let handWall = 0;
+let handCounter = 0;
+function handStamp(): string {
+  const wall = Date.now();
+  if (wall > handWall) {
+    handWall = wall;
+    handCounter = 0;
+  } else {
+    handCounter++;
+  }
+  return handWall.toString(16).padStart(12, '0') + handCounter.toString(16).padStart(4, '0');
+}
 let n = 0;
 let ws: WebSocket | undefined;
 let link: Link | undefined;
@@ -29,6 +43,7 @@ let vars: Var<BenchValue>[] = [];
 
 function write(i: number, value: BenchValue): void {
   if (mode === 'raw') ws!.send(JSON.stringify({ fqn: fqnOf(i), value }));
+  else if (mode === 'hand') ws!.send(`[{"t":"pubs","w":[["${fqnOf(i)}","${handStamp()}",${JSON.stringify(value)}]]}]`);
   else vars[i].reset(value);
 }
 
@@ -36,12 +51,19 @@ serve({
   async connect(params) {
     mode = params.mode;
     n = params.vars;
-    if (mode === 'raw') {
-      ws = new WebSocket(`${params.url}/write`);
+    if (mode === 'raw' || mode === 'hand') {
+      ws = new WebSocket(mode === 'raw' ? `${params.url}/write` : params.url);
       await new Promise((resolve, reject) => {
         ws!.once('open', resolve);
         ws!.once('error', reject);
       });
+      if (mode === 'hand') {
+        const welcomed = new Promise((resolve) => ws!.once('message', resolve));
+        ws.send('[{"t":"hello","versions":[1]}]');
+        await welcomed;
+        ws.on('message', () => undefined);
+        for (let i = 0; i < n; i++) write(i, { r: -1, i, s: -1, t: 0, p: PAD });
+      }
       return null;
     }
     const space = new Space();
