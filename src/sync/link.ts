@@ -527,10 +527,9 @@ export class Link {
   private appendMark(lone: boolean): void {
     if (!this.pubsSinceMark) return;
     if (this.markWaiters.length > 0 || this.unconfirmed.size >= MARK_EVERY_WRITES) this.sendMark();
-    else if (lone) {
-      if (this.markTimer === undefined) this.holdMarks();
-    }
-    else if (this.markTimer === undefined) this.sendMark();
+    else if (this.markTimer !== undefined) return; // held back: the timer sends it
+    else if (lone) this.holdMarks();
+    else this.sendMark();
   }
 
   /** Queues a mark now, if writes went out since the last one. */
