@@ -11,6 +11,7 @@
 // transaction, and one message, per update); `doc.transact` / `store.transaction` in the
 // "per round" variants, one transaction per round of 1,000 updates.
 import type { BenchValue } from './writer.js';
+import { openSocket } from './open-socket.js';
 
 export type Peer = 'socketio' | 'yjs' | 'yjs-round' | 'tinybase' | 'tinybase-round';
 
@@ -132,13 +133,8 @@ async function openYjs(url: string) {
 async function openTinyBase(url: string) {
   const { createMergeableStore } = await import('tinybase');
   const { createWsSynchronizer } = await import('tinybase/synchronizers/synchronizer-ws-client');
-  const { WebSocket } = await import('ws');
   const store = createMergeableStore();
-  const ws = new WebSocket(`${url}/${ROOM}`);
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
+  const ws = await openSocket(`${url}/${ROOM}`);
   const synchronizer = await createWsSynchronizer(store, ws);
   await synchronizer.startSync();
   return { store, synchronizer };

@@ -3,9 +3,10 @@
 // clients that follow a hub by hand (`sub`, then `upds` parsed and read directly). Counts updates,
 // notes when every var reached its final value on every connection, and measures latency from the
 // send times.
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { Space, connect, type Link } from '../../dist/index.js';
 import { hrMs, serve } from './ipc.js';
+import { openSocket } from './open-socket.js';
 import type { BenchValue } from './writer.js';
 
 interface Expectation {
@@ -71,11 +72,7 @@ serve({
       const follower = new Follower(followerDone);
       followers.push(follower);
       if (params.mode === 'hand') {
-        const ws = new WebSocket(params.url);
-        await new Promise((resolve, reject) => {
-          ws.once('open', resolve);
-          ws.once('error', reject);
-        });
+        const ws = await openSocket(params.url);
         const synced = new Promise<void>((resolve) => {
           ws.on('message', (data) => {
             for (const message of JSON.parse(data.toString()) as { t: string; u?: unknown[][] }[]) {
@@ -89,12 +86,8 @@ serve({
         await synced;
         sockets.push(ws);
       } else if (params.mode === 'raw') {
-        const ws = new WebSocket(`${params.url}/read`);
+        const ws = await openSocket(`${params.url}/read`);
         ws.on('message', (data) => follower.onValue((JSON.parse(data.toString()) as { value: BenchValue }).value));
-        await new Promise((resolve, reject) => {
-          ws.once('open', resolve);
-          ws.once('error', reject);
-        });
         sockets.push(ws);
       } else {
         const space = new Space();

@@ -2,9 +2,10 @@
 // `ws` messages `{ fqn, value }` to a relay, or (`hand`, for probe-mix) as `pubs` frames written by
 // hand to a hub over a plain `ws` client: the hub's work without the link's. Each value is ~100
 // bytes of JSON and carries its sequence number and send time (for latency).
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { Space, connect, type Link, type Var } from '../../dist/index.js';
 import { hrMs, serve, yieldLoop } from './ipc.js';
+import { openSocket } from './open-socket.js';
 
 export interface BenchValue {
   /** round (−1: the initial value) */
@@ -52,11 +53,7 @@ serve({
     mode = params.mode;
     n = params.vars;
     if (mode === 'raw' || mode === 'hand') {
-      ws = new WebSocket(mode === 'raw' ? `${params.url}/write` : params.url);
-      await new Promise((resolve, reject) => {
-        ws!.once('open', resolve);
-        ws!.once('error', reject);
-      });
+      ws = await openSocket(mode === 'raw' ? `${params.url}/write` : params.url);
       if (mode === 'hand') {
         const welcomed = new Promise((resolve) => ws!.once('message', resolve));
         ws.send('[{"t":"hello","versions":[1]}]');

@@ -592,11 +592,14 @@ describe('resume points', () => {
     expect(outbox.sent).toBe(8);
   });
 
-  test('an outbox that sends lone writes at once still queues them behind a backed-up socket, and behind queued control messages', async () => {
+  test('an outbox that sends lone writes at once still queues them behind a backed-up socket, and behind messages already waiting', async () => {
     const frames: string[] = [];
     let buffered = 2 << 20;
+    let open = true;
     const transport: Transport = {
-      isOpen: true,
+      get isOpen() {
+        return open;
+      },
       get bufferedAmount() {
         return buffered;
       },
@@ -605,15 +608,21 @@ describe('resume points', () => {
       close() {},
     };
     const outbox = new Outbox(transport, (group) => `{"g":"${group}","e":[`, { sendLoneAtOnce: true });
+    // a backed-up socket: the write waits, and coalesces with the next
     outbox.put('a', '1', 'p');
     outbox.put('a', '2', 'p');
+    await Promise.resolve();
     expect(frames).toEqual([]);
     buffered = 0;
-    outbox.flush();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the outbox looks again when the socket drained
     expect(frames.map((frame) => JSON.parse(frame))).toEqual([[{ g: 'p', e: [2] }]]);
-    await new Promise((resolve) => setImmediate(resolve));
+    // a message left waiting by a flush that found the transport closed (no flush is pending now)
+    open = false;
     outbox.push('{"ping":1}');
+    await Promise.resolve();
+    open = true;
     outbox.put('b', '3', 'p');
+    expect(frames).toHaveLength(1); // not sent ahead of the waiting message
     await Promise.resolve();
     expect(frames.map((frame) => JSON.parse(frame)).slice(1)).toEqual([[{ g: 'p', e: [3] }, { ping: 1 }]]);
   });

@@ -466,31 +466,27 @@ export class Link {
     // Plain writes go in a `pubs` batch; an owned one is a `pub` of its own (`owned` is per write).
     // Serialized first: a value with no JSON form (a BigInt) throws before anything is recorded.
     const serialized = owned ? JSON.stringify({ t: 'pub', fqn, value, stamp, owned }) : pubEntryText(fqn, stamp, value);
-    const record = known ?? this.records.get(fqn);
-    let written: ReplicaRecord;
-    if (record) {
-      record.stamp = stamp;
-      record.from = this.instanceId;
-      record.deleted = false;
-      written = record;
-    } else {
-      written = this.setRecord(fqn, stamp, this.instanceId, 0);
-    }
-    this.track(written, serialized);
+    const record = this.ownWrite(fqn, stamp, false, known);
     this.counters.valuesOut++;
-    this.queueWrite(fqn, serialized);
-    return written;
+    this.sendTracked(record, serialized);
+    return record;
   }
 
   private sendDel(fqn: string, stamp = this.clock.tick()): void {
-    const serialized = JSON.stringify({ t: 'del', fqn, stamp });
-    this.track(this.setRecord(fqn, stamp, this.instanceId, this.records.get(fqn)?.rev ?? 0, true), serialized);
-    this.queueWrite(fqn, serialized);
+    this.sendTracked(this.ownWrite(fqn, stamp, true), JSON.stringify({ t: 'del', fqn, stamp }));
   }
 
-  /** Sets the state this link holds of `fqn`, in place when it holds one already (records are never replaced). */
-  private setRecord(fqn: string, stamp: string, from: string, rev: number, deleted = false): ReplicaRecord {
-    const record = this.records.get(fqn);
+  /** Records a write of this link (a value, or an unmap) as the state it holds of `fqn`; the var keeps its hub revision. */
+  private ownWrite(fqn: string, stamp: string, deleted: boolean, record = this.records.get(fqn)): ReplicaRecord {
+    return this.setRecord(fqn, stamp, this.instanceId, record?.rev ?? 0, deleted, record);
+  }
+
+  /**
+   * Sets the state this link holds of `fqn`, in place when it holds one already (records are never
+   * replaced: replacing one on every update would make old-space garbage, and shared vars keep theirs).
+   * @param record - the current record, when the caller has looked it up.
+   */
+  private setRecord(fqn: string, stamp: string, from: string, rev: number, deleted = false, record = this.records.get(fqn)): ReplicaRecord {
     if (record === undefined) {
       const made: ReplicaRecord = { fqn, stamp, from, rev, deleted, unconfirmed: undefined, mark: 0, olderWrite: undefined, newerWrite: undefined };
       this.records.set(fqn, made);
@@ -508,10 +504,11 @@ export class Link {
     this.outbox.put(fqn, serialized, serialized.charCodeAt(0) === 91 /* [ */ ? '' : undefined);
   }
 
-  /** Keeps a write until the hub confirms it, so a reconnect can send it again (latest per var). */
-  private track(record: ReplicaRecord, serialized: string): void {
+  /** Queues a write and keeps it until the hub confirms it, so a reconnect can send it again (latest per var). */
+  private sendTracked(record: ReplicaRecord, serialized: string): void {
     this.unconfirmed.add(record, serialized, this.nextMark);
     this.pubsSinceMark = true;
+    this.queueWrite(record.fqn, serialized);
   }
 
   /**
@@ -564,7 +561,7 @@ export class Link {
   }
 
   private writeLocal<T>(target: Var<T>, value: T, stamp: string): void {
-    this.setRecord(target.fqn, stamp, this.instanceId, this.records.get(target.fqn)?.rev ?? 0);
+    this.ownWrite(target.fqn, stamp, false);
     this.suppressShare = true;
     try {
       target.write(value, undefined);
@@ -654,15 +651,7 @@ export class Link {
     // way when its follow ended: dropped.
     const corrected = follows.length === 0 && this.mayBeCorrected(fqn, record) ? this.space.resolve(fqn) : undefined;
     if (follows.length === 0 && !corrected) return;
-    if (record) {
-      // In place: replacing a record on every update would make old-space garbage.
-      record.stamp = stamp;
-      record.from = from;
-      record.rev = rev;
-      record.deleted = false;
-    } else {
-      this.setRecord(fqn, stamp, from, rev);
-    }
+    this.setRecord(fqn, stamp, from, rev, false, record);
     this.counters.valuesIn++;
     for (const follow of follows) {
       const local = follow.into === undefined ? fqn : `${follow.into}.${fqn}`;
@@ -751,8 +740,7 @@ export class Link {
     for (const [fqn, serialized] of this.dropped) {
       const record = this.records.get(fqn);
       if (!record || record.unconfirmed !== undefined) continue;
-      this.track(record, serialized);
-      this.queueWrite(fqn, serialized);
+      this.sendTracked(record, serialized);
     }
     this.dropped.clear();
   }
