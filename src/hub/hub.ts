@@ -568,10 +568,10 @@ export class Hub {
   // ---- writes ----
 
   /**
-   * Checks a client write before anything changes: name, permission, limits, app-type contract.
+   * Checks a client write before anything changes: name, permission, limits, app-type contract, stamp.
    * @returns the held record. @throws the typed refusal (the writer then gets the held state).
    */
-  private admitWrite(session: Session, fqn: string, value: unknown, deleting: boolean): StoreRecord | undefined {
+  private admitWrite(session: Session, fqn: string, value: unknown, deleting: boolean, stamp: string): StoreRecord | undefined {
     const current = this.store.get(fqn);
     let tokens: readonly string[];
     if (!current) {
@@ -590,6 +590,7 @@ export class Hub {
         if (!result.success) throw new ValidationError(`${fqn}: breaks the ${session.appType!.name} contract: ${result.error.issues.map((i) => i.message).join('; ')}`, { fqn });
       }
     }
+    this.stampLimit.check(stamp, fqn);
     if (!current) session.createdVars++;
     return current;
   }
@@ -635,8 +636,7 @@ export class Hub {
 
   /** A `pub`, or an entry of `pubs`: a plain write (no `ref`, not owned) is mirrored as its frame ends. */
   private write(session: Session, fqn: string, value: unknown, stamp: string, ref?: number, owned?: boolean): void {
-    this.stampLimit.check(stamp, fqn);
-    const current = this.admitWrite(session, fqn, value, false);
+    const current = this.admitWrite(session, fqn, value, false, stamp);
     if (current && compareWrites(stamp, session.id, current.stamp, current.from) <= 0) {
       // An older write lost to the one held: correct the writer, change nothing.
       queueState(session, current);
@@ -656,8 +656,7 @@ export class Hub {
   }
 
   private onCas(session: Session, message: CasMessage): void {
-    this.stampLimit.check(message.stamp, message.fqn);
-    const current = this.admitWrite(session, message.fqn, message.value, false);
+    const current = this.admitWrite(session, message.fqn, message.value, false, message.stamp);
     const revision = current && !current.deleted ? current.rev : 0;
     if (revision !== message.rev) {
       this.counters.refused++;
@@ -682,8 +681,7 @@ export class Hub {
   }
 
   private onDel(session: Session, message: DelMessage): void {
-    this.stampLimit.check(message.stamp, message.fqn);
-    const current = this.admitWrite(session, message.fqn, undefined, true);
+    const current = this.admitWrite(session, message.fqn, undefined, true, message.stamp);
     if (current && compareWrites(message.stamp, session.id, current.stamp, current.from) <= 0) {
       // An older unmap lost to the write held: correct the writer (as for `pub`), change nothing.
       queueState(session, current);
