@@ -208,6 +208,8 @@ describe('poisoning', () => {
     );
     const opArb = fc.oneof(
       stampArb.map((stamp) => ({ kind: 'observe' as const, stamp })),
+      // What links and hubs use for stamps their wire schemas checked: any well-formed one.
+      hex16.map((stamp) => ({ kind: 'observeWellFormed' as const, stamp })),
       fc.integer({ min: 1, max: 3 }).map((n) => ({ kind: 'tick' as const, n })),
       wallArb.map((ms) => ({ kind: 'wall' as const, ms })),
       wallArb.map((ms) => ({ kind: 'syncTo' as const, ms })),
@@ -224,8 +226,9 @@ describe('poisoning', () => {
           floor = stamp;
         };
         for (const op of ops) {
-          if (op.kind === 'observe') {
-            clock.observe(op.stamp);
+          if (op.kind === 'observe' || op.kind === 'observeWellFormed') {
+            if (op.kind === 'observe') clock.observe(op.stamp);
+            else clock.observeWellFormed(op.stamp);
             if (accepted(op.stamp) && op.stamp > floor) floor = op.stamp;
           } else if (op.kind === 'tick') {
             for (let i = 0; i < op.n; i++) tick();

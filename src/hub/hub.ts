@@ -709,7 +709,7 @@ export class Hub {
     /** Mirror into the hub's space as the frame ends, unless a validator there must judge it first. */
     late = false,
   ): StoreRecord | undefined {
-    this.clock.observe(stamp);
+    this.clock.observeWellFormed(stamp); // checked by the wire schema, or made by this clock
     const record: StoreRecord = { fqn, value, stamp, from, rev: this.store.rev + 1, deleted };
     if (late && this.frame !== undefined && this.space.resolve(fqn)?.getValidator() === undefined) {
       this.frame.mirrors.push(record);

@@ -105,6 +105,15 @@ export class HybridClock {
   }
 
   /**
+   * {@link observe} for a stamp whose form a wire schema has checked already (links and hubs
+   * observe every update they take: its form is not checked twice). The ceiling still applies.
+   * @internal
+   */
+  observeWellFormed(stamp: string): void {
+    if (stamp > (this.pending ?? this.last) && stamp < STAMP_CEILING) this.pending = stamp;
+  }
+
+  /**
    * Sets this clock's wall time to another clock's: from now on it reads `now() + (wall - now())`
    * (e.g. the hub's time from its `welcome`). Stamps still never go backwards: after a step back
    * the clock counts within its last millisecond until the wall time passes it.

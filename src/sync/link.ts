@@ -643,7 +643,7 @@ export class Link {
   }
 
   private onUpdate(fqn: string, stamp: string, rev: number, value: unknown, from: string): void {
-    this.clock.observe(stamp);
+    this.clock.observeWellFormed(stamp); // checked by isUpdEntry
     const record = this.records.get(fqn);
     const follows: Follow[] = [];
     this.followTrie.forEachMatch(this.fqnTokens.of(fqn), (follow) => follows.push(follow));
