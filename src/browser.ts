@@ -32,6 +32,7 @@ export {
   StoreError,
   NotFoundError,
   InternalError,
+  ClockSkewError,
 } from './core/errors.js';
 
 // Operators for app code; instances, app types, local names

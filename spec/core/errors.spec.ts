@@ -1,6 +1,7 @@
 import * as api from '../../src/index.js';
 import {
   AbortedError,
+  ClockSkewError,
   ClosedError,
   ConflictError,
   CycleError,
@@ -41,6 +42,7 @@ const CASES: ReadonlyArray<readonly [Function, string, VarspaceError]> = [
   [StoreError, 'VS_STORE', new StoreError('damaged store', { dir: '/tmp/store' })],
   [NotFoundError, 'VS_NOT_FOUND', new NotFoundError('no such var', { fqn: 'app/n' })],
   [InternalError, 'VS_INTERNAL', new InternalError()],
+  [ClockSkewError, 'VS_CLOCK_SKEW', new ClockSkewError('app/n: stamp too far ahead', { fqn: 'app/n' })],
 ];
 
 describe('errors', () => {

@@ -19,7 +19,8 @@ let hub: HubHandle;
 const links: Link[] = [];
 
 beforeEach(async () => {
-  hub = await startHub({ port: 0, host: '127.0.0.1' });
+  // Clients here are up to a minute ahead of the hub (see `skewMs`): the bound on stamps is above that.
+  hub = await startHub({ port: 0, host: '127.0.0.1', maxClockDriftMs: 2 * MINUTE });
 });
 afterEach(async () => {
   await Promise.all(links.splice(0).map((l) => l.close()));
@@ -54,7 +55,11 @@ function offlineSwitch(url: string) {
 }
 
 interface ClientOptions {
-  /** Offset of this client's wall clock from the real one, in ms (negative: it lags). */
+  /**
+   * Offset of this client's wall clock from the hub's, in ms (negative: it lags). A link sets its
+   * clock to the hub's time at each welcome, so the offset is made after the welcome (the clock
+   * is stepped), and lasts until the next one.
+   */
   skewMs?: number;
   /** A fixed wall clock (ms). */
   fixedNow?: number;
@@ -67,9 +72,11 @@ interface ClientOptions {
 async function client(options: ClientOptions = {}) {
   const space = new Space();
   const { skewMs = 0, fixedNow } = options;
-  const now = options.clock ?? (fixedNow !== undefined ? () => fixedNow : () => Date.now() + skewMs);
+  let skew = 0;
+  const now = options.clock ?? (fixedNow !== undefined ? () => fixedNow : () => Date.now() + skew);
   const net = options.switchable ? offlineSwitch(hub.url) : undefined;
   const link = await connect(net ? net.factory : hub.url, { space, now, reconnect: { initialDelayMs: 5, maxDelayMs: 20 } });
+  skew = skewMs;
   links.push(link);
   return { space, link, net };
 }
@@ -108,6 +115,9 @@ describe('last writer wins', () => {
 
   test('equal stamps are ordered by instance id, the same way everywhere', async () => {
     const frozen = Date.now();
+    // Links set their clocks to the hub's time at the welcome: the hub's clock is frozen too.
+    await hub.close();
+    hub = await startHub({ port: 0, host: '127.0.0.1', now: () => frozen });
     const a = await client({ fixedNow: frozen });
     const b = await client({ fixedNow: frozen });
     a.link.sync('tie.>');

@@ -24,9 +24,9 @@ test('a stamp is 16 lowercase hex digits: 12 of wall-clock ms, then 4 of counter
   expect(clock.peek()).toBe(stamp);
 });
 
-test('stamps carry any wall time up to 2^48 ms and any counter, digit for digit (the encoding is made by table lookups)', () => {
+test('stamps carry any wall time below 2^47 ms (the year 6429: the clock\'s ceiling, see poisoning below) and any counter, digit for digit (the encoding is made by table lookups)', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 2 ** 48 - 1 }), fc.integer({ min: 0, max: 0xffff }), (wall, ticks) => {
+    fc.property(fc.integer({ min: 1, max: 2 ** 47 - 1 }), fc.integer({ min: 0, max: 0xffff }), (wall, ticks) => {
       const clock = new HybridClock(() => wall);
       // Observing (wall, ticks - 1) makes the next tick (wall, ticks); with ticks 0, the tick is (wall, 0)
       // (a new clock counts as having issued (0, 0), so wall 0 is left out).
@@ -143,5 +143,123 @@ describe('compareWrites', () => {
       list.length <= 1 ? [list] : list.flatMap((w, i) => permutations([...list.slice(0, i), ...list.slice(i + 1)]).map((rest) => [w, ...rest]));
     const winners = new Set(permutations(writes).map((order) => JSON.stringify(winnerOf(order))));
     expect([...winners]).toEqual([JSON.stringify({ stamp: newer, from: 'b' })]);
+  });
+});
+
+describe('poisoning', () => {
+  const WELL_FORMED = /^[0-9a-f]{16}$/;
+  /** What `observe` takes into account: well-formed stamps below the year 6429 (wall 2^47 ms). */
+  const accepted = (stamp: string) => WELL_FORMED.test(stamp) && stamp < '8000000000000000';
+
+  test('a stamp of ffffffffffffffff is not observed: the next ticks are well-formed and follow the wall clock', () => {
+    const clock = new HybridClock(() => 1_764_180_000_000);
+    const before = clock.tick();
+    clock.observe('ffffffffffffffff');
+    for (let i = 0; i < 3; i++) {
+      const stamp = clock.tick();
+      expect(stamp).toMatch(WELL_FORMED);
+      expect(stamp > before).toBe(true);
+      expect(wallOf(stamp)).toBe(1_764_180_000_000);
+    }
+  });
+
+  test('malformed stamps and stamps from the year 6429 on are not observed; one just below is', () => {
+    const clock = new HybridClock(() => 5_000);
+    for (const bad of ['8000000000000000', 'fffffffffffff000', 'FFFFFFFFFFFFFFFF', 'zzzzzzzzzzzzzzzz', '7fffffffffff:000', '7ffffffffffffff', '7fffffffffffffff0', '', 42 as unknown as string]) {
+      clock.observe(bad);
+      expect(clock.peek() < '0000000000010000').toBe(true);
+    }
+    clock.observe('7ffffffffffe0000');
+    expect(clock.tick()).toBe('7ffffffffffe0001');
+  });
+
+  test('the counter wraps into the next millisecond even at the highest stamp that can be observed', () => {
+    const clock = new HybridClock(() => 1_000);
+    clock.observe('7fffffffffffffff');
+    const next = clock.tick();
+    expect(next).toBe('8000000000000000');
+    expect(clock.tick()).toBe('8000000000000001');
+  });
+
+  test('a wall clock reading past the ceiling, or not a number, never makes a malformed or smaller stamp', () => {
+    const wall = manualClock(2 ** 50);
+    const clock = new HybridClock(wall.now);
+    const stamps = [clock.tick()];
+    for (const ms of [Infinity, NaN, -Infinity, -5, 2 ** 48, 1_000]) {
+      wall.set(ms);
+      stamps.push(clock.tick());
+    }
+    for (const stamp of stamps) expect(stamp).toMatch(WELL_FORMED);
+    for (let i = 1; i < stamps.length; i++) expect(stamps[i] > stamps[i - 1]).toBe(true);
+    expect(stamps[0]).toBe('7fffffffffff0000');
+  });
+
+  test('property: whatever it observed and whatever its wall clock said, every tick is a well-formed stamp greater than every earlier tick and every stamp it took into account', () => {
+    const hex16 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((n) => n.toString(16).padStart(16, '0'));
+    const stampArb = fc.oneof(
+      hex16,
+      fc.constantFrom('ffffffffffffffff', '7fffffffffffffff', '7ffffffffffffffe', '8000000000000000', '0000000000000000', 'FFFFFFFFFFFFFFFF', '', '7fffffffffffg000', '0000000000000000 '),
+      fc.string({ maxLength: 20 }),
+    );
+    const wallArb = fc.oneof(
+      fc.integer({ min: 0, max: 2 ** 42 }),
+      fc.constantFrom(NaN, Infinity, -Infinity, -1, 2 ** 47 - 1, 2 ** 47, 2 ** 48, 2 ** 60),
+      fc.double(),
+    );
+    const opArb = fc.oneof(
+      stampArb.map((stamp) => ({ kind: 'observe' as const, stamp })),
+      // What links and hubs use for stamps their wire schemas checked: any well-formed one.
+      hex16.map((stamp) => ({ kind: 'observeWellFormed' as const, stamp })),
+      fc.integer({ min: 1, max: 3 }).map((n) => ({ kind: 'tick' as const, n })),
+      wallArb.map((ms) => ({ kind: 'wall' as const, ms })),
+      wallArb.map((ms) => ({ kind: 'syncTo' as const, ms })),
+    );
+    fc.assert(
+      fc.property(wallArb, fc.array(opArb, { maxLength: 60 }), (start, ops) => {
+        const wall = manualClock(start);
+        const clock = new HybridClock(wall.now);
+        let floor = '0000000000000000';
+        const tick = () => {
+          const stamp = clock.tick();
+          if (!WELL_FORMED.test(stamp)) throw new Error(`malformed tick ${stamp}`);
+          if (!(stamp > floor)) throw new Error(`tick ${stamp} is not after ${floor}`);
+          floor = stamp;
+        };
+        for (const op of ops) {
+          if (op.kind === 'observe' || op.kind === 'observeWellFormed') {
+            if (op.kind === 'observe') clock.observe(op.stamp);
+            else clock.observeWellFormed(op.stamp);
+            if (accepted(op.stamp) && op.stamp > floor) floor = op.stamp;
+          } else if (op.kind === 'tick') {
+            for (let i = 0; i < op.n; i++) tick();
+          } else if (op.kind === 'wall') {
+            wall.set(op.ms);
+          } else {
+            clock.syncTo(op.ms);
+          }
+        }
+        tick();
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('syncTo sets the clock to another clock\'s time; a step back never makes a stamp go backwards', () => {
+    const local = manualClock(1_000_000);
+    const clock = new HybridClock(local.now);
+    // The hub's clock reads 600,000 ms more (the local one is 10 minutes behind).
+    clock.syncTo(1_600_000);
+    expect(wallOf(clock.tick())).toBe(1_600_000);
+    local.set(1_000_250);
+    expect(wallOf(clock.tick())).toBe(1_600_250);
+    // Then a hub whose clock reads 1 s less: the clock counts on within its last millisecond.
+    clock.syncTo(1_599_250);
+    const held = clock.tick();
+    expect([wallOf(held), counterOf(held)]).toEqual([1_600_250, 1]);
+    local.set(1_001_500);
+    expect(wallOf(clock.tick())).toBe(1_600_250 + 250);
+    // Anything but a number is ignored.
+    clock.syncTo(NaN);
+    expect(wallOf(clock.tick())).toBe(1_600_500);
   });
 });

@@ -146,3 +146,13 @@ export class InternalError extends VarspaceError {
     super('VS_INTERNAL', message, details);
   }
 }
+
+/**
+ * A write's stamp is further ahead of the hub's clock than the hub allows (`VS_CLOCK_SKEW`, see
+ * the hub option `maxClockDriftMs`): it was refused and changed nothing.
+ */
+export class ClockSkewError extends VarspaceError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('VS_CLOCK_SKEW', message, details);
+  }
+}

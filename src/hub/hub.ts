@@ -32,6 +32,7 @@ import { TokenBucket, checkValueLimits, resolveLimits, type HubLimits, type Reso
 import { silentLogger, type Logger } from './logger.js';
 import { memoryStore } from './memory-store.js';
 import { Session, type ConnectionInfo, type SessionFollow } from './session.js';
+import { StampLimit } from './stamp-limit.js';
 import type { Store, StoreRecord } from './store.js';
 
 export type { InstanceInfo };
@@ -48,6 +49,12 @@ export interface HubOptions {
   readonly resumeTtlMs?: number;
   /** Wall clock (tests). */
   readonly now?: () => number;
+  /**
+   * A write stamped more than this many ms ahead of the hub's wall clock is refused with
+   * `VS_CLOCK_SKEW` (default 60,000): a stamp from the far future would win against every later
+   * write. Links set their clocks to the hub's time at each `welcome`, so their own skew does not count.
+   */
+  readonly maxClockDriftMs?: number;
   /** Who may read and write what (default: everyone everything). See {@link AccessRules}. */
   readonly authorize?: AccessRules;
   /** Per-connection limits (every one has a default). */
@@ -109,6 +116,8 @@ export class Hub {
   readonly space: Space;
   readonly store: Store;
   private readonly clock: HybridClock;
+  /** No stamp is admitted past it: it bounds the clock too (the clock observes admitted stamps only). */
+  private readonly stampLimit: StampLimit;
   private readonly sessions = new Set<Session>();
   private readonly live = new Map<string, Session>();
   private readonly resumeTokens = new Map<string, { token: string; timer?: ReturnType<typeof setTimeout> }>();
@@ -142,6 +151,7 @@ export class Hub {
     this.store = options.store ?? memoryStore();
     this.startRev = this.store.rev;
     this.clock = new HybridClock(options.now);
+    this.stampLimit = new StampLimit(options.now ?? Date.now, options.maxClockDriftMs);
     this.limits = resolveLimits(options.limits);
     this.logger = options.logger ?? silentLogger;
     if (options.heartbeat !== false) {
@@ -151,8 +161,12 @@ export class Hub {
       this.heartbeatTimer.unref?.();
     }
     const departed: StoreRecord[] = [];
+    const restamp: StoreRecord[] = [];
     for (const record of this.store.records()) {
-      this.clock.observe(record.stamp);
+      // A stamp written before stamps were bounded may be far ahead (or malformed): not observed,
+      // it cannot drag the clock along; the record is stamped again below.
+      if (this.stampLimit.admits(record.stamp)) this.clock.observe(record.stamp);
+      else restamp.push(record);
       if (record.deleted) continue;
       // Presence from before a restart is stale: nobody is connected to a hub that just started.
       if (record.fqn.startsWith(`${SYS_INSTANCES}/`)) departed.push(record);
@@ -164,6 +178,12 @@ export class Hub {
     });
     for (const target of [...this.space.match('>'), ...this.space.match('$sys.>')]) this.watchVar(target);
     for (const record of departed) this.commit(undefined, record.fqn, undefined, this.clock.tick(), this.id, true, record);
+    // Kept with its far-ahead stamp, the record would win against every later write (the var would
+    // be frozen): it keeps its value (or stays deleted), written again by the hub with a stamp of now.
+    for (const record of restamp) {
+      if (this.store.get(record.fqn)?.stamp !== record.stamp) continue; // departed presence, stamped above
+      this.commit(undefined, record.fqn, record.value, this.clock.tick(), this.id, record.deleted, record);
+    }
   }
 
   /** The connected instances, now and on every change. */
@@ -281,6 +301,7 @@ export class Hub {
     }
     session.throttled = 0;
     session.frameBytes = data.length;
+    this.stampLimit.refresh();
     const frame: FrameWork = { flush: [], mirrors: [] };
     this.frame = frame;
     try {
@@ -412,7 +433,7 @@ export class Hub {
     session.connectedAt = Date.now();
     session.welcomed = true;
     this.live.set(id, session);
-    session.send({ t: 'welcome', version, id, token, hub: this.id, epoch: this.store.epoch, startRev: this.startRev, time: Date.now() });
+    session.send({ t: 'welcome', version, id, token, hub: this.id, epoch: this.store.epoch, startRev: this.startRev, time: (this.options.now ?? Date.now)() });
     this.publishInstance(session);
     this.logger.log('info', 'join', { instanceId: id, attributes, principal: principal?.name, remoteAddress: session.info.remoteAddress });
     return true;
@@ -547,10 +568,10 @@ export class Hub {
   // ---- writes ----
 
   /**
-   * Checks a client write before anything changes: name, permission, limits, app-type contract.
+   * Checks a client write before anything changes: name, permission, limits, app-type contract, stamp.
    * @returns the held record. @throws the typed refusal (the writer then gets the held state).
    */
-  private admitWrite(session: Session, fqn: string, value: unknown, deleting: boolean): StoreRecord | undefined {
+  private admitWrite(session: Session, fqn: string, value: unknown, deleting: boolean, stamp: string): StoreRecord | undefined {
     const current = this.store.get(fqn);
     let tokens: readonly string[];
     if (!current) {
@@ -569,6 +590,7 @@ export class Hub {
         if (!result.success) throw new ValidationError(`${fqn}: breaks the ${session.appType!.name} contract: ${result.error.issues.map((i) => i.message).join('; ')}`, { fqn });
       }
     }
+    this.stampLimit.check(stamp, fqn);
     if (!current) session.createdVars++;
     return current;
   }
@@ -614,7 +636,7 @@ export class Hub {
 
   /** A `pub`, or an entry of `pubs`: a plain write (no `ref`, not owned) is mirrored as its frame ends. */
   private write(session: Session, fqn: string, value: unknown, stamp: string, ref?: number, owned?: boolean): void {
-    const current = this.admitWrite(session, fqn, value, false);
+    const current = this.admitWrite(session, fqn, value, false, stamp);
     if (current && compareWrites(stamp, session.id, current.stamp, current.from) <= 0) {
       // An older write lost to the one held: correct the writer, change nothing.
       queueState(session, current);
@@ -634,7 +656,7 @@ export class Hub {
   }
 
   private onCas(session: Session, message: CasMessage): void {
-    const current = this.admitWrite(session, message.fqn, message.value, false);
+    const current = this.admitWrite(session, message.fqn, message.value, false, message.stamp);
     const revision = current && !current.deleted ? current.rev : 0;
     if (revision !== message.rev) {
       this.counters.refused++;
@@ -659,7 +681,7 @@ export class Hub {
   }
 
   private onDel(session: Session, message: DelMessage): void {
-    const current = this.admitWrite(session, message.fqn, undefined, true);
+    const current = this.admitWrite(session, message.fqn, undefined, true, message.stamp);
     if (current && compareWrites(message.stamp, session.id, current.stamp, current.from) <= 0) {
       // An older unmap lost to the write held: correct the writer (as for `pub`), change nothing.
       queueState(session, current);
@@ -687,7 +709,7 @@ export class Hub {
     /** Mirror into the hub's space as the frame ends, unless a validator there must judge it first. */
     late = false,
   ): StoreRecord | undefined {
-    this.clock.observe(stamp);
+    this.clock.observeWellFormed(stamp); // checked by the wire schema, or made by this clock
     const record: StoreRecord = { fqn, value, stamp, from, rev: this.store.rev + 1, deleted };
     if (late && this.frame !== undefined && this.space.resolve(fqn)?.getValidator() === undefined) {
       this.frame.mirrors.push(record);

@@ -31,6 +31,8 @@ import { INSTANCES_PATTERN, identity$ as identityOf$, presence$, resolveIdentity
 const MARK_INTERVAL_MS = 1_000;
 /** …unless this many writes are unconfirmed, or someone waits for the confirmation. */
 const MARK_EVERY_WRITES = 1_000;
+/** Milliseconds on a clock that only moves forward, at a steady rate (the link's clock is set to the hub's time from it). */
+const steadyNow = () => performance.now();
 
 /** Where a link is in its life. */
 export type LinkStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -49,7 +51,11 @@ export interface LinkOptions {
   readonly heartbeat?: { readonly intervalMs?: number; readonly timeoutMs?: number } | false;
   /** Replace a live instance that carries the same `attributes.identity` (default false: refused). */
   readonly takeover?: boolean;
-  /** Wall clock for stamps (tests). */
+  /**
+   * The clock that counts time for stamps (tests; default: a steady clock). Stamps follow the
+   * hub's time: at every `welcome` the link sets its clock to the hub's, so a local wall clock that
+   * is off by minutes, or is stepped later, neither gets writes refused (`VS_CLOCK_SKEW`) nor makes them lose.
+   */
   readonly now?: () => number;
 }
 
@@ -184,7 +190,10 @@ export class Link {
     private readonly canReconnect: boolean,
   ) {
     this.space = options.space;
-    this.clock = new HybridClock(options.now);
+    // A steady clock, not the wall clock: set to the hub's time at each welcome, it cannot be
+    // stepped ahead by the local wall clock in between (which the hub would refuse).
+    this.clock = new HybridClock(options.now ?? steadyNow);
+    if (!options.now) this.clock.syncTo(Date.now());
     const placeholder: Transport = { isOpen: false, bufferedAmount: 0, send() {}, listen() {}, close() {} };
     this.outbox = new Outbox(placeholder, () => PUBS_HEAD, { beforeFlush: (lone) => this.appendMark(lone), sendLoneAtOnce: true });
   }
@@ -634,7 +643,7 @@ export class Link {
   }
 
   private onUpdate(fqn: string, stamp: string, rev: number, value: unknown, from: string): void {
-    this.clock.observe(stamp);
+    this.clock.observeWellFormed(stamp); // checked by isUpdEntry
     const record = this.records.get(fqn);
     const follows: Follow[] = [];
     this.followTrie.forEachMatch(this.fqnTokens.of(fqn), (follow) => follows.push(follow));
@@ -832,6 +841,9 @@ export class Link {
     this.instanceId = message.id;
     this.token = message.token;
     this.hubId = message.hub;
+    // The hub's time, as it sent the welcome: the estimate is behind by the welcome's way here,
+    // never ahead (a stamp too far ahead is refused; one a little behind is only counted on from).
+    this.clock.syncTo(message.time);
     // Another hub state (a restart with a new store): follow again from revision 0 of the new
     // epoch, tombstones included: a var unmapped there while this link was away must not live on here.
     if (!sameHubState) for (const follow of this.follows.values()) follow.rev = 0;

@@ -23,7 +23,8 @@ const attributes = z.record(z.string().max(64), z.string().max(256)).refine((rec
 
 // The batch entries' checks, the same as the zod schemas above (a spec holds them to it).
 const isName = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_NAME;
-const isStamp = (x: unknown): x is string => typeof x === 'string' && STAMP.test(x);
+/** True when `x` is a well-formed stamp (16 lowercase hex digits). @example isStamp('0190a3c2b5e10000') // true */
+export const isStamp = (x: unknown): x is string => typeof x === 'string' && STAMP.test(x);
 const isRevision = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
 
 // ---- client → hub ----

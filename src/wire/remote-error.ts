@@ -1,5 +1,6 @@
 import {
   AbortedError,
+  ClockSkewError,
   ClosedError,
   ConflictError,
   CycleError,
@@ -42,6 +43,7 @@ const BY_CODE: Record<string, Make> = {
   VS_STORE: (m, d) => new StoreError(m, d),
   VS_NOT_FOUND: (m, d) => new NotFoundError(m, d),
   VS_INTERNAL: (m, d) => new InternalError(m, d),
+  VS_CLOCK_SKEW: (m, d) => new ClockSkewError(m, d),
 };
 
 /**
