@@ -48,7 +48,7 @@ export interface FuzzReport {
   kinds: Record<string, number>;
   /** `err` codes answered, by code. */
   errCodes: Record<string, number>;
-  /** Closes by the hub, as `code kind` → count. */
+  /** Closes by the hub (not 1006), as `code shape` → count. */
   closes: Record<string, number>;
 }
 
@@ -164,7 +164,8 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
         ws.on('close', (code) => {
           resolve(false);
           const plan = this.inFlight[0]?.plan ?? lastPlan?.plan;
-          tally(report.closes, `${code} ${plan?.kind.split(':')[0] ?? ''}`);
+          // 1006: the fuzzer cut the socket itself (or the hub vanished); only the hub's closes are tallied.
+          if (code !== 1006) tally(report.closes, `${code} ${plan?.kind.split(':')[0] ?? ''}`);
         });
         ws.on('open', () => ws.send(JSON.stringify([{ t: 'hello', versions: [1], attributes: { appName: 'fuzz-hostile', identity: `fz${this.slot}` }, takeover: true }])));
         ws.on('message', (data, binary) => {
@@ -239,7 +240,7 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
       ws.on('error', end);
       ws.on('message', (data, binary) => onFrame(plan, binary ? '' : data.toString()));
       ws.on('close', (code) => {
-        tally(report.closes, `${code} ${plan.kind.split(':')[0]}`);
+        if (code !== 1006) tally(report.closes, `${code} ${plan.kind.split(':')[0]}`);
         end();
       });
       ws.on('open', () => {
