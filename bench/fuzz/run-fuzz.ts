@@ -150,22 +150,23 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   class PoolSocket {
     ws!: WebSocket;
     open!: Promise<boolean>;
-    readonly inFlight: Sent[] = [];
+    /** The plans sent on the current socket whose marker has not come back. */
+    inFlight: Sent[] = [];
     lastProgress = Date.now();
     constructor(readonly slot: number) {
       this.connect();
     }
     connect(): void {
       this.ws = new WebSocket(hub.url);
-      this.inFlight.length = 0;
+      const inFlight: Sent[] = (this.inFlight = []);
       const ws = this.ws;
       this.open = new Promise((resolve) => {
         ws.on('error', () => resolve(false));
         ws.on('close', (code) => {
           resolve(false);
-          const plan = this.inFlight[0]?.plan ?? lastPlan?.plan;
+          const plan = inFlight[0]?.plan ?? inFlight.at(-1)?.plan;
           // 1006: the fuzzer cut the socket itself (or the hub vanished); only the hub's closes are tallied.
-          if (code !== 1006) tally(report.closes, `${code} ${plan?.kind.split(':')[0] ?? ''}`);
+          if (code !== 1006) tally(report.closes, `${code} ${plan?.kind.split(':')[0] ?? '(hello)'}`);
         });
         ws.on('open', () => ws.send(JSON.stringify([{ t: 'hello', versions: [1], attributes: { appName: 'fuzz-hostile', identity: `fz${this.slot}` }, takeover: true }])));
         ws.on('message', (data, binary) => {
@@ -182,8 +183,8 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
           // Answers before a marker's pong belong to the plan that marker closes.
           for (const message of messages as { t?: string; n?: number }[]) {
             if (message?.t === 'pong' && typeof message.n === 'number' && message.n >= MARKER_BASE) {
-              while (this.inFlight.length > 0 && this.inFlight[0].marker <= message.n) this.inFlight.shift();
-            } else onAnswer(this.inFlight[0]?.plan, message);
+              while (inFlight.length > 0 && inFlight[0].marker <= message.n) inFlight.shift();
+            } else onAnswer(inFlight[0]?.plan, message);
           }
         });
       });
