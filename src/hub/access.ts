@@ -30,7 +30,7 @@ export interface AccessRule {
 /**
  * Rules keyed by principal name or role; the key `*` applies to every connection, including
  * anonymous ones. A connection may do what any of its keys allows.
- * @example { '*': { read: ['public.>'] }, admin: { read: ['>', '$sys.>'], write: ['>'] } }
+ * @example { '*': { read: ['public.>'] }, admin: { read: ['>', '$sys.>'], write: ['>'], identities: ['dashboard-*'] } }
  */
 export type AccessRules = Readonly<Record<string, AccessRule>>;
 
