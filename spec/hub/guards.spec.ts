@@ -110,28 +110,35 @@ describe('authorization', () => {
     expect(hub.stats().follows).toBe(0);
   });
 
-  test('a refused set rejects with ForbiddenError and the writer is corrected to the hub value', async () => {
-    const hub = await hubWith({ authenticate, authorize });
-    const { link: admin } = await linkTo(hub, { token: 'root' });
-    await admin.set('private/x', 'original');
-    const { link: guest, space } = await linkTo(hub, { token: 'guest' });
-    await expect(guest.set('private/x', 'hacked')).rejects.toBeInstanceOf(ForbiddenError);
-    expect(space.resolve('private/x')!.deref()).toBe('original');
-    expect(hub.space.resolve('private/x')!.deref()).toBe('original');
+  /** The rules above, with read (not write) access to everything for everyone. */
+  const readable = { ...authorize, '*': { read: ['>', '$sys.instances/*'], write: ['public.>'] } };
+
+  test('a refused set rejects with ForbiddenError; a writer that may read the var is corrected to the hub value, one that may not keeps its own', async () => {
+    for (const rules of [readable, authorize]) {
+      const hub = await hubWith({ authenticate, authorize: rules });
+      const { link: admin } = await linkTo(hub, { token: 'root' });
+      await admin.set('private/x', 'original');
+      const { link: guest, space } = await linkTo(hub, { token: 'guest' });
+      await expect(guest.set('private/x', 'hacked')).rejects.toBeInstanceOf(ForbiddenError);
+      expect(space.resolve('private/x')!.deref()).toBe(rules === readable ? 'original' : 'hacked');
+      expect(hub.space.resolve('private/x')!.deref()).toBe('original');
+    }
   });
 
-  test('a shared write outside the write rules is refused and corrected', async () => {
-    const hub = await hubWith({ authenticate, authorize });
-    const { link: admin } = await linkTo(hub, { token: 'root' });
-    await admin.set('app/mode', 'safe');
-    const { link: guest, space } = await linkTo(hub, { token: 'guest' });
-    const errors = firstValueFrom(guest.errors$);
-    space.intern('app/mode', 'unsafe');
-    guest.share('app.>');
-    expect(await errors).toBeInstanceOf(ForbiddenError);
-    await guest.ping();
-    expect(space.resolve('app/mode')!.deref()).toBe('safe');
-    expect(hub.space.resolve('app/mode')!.deref()).toBe('safe');
+  test('a shared write outside the write rules is refused, and corrected where its writer may read the var', async () => {
+    for (const rules of [readable, authorize]) {
+      const hub = await hubWith({ authenticate, authorize: rules });
+      const { link: admin } = await linkTo(hub, { token: 'root' });
+      await admin.set('app/mode', 'safe');
+      const { link: guest, space } = await linkTo(hub, { token: 'guest' });
+      const errors = firstValueFrom(guest.errors$);
+      space.intern('app/mode', 'unsafe');
+      guest.share('app.>');
+      expect(await errors).toBeInstanceOf(ForbiddenError);
+      await guest.ping();
+      expect(space.resolve('app/mode')!.deref()).toBe(rules === readable ? 'safe' : 'unsafe');
+      expect(hub.space.resolve('app/mode')!.deref()).toBe('safe');
+    }
   });
 });
 

@@ -168,7 +168,9 @@ async function runScenario(s: fc.Scheduler, scenario: Scenario): Promise<void> {
       accepted.push(record);
       return base.put(record);
     });
-    const started = new Hub({ store, heartbeat: false });
+    // The hubs share a resume-token secret (as a cluster's do): replicas keep their ids across a
+    // crash, which the check relies on (it maps each id to one replica).
+    const started = new Hub({ store, heartbeat: false, secret: 'the-secret-the-hubs-of-this-run-share' });
     hubs.push(started);
     return started;
   };

@@ -5,13 +5,15 @@ import { Outbox } from '../../src/sync/outbox.js';
 import { TcpProxy, countingFactory, sleep, waitFor } from './net-helpers.js';
 
 const FAST = { initialDelayMs: 5, maxDelayMs: 40 };
+/** The resume-token secret of the hub, and of the hub restarted in its place where a test keeps instance ids across the restart. */
+const SECRET = 'the-secret-of-the-reconnect-spec-hubs';
 
 let hub: HubHandle;
 const links: Link[] = [];
 const proxies: TcpProxy[] = [];
 
 beforeEach(async () => {
-  hub = await startHub({ port: 0, host: '127.0.0.1' });
+  hub = await startHub({ port: 0, host: '127.0.0.1', secret: SECRET });
 });
 afterEach(async () => {
   await Promise.all(links.splice(0).map((l) => l.close()));
@@ -114,7 +116,7 @@ describe('reconnect', () => {
     const port = hub.port;
     await hub.close();
     await waitFor(() => link.stats().reconnects >= 3, 'a few failed attempts');
-    hub = await startHub({ port, host: '127.0.0.1' });
+    hub = await startHub({ port, host: '127.0.0.1', secret: SECRET }); // the same secret: the resume token verifies
     await waitFor(() => link.status$.value === 'open', 'open again');
     expect(statuses).toEqual(['open', 'reconnecting', 'open']);
     expect(link.instanceId).toBe(id);

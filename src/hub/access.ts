@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { parsePattern } from '../core/names.js';
 import { PatternTrie, patternsOverlap } from '../core/pattern-trie.js';
+import { isToken } from '../identity/token.js';
 
 /** Who a connection is, as `authenticate` returns it. */
 export interface Principal {
@@ -11,23 +12,42 @@ export interface Principal {
   readonly roles?: readonly string[];
 }
 
-/** What a principal or role may read (follow) and write (share, set, cas, unmap), as pattern lists. */
+/**
+ * What a principal or role may read (follow) and write (share, set, cas, unmap), as pattern
+ * lists, and which logical identities (`attributes.identity`) it may carry.
+ */
 export interface AccessRule {
   readonly read?: readonly string[];
   readonly write?: readonly string[];
+  /**
+   * Identities it may claim (and take over from another principal's instance): an exact identity
+   * (`dashboard-prod`), a prefix ending in `*` (`dashboard-*`), or `*` (any). On a hub with
+   * rules, an identity no key of the connection lists is refused (`VS_FORBIDDEN`, close 4003).
+   */
+  readonly identities?: readonly string[];
 }
 
 /**
  * Rules keyed by principal name or role; the key `*` applies to every connection, including
  * anonymous ones. A connection may do what any of its keys allows.
- * @example { '*': { read: ['public.>'] }, admin: { read: ['>', '$sys.>'], write: ['>'] } }
+ * @example { '*': { read: ['public.>'] }, admin: { read: ['>', '$sys.>'], write: ['>'], identities: ['dashboard-*'] } }
  */
 export type AccessRules = Readonly<Record<string, AccessRule>>;
 
 const rulesSchema = z.record(
   z.string().min(1),
-  z.strictObject({ read: z.array(z.string()).optional(), write: z.array(z.string()).optional() }),
+  z.strictObject({
+    read: z.array(z.string()).optional(),
+    write: z.array(z.string()).optional(),
+    identities: z.array(z.string().refine(isIdentityPattern, 'an identity pattern is an identity, a prefix of one followed by *, or *')).optional(),
+  }),
 );
+
+/** `*`, an identity (one token), or an identity's prefix followed by `*`. */
+function isIdentityPattern(pattern: string): boolean {
+  if (pattern === '*') return true;
+  return isToken(pattern.endsWith('*') ? pattern.slice(0, -1) : pattern);
+}
 
 /**
  * Checks access rules at the boundary (`startHub`): the shape and every pattern.
@@ -46,6 +66,7 @@ export class Access {
   private readonly writeTrie = new PatternTrie<true>();
   private readonly readPatterns: (readonly string[])[] = [];
   private readonly readCache = new Map<string, boolean>();
+  private readonly identities: string[] = [];
 
   constructor(principal: Principal | undefined, rules: AccessRules) {
     const keys = ['*', ...(principal ? [principal.name, ...(principal.roles ?? [])] : [])];
@@ -57,7 +78,13 @@ export class Access {
         this.readPatterns.push(tokens);
       }
       for (const pattern of rule?.write ?? []) this.writeTrie.add(parsePattern(pattern).tokens, true);
+      this.identities.push(...(rule?.identities ?? []));
     }
+  }
+
+  /** May this connection carry (claim, or take over) the logical identity `identity`? */
+  canClaim(identity: string): boolean {
+    return this.identities.some((pattern) => (pattern.endsWith('*') ? identity.startsWith(pattern.slice(0, -1)) : identity === pattern));
   }
 
   /** May this connection receive the var with these tokens? */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { v4 as uuid } from 'uuid';
 import { ClosedError, StoreError, ValidationError } from '../core/errors.js';
+import { MIN_SECRET_LENGTH, newSecret } from './resume-token.js';
 import type { Store, StoreRecord } from './store.js';
 
 /**
@@ -99,6 +100,9 @@ const LOG = 'log.jsonl';
 /** The log a compaction set aside; removed once the snapshot that covers it is durable. */
 const LOG_OLD = 'log.old.jsonl';
 const LOCK = 'LOCK';
+/** The hub's resume-token secret (mode 0600), made at first open. */
+const SECRET = 'secret';
+const SECRET_TMP = 'secret.tmp';
 const FORMAT = 1;
 const NEWLINE = Buffer.from('\n');
 /** Directories open in this process (a LOCK naming our own pid is stale unless listed here). */
@@ -112,7 +116,9 @@ const openDirs = new Set<string>();
  * from the snapshot plus the log: a torn or damaged end of the log (a crash mid-write) is
  * dropped and never stops start-up; damage elsewhere is handled by `onCorruption`. The epoch is
  * kept in the snapshot, so a restart on the same data is the same history and revisions continue.
- * Tombstones are kept. A `LOCK` file (holding the pid) keeps a second process out.
+ * Tombstones are kept. A `LOCK` file (holding the pid) keeps a second process out. A `secret` file
+ * (mode 0600) keeps the key of the hub's resume tokens, so that clients keep their instance ids
+ * across a restart.
  *
  * @param dir directory of the store (created if missing).
  * @param options fsync policy, compaction threshold, corruption policy.
@@ -189,6 +195,7 @@ interface Rotation {
 
 class DiskStore implements FileStore {
   epoch = '';
+  secret = '';
   rev = 0;
   recovery!: FileStoreRecovery;
   private readonly byFqn = new Map<string, StoreRecord>();
@@ -296,6 +303,7 @@ class DiskStore implements FileStore {
     }
     await this.acquireLock();
     try {
+      this.secret = await this.loadSecret();
       await this.recover();
     } catch (error) {
       if (this.fh) await this.fh.close().catch(() => {});
@@ -309,6 +317,25 @@ class DiskStore implements FileStore {
       }, this.settings.intervalMs);
       this.timer.unref?.();
     }
+  }
+
+  /** Reads the secret, or makes one and writes it atomically (a temporary file, synced, renamed, the directory synced). */
+  private async loadSecret(): Promise<string> {
+    const held = (await readIfExists(this.file(SECRET)))?.toString('utf8').trim();
+    if (held !== undefined && held.length >= MIN_SECRET_LENGTH) return held;
+    const secret = newSecret();
+    const tmp = this.file(SECRET_TMP);
+    await fsp.rm(tmp, { force: true });
+    const out = await fsp.open(tmp, 'wx', 0o600);
+    try {
+      await writeAll(out, Buffer.from(`${secret}\n`));
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    await fsp.rename(tmp, this.file(SECRET));
+    await syncDir(this.dirPath);
+    return secret;
   }
 
   private async recover(): Promise<void> {

@@ -31,6 +31,7 @@ import { Access, type AccessRules, type Principal } from './access.js';
 import { TokenBucket, checkValueLimits, resolveLimits, type HubLimits, type ResolvedLimits } from './limits.js';
 import { silentLogger, type Logger } from './logger.js';
 import { memoryStore } from './memory-store.js';
+import { checkSecret, newSecret, resumeToken, verifyResumeToken } from './resume-token.js';
 import { Session, type ConnectionInfo, type SessionFollow } from './session.js';
 import { StampLimit } from './stamp-limit.js';
 import type { Store, StoreRecord } from './store.js';
@@ -45,8 +46,14 @@ export interface HubOptions {
   readonly store?: Store;
   /** Close a connection that sends no `hello` within this time (default 10 s). */
   readonly helloTimeoutMs?: number;
-  /** Keep a departed instance's resume token this long (default 5 min). */
+  /** Remember a departed instance id this long (default 5 min): a resume of it with a wrong token is refused (4003) rather than given a fresh id. */
   readonly resumeTtlMs?: number;
+  /**
+   * The key of resume tokens (HMAC-SHA256 over instance id and principal), at least 32
+   * characters. Default: the store's (`fileStore` keeps one in its directory, so instance ids
+   * survive a restart; `memoryStore` makes one per store). Hubs of one cluster share it.
+   */
+  readonly secret?: string;
   /** Wall clock (tests). */
   readonly now?: () => number;
   /**
@@ -120,7 +127,9 @@ export class Hub {
   private readonly stampLimit: StampLimit;
   private readonly sessions = new Set<Session>();
   private readonly live = new Map<string, Session>();
-  private readonly resumeTokens = new Map<string, { token: string; timer?: ReturnType<typeof setTimeout> }>();
+  /** Instance ids live or departed less than `resumeTtlMs` ago (the timer forgets a departed one). */
+  private readonly remembered = new Map<string, ReturnType<typeof setTimeout> | undefined>();
+  private readonly secret: string;
   private readonly followTrie = new PatternTrie<SessionFollow>();
   /** The removal of the write hook of each var of the hub's space (it catches writes made on the hub). */
   private readonly watching = new Map<string, () => void>();
@@ -149,6 +158,7 @@ export class Hub {
   constructor(private readonly options: HubOptions = {}) {
     this.space = options.space ?? new Space();
     this.store = options.store ?? memoryStore();
+    this.secret = checkSecret(options.secret ?? this.store.secret ?? newSecret());
     this.startRev = this.store.rev;
     this.clock = new HybridClock(options.now);
     this.stampLimit = new StampLimit(options.now ?? Date.now, options.maxClockDriftMs);
@@ -252,8 +262,8 @@ export class Hub {
     this.spaceEvents.unsubscribe();
     for (const stop of this.watching.values()) stop();
     this.watching.clear();
-    for (const entry of this.resumeTokens.values()) if (entry.timer) clearTimeout(entry.timer);
-    this.resumeTokens.clear();
+    for (const timer of this.remembered.values()) if (timer) clearTimeout(timer);
+    this.remembered.clear();
     this.instancesSubject.complete();
     await this.store.close();
   }
@@ -311,7 +321,7 @@ export class Hub {
           try {
             this.onMessage(session, message);
           } catch (error) {
-            this.onRefused(session, error, this.correction(message));
+            this.onRefused(session, error, this.correction(session, message));
           }
         }
       });
@@ -368,27 +378,29 @@ export class Hub {
       this.refuse(session, new VersionError(`unsupported protocol versions ${hello.versions.join(',')}; this hub speaks ${PROTOCOL_VERSIONS.join(',')}`), 4002);
       return false;
     }
+    const principal = session.info.principal as Principal | undefined;
     let id: string = uuid();
-    let token: string = uuid();
     let stale: Session | undefined;
     if (hello.resume) {
       const { id: claimed, token: presented } = hello.resume;
-      const known = this.resumeTokens.get(claimed);
-      if (this.live.has(claimed) && known?.token !== presented) {
+      const verified = claimed !== this.id && verifyResumeToken(this.secret, claimed, principal?.name, presented);
+      if (!verified && this.live.has(claimed)) {
         this.refuse(session, new ForbiddenError(`instance id ${claimed} is live on another connection`), 4003);
+        return false;
+      }
+      if (!verified && this.remembered.has(claimed)) {
+        this.refuse(session, new ForbiddenError(`wrong resume token for instance ${claimed}`), 4003);
         return false;
       }
       // The right token for a live id: the client lost that connection and the hub has not noticed
       // yet (a half-open socket). The new connection replaces it (below).
-      if (this.live.has(claimed)) stale = this.live.get(claimed);
-      if (known && known.token !== presented) {
-        this.refuse(session, new ForbiddenError(`wrong resume token for instance ${claimed}`), 4003);
-        return false;
+      if (verified) {
+        stale = this.live.get(claimed);
+        id = claimed;
       }
-      // An unknown id is taken as it is: the hub restarted and lost its memory of it.
-      id = claimed;
-      token = presented;
+      // Otherwise (a token this hub's secret did not make, or made for another principal): a fresh id.
     }
+    const token = resumeToken(this.secret, id, principal?.name);
     let attributes: Readonly<Record<string, string>>;
     try {
       attributes = parseInstanceAttributes(hello.attributes ?? {}) as Record<string, string>;
@@ -396,18 +408,12 @@ export class Hub {
       this.refuse(session, error as VarspaceError, 4002);
       return false;
     }
+    if (this.options.authorize) session.access = new Access(principal, this.options.authorize);
+    if (attributes.identity !== undefined && !this.mayCarry(session, attributes.identity, hello.takeover === true, stale)) return false;
     if (stale) {
       this.logger.log('info', 'resumed-elsewhere', { instanceId: stale.id });
       stale.transport.close(4009, 'VS_FORBIDDEN resumed on a new connection');
       this.onSessionClosed(stale);
-    }
-    if (attributes.identity !== undefined) {
-      const holder = [...this.live.values()].find((other) => other.attributes.identity === attributes.identity);
-      if (holder && !hello.takeover) {
-        this.refuse(session, new ForbiddenError(`identity ${attributes.identity} is carried by live instance ${holder.id} (say takeover to replace it)`), 4003);
-        return false;
-      }
-      if (holder) this.refuse(holder, new ForbiddenError(`identity ${attributes.identity} was taken over by a new instance`), 4009);
     }
     if (attributes.appType !== undefined && this.options.appTypes) {
       session.appType = this.options.appTypes.find((type) => type.name === attributes.appType);
@@ -416,17 +422,15 @@ export class Hub {
         return false;
       }
     }
-    const principal = session.info.principal as Principal | undefined;
-    if (this.options.authorize) session.access = new Access(principal, this.options.authorize);
     session.bucket = new TokenBucket(this.limits.messagesPerSecond, this.limits.burst);
     const ownerTimer = this.ownerTimers.get(id);
     if (ownerTimer) {
       clearTimeout(ownerTimer);
       this.ownerTimers.delete(id);
     }
-    const known = this.resumeTokens.get(id);
-    if (known?.timer) clearTimeout(known.timer);
-    this.resumeTokens.set(id, { token });
+    const forget = this.remembered.get(id);
+    if (forget) clearTimeout(forget);
+    this.remembered.set(id, undefined);
     session.id = id;
     session.token = token;
     session.attributes = attributes;
@@ -436,6 +440,33 @@ export class Hub {
     session.send({ t: 'welcome', version, id, token, hub: this.id, epoch: this.store.epoch, startRev: this.startRev, time: (this.options.now ?? Date.now)() });
     this.publishInstance(session);
     this.logger.log('info', 'join', { instanceId: id, attributes, principal: principal?.name, remoteAddress: session.info.remoteAddress });
+    return true;
+  }
+
+  /**
+   * Checks a claim of a logical identity: on a hub with rules, the connection's `identities` must
+   * list it; a live carrier is replaced (4009) only on `takeover`, and only by the same principal
+   * (anonymous is one principal) or one whose rules list the identity. Refuses (4003) otherwise.
+   * @param stale - the connection this one replaces (a resume), which is not a rival carrier.
+   */
+  private mayCarry(session: Session, identity: string, takeover: boolean, stale: Session | undefined): boolean {
+    if (session.access && !session.access.canClaim(identity)) {
+      this.refuse(session, new ForbiddenError(`not allowed to carry identity ${identity}`), 4003);
+      return false;
+    }
+    let holder: Session | undefined;
+    for (const other of this.live.values()) if (other !== stale && other.attributes.identity === identity) holder = other;
+    if (!holder) return true;
+    if (!takeover) {
+      this.refuse(session, new ForbiddenError(`identity ${identity} is carried by live instance ${holder.id} (say takeover to replace it)`), 4003);
+      return false;
+    }
+    const name = (info: ConnectionInfo) => (info.principal as Principal | undefined)?.name;
+    if (name(holder.info) !== name(session.info) && !session.access?.canClaim(identity)) {
+      this.refuse(session, new ForbiddenError(`identity ${identity} is carried by another principal's instance`), 4003);
+      return false;
+    }
+    this.refuse(holder, new ForbiddenError(`identity ${identity} was taken over by a new instance`), 4009);
     return true;
   }
 
@@ -458,10 +489,10 @@ export class Hub {
     session.outbox.dispose();
     if (!session.welcomed || this.live.get(session.id) !== session) return;
     this.live.delete(session.id);
-    const entry = this.resumeTokens.get(session.id);
-    if (entry && !this.closed) {
-      entry.timer = setTimeout(() => this.resumeTokens.delete(session.id), this.options.resumeTtlMs ?? 300_000);
-      entry.timer.unref?.();
+    if (this.remembered.has(session.id) && !this.closed) {
+      const timer = setTimeout(() => this.remembered.delete(session.id), this.options.resumeTtlMs ?? 300_000);
+      timer.unref?.();
+      this.remembered.set(session.id, timer);
     }
     if (!this.closed) this.space.unmap(`${SYS_INSTANCES}/${session.id}`);
     this.emitInstances();
@@ -605,15 +636,24 @@ export class Hub {
     session.send(errMessage(error, correction));
   }
 
-  /** What a refused request's `err` carries so the writer is corrected: its ref, and the held state. */
-  private correction(message: ClientMessage | { fqn: string; stamp: string }): Partial<ErrMessage> {
+  /** Whether `session` may be sent the state of `fqn`, a var the store holds (no rules: yes). */
+  private mayRead(session: Session, fqn: string): boolean {
+    return session.access === undefined || session.access.canRead(fqn, this.fqnTokens.of(fqn));
+  }
+
+  /** The held state of a var as an `err`'s `current`, if `session` may read it (a correction never leaks a value). */
+  private currentFor(session: Session, held: StoreRecord | undefined): { current?: ReturnType<typeof currentOf> } {
+    return held && !held.deleted && this.mayRead(session, held.fqn) ? { current: currentOf(held) } : {};
+  }
+
+  /** What a refused request's `err` carries so the writer is corrected: its ref, and the held state (if it may read it). */
+  private correction(session: Session, message: ClientMessage | { fqn: string; stamp: string }): Partial<ErrMessage> {
     const extra: { ref?: number; fqn?: string; current?: ReturnType<typeof currentOf>; refused?: string } = {};
     if ('ref' in message && message.ref !== undefined) extra.ref = message.ref;
     if ('stamp' in message) extra.refused = message.stamp;
     if ('fqn' in message) {
       extra.fqn = message.fqn;
-      const held = this.store.get(message.fqn);
-      if (held && !held.deleted) extra.current = currentOf(held);
+      Object.assign(extra, this.currentFor(session, this.store.get(message.fqn)));
     }
     return extra;
   }
@@ -629,7 +669,7 @@ export class Hub {
       try {
         this.write(session, fqn, value, stamp);
       } catch (error) {
-        this.onRefused(session, error, this.correction({ fqn, stamp }));
+        this.onRefused(session, error, this.correction(session, { fqn, stamp }));
       }
     }
   }
@@ -638,8 +678,8 @@ export class Hub {
   private write(session: Session, fqn: string, value: unknown, stamp: string, ref?: number, owned?: boolean): void {
     const current = this.admitWrite(session, fqn, value, false, stamp);
     if (current && compareWrites(stamp, session.id, current.stamp, current.from) <= 0) {
-      // An older write lost to the one held: correct the writer, change nothing.
-      queueState(session, current);
+      // An older write lost to the one held: correct the writer (if it may read it), change nothing.
+      if (this.mayRead(session, fqn)) queueState(session, current);
       if (ref !== undefined) this.ack(session, ref, current);
       return;
     }
@@ -661,7 +701,7 @@ export class Hub {
     if (revision !== message.rev) {
       this.counters.refused++;
       const error = new ConflictError(`${message.fqn}: expected revision ${message.rev}, it is ${revision}`);
-      session.send(errMessage(error, { ref: message.ref, fqn: message.fqn, ...(current && !current.deleted ? { current: currentOf(current) } : {}) }));
+      session.send(errMessage(error, { ref: message.ref, fqn: message.fqn, ...this.currentFor(session, current) }));
       return;
     }
     if (current && compareWrites(message.stamp, session.id, current.stamp, current.from) <= 0) {
@@ -671,9 +711,9 @@ export class Hub {
       // held state (the writer's clock observes it), then a conflict that names the expected
       // revision; the link stamps again and retries.
       this.counters.refused++;
-      queueState(session, current);
+      if (this.mayRead(session, message.fqn)) queueState(session, current);
       const error = new ConflictError(`${message.fqn}: revision ${message.rev} matches, but the stamp is not newer than the held write; stamp again`);
-      session.send(errMessage(error, { ref: message.ref, fqn: message.fqn, ...(current.deleted ? {} : { current: currentOf(current) }) }));
+      session.send(errMessage(error, { ref: message.ref, fqn: message.fqn, ...this.currentFor(session, current) }));
       return;
     }
     const record = this.commit(session, message.fqn, message.value, message.stamp, session.id, false, current, message.ref);
@@ -684,7 +724,7 @@ export class Hub {
     const current = this.admitWrite(session, message.fqn, undefined, true, message.stamp);
     if (current && compareWrites(message.stamp, session.id, current.stamp, current.from) <= 0) {
       // An older unmap lost to the write held: correct the writer (as for `pub`), change nothing.
-      queueState(session, current);
+      if (this.mayRead(session, message.fqn)) queueState(session, current);
       if (message.ref !== undefined) this.ack(session, message.ref, current);
       return;
     }
@@ -720,7 +760,7 @@ export class Hub {
         else this.mirror(record);
       } catch (error) {
         this.counters.refused++;
-        writer.send(errMessage(error, { fqn, ...(ref !== undefined ? { ref } : {}), ...(current && !current.deleted ? { current: currentOf(current) } : {}) }));
+        writer.send(errMessage(error, { fqn, ...(ref !== undefined ? { ref } : {}), ...this.currentFor(writer, current) }));
         return undefined;
       } finally {
         this.applyingRemote = false;

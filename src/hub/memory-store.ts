@@ -1,8 +1,10 @@
 import { v4 as uuid } from 'uuid';
+import { newSecret } from './resume-token.js';
 import type { Store, StoreRecord } from './store.js';
 
 /**
- * The default store: a `Map` in memory (a restart loses it, and gets a new epoch).
+ * The default store: a `Map` in memory (a restart loses it, and gets a new epoch and a new
+ * resume-token secret).
  * @example startHub({ store: memoryStore() })
  */
 export function memoryStore(): Store {
@@ -10,6 +12,7 @@ export function memoryStore(): Store {
   let rev = 0;
   return {
     epoch: uuid(),
+    secret: newSecret(),
     get rev() {
       return rev;
     },

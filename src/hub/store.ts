@@ -22,6 +22,12 @@ export interface Store {
   readonly epoch: string;
   /** The highest revision written. */
   readonly rev: number;
+  /**
+   * The key of the hub's resume tokens when the hub has no `secret` option (optional: without
+   * one the hub makes a random secret per start). A durable store keeps it, so that tokens
+   * survive a restart.
+   */
+  readonly secret?: string;
   /** The record of `fqn`, if any. */
   get(fqn: string): StoreRecord | undefined;
   /**

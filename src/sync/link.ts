@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, Subject, Subscription } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, Subscription, filter as keep } from 'rxjs';
 import { ClosedError, ConflictError, InternalError, TimeoutError, VarspaceError } from '../core/errors.js';
 import { FqnTokenCache } from '../core/fqn-token-cache.js';
 import { parseNs, parsePattern } from '../core/names.js';
@@ -132,8 +132,17 @@ interface Pending {
  * link.follow('server.>');
  */
 export class Link {
-  /** This process's instance id, assigned by the hub (kept across reconnects). */
+  /**
+   * This process's instance id, assigned by the hub (kept across reconnects while the hub verifies
+   * the resume token; otherwise the hub assigns a new one, see {@link instanceId$}).
+   */
   instanceId = '';
+  /**
+   * The instance id, and each new one: a hub that cannot verify the resume token (it restarted
+   * without its secret, or another principal connects) welcomes the link with a fresh id. The
+   * link's earlier writes are then its own under the new id.
+   */
+  readonly instanceId$ = new BehaviorSubject<string>('');
   /** The hub's own instance id. */
   hubId = '';
   /** The local space. */
@@ -142,6 +151,13 @@ export class Link {
   readonly status$ = new BehaviorSubject<LinkStatus>('connecting');
   /** Errors of this link that have no caller to throw to (also reported on the space's `errors$`). */
   readonly errors$ = new Subject<VarspaceError>();
+  /**
+   * Why the link closed, when the hub or the network closed it (not `close()`): set before
+   * `status$` emits `'closed'`. A link replaced by another connection (close 4009: its identity
+   * was taken over, or its instance id resumed elsewhere) does not reconnect; this is then a
+   * {@link ForbiddenError}, also emitted on `errors$`.
+   */
+  closeReason: VarspaceError | undefined;
 
   private transport: Transport | undefined;
   private readonly outbox: Outbox;
@@ -327,9 +343,17 @@ export class Link {
     return identityOf$(this.instances$({ identity }), identity);
   }
 
-  /** The instance id carrying `identity` now, or `undefined`. */
-  resolveIdentity(identity: string): Promise<string | undefined> {
-    return resolveIdentityOf(this.instances$({ identity }), identity);
+  /**
+   * The instance id carrying `identity` now, or `undefined`. While the link reconnects, the answer
+   * waits for the hub.
+   * @param options.timeoutMs - give up after this long (default 10 s).
+   * @throws rejects with {@link ClosedError} when the link is or gets closed first, {@link TimeoutError} after `timeoutMs`.
+   * @example const id = await link.resolveIdentity('dashboard-prod', { timeoutMs: 2000 });
+   */
+  resolveIdentity(identity: string, options: { timeoutMs?: number } = {}): Promise<string | undefined> {
+    if (this.status$.value === 'closed') return Promise.reject(new ClosedError('link is closed'));
+    const closed$ = this.status$.pipe(keep((status) => status === 'closed'));
+    return resolveIdentityOf(this.instances$({ identity }), identity, closed$, options.timeoutMs ?? 10_000);
   }
 
   /** Every update that arrives from the hub, tagged. */
@@ -838,7 +862,7 @@ export class Link {
     if (sameHubState && message.hub !== this.hubId && message.startRev !== undefined) {
       for (const follow of this.follows.values()) if (follow.rev !== undefined && follow.rev > message.startRev) follow.rev = message.startRev;
     }
-    this.instanceId = message.id;
+    if (this.instanceId !== message.id) this.adoptId(message.id);
     this.token = message.token;
     this.hubId = message.hub;
     // The hub's time, as it sent the welcome: the estimate is behind by the welcome's way here,
@@ -856,6 +880,18 @@ export class Link {
     if (this.status$.value !== 'connecting') this.resync(sameHubState);
     this.status$.next('open');
     this.welcomeWaiter?.resolve();
+  }
+
+  /**
+   * Takes the id the hub assigned. Asked to resume another id and given a fresh one, the link
+   * holds its earlier writes (and unconfirmed ones) as its own under the new id, so that a resync
+   * sends them again and corrections of them still apply.
+   */
+  private adoptId(id: string): void {
+    const old = this.instanceId;
+    this.instanceId = id;
+    if (old !== '') for (const record of this.records.values()) if (record.from === old) record.from = id;
+    this.instanceId$.next(id);
   }
 
   /** After a reconnect: follow again from the last revision seen, and send what the hub may lack. */
@@ -910,7 +946,15 @@ export class Link {
       this.welcomeWaiter.reject(code >= 4000 && reason ? closeError(code, reason) : new ClosedError(`closed before welcome (${code} ${reason})`, { code }));
     }
     if (this.closing || this.status$.value === 'closed') return;
+    if (code === 4009) {
+      // Replaced by another connection: reconnecting would only take the place back from it.
+      this.closeReason = closeError(code, reason);
+      this.fail(this.closeReason);
+      this.finish();
+      return;
+    }
     if (!this.canReconnect || this.options.reconnect === false || this.status$.value === 'connecting') {
+      this.closeReason = code >= 4000 && reason ? closeError(code, reason) : new ClosedError(`closed (${code} ${reason})`, { code });
       this.finish();
       return;
     }
@@ -922,6 +966,7 @@ export class Link {
   private scheduleReconnect(): void {
     const backoff = typeof this.options.reconnect === 'object' ? this.options.reconnect : {};
     if (backoff.maxAttempts !== undefined && this.attempt >= backoff.maxAttempts) {
+      this.closeReason = new ClosedError(`gave up reconnecting after ${this.attempt} attempts`);
       this.finish();
       return;
     }
@@ -982,6 +1027,7 @@ export class Link {
     this.shared.clear();
     this.status$.next('closed');
     this.status$.complete();
+    this.instanceId$.complete();
     this.incoming.complete();
     this.errors$.complete();
   }

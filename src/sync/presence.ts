@@ -1,4 +1,5 @@
-import { Observable, distinctUntilChanged, firstValueFrom, map, scan, filter as keep } from 'rxjs';
+import { Observable, distinctUntilChanged, map, scan } from 'rxjs';
+import { ClosedError, TimeoutError } from '../core/errors.js';
 import type { Space } from '../core/space.js';
 
 /** A connected instance, as the hub publishes it under `$sys.instances/<instanceId>`. */
@@ -79,7 +80,25 @@ export function identity$(events: Observable<PresenceEvent>, identity: string): 
   );
 }
 
-/** The first answer of `identity$`. @internal */
-export function resolveIdentity(events: Observable<PresenceEvent>, identity: string): Promise<string | undefined> {
-  return firstValueFrom(identity$(events, identity).pipe(keep(() => true)));
+/**
+ * The first answer of `identity$`, or a rejection: {@link ClosedError} when `closed$` emits first
+ * (the link closed), {@link TimeoutError} after `timeoutMs`. @internal
+ */
+export function resolveIdentity(events: Observable<PresenceEvent>, identity: string, closed$: Observable<unknown>, timeoutMs: number): Promise<string | undefined> {
+  return new Promise<string | undefined>((resolve, reject) => {
+    let settled = false;
+    const subscriptions: { unsubscribe(): void }[] = [];
+    const settle = (answer: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      for (const subscription of subscriptions) subscription.unsubscribe();
+      answer();
+    };
+    const timer = setTimeout(() => settle(() => reject(new TimeoutError(`identity ${identity}: no answer within ${timeoutMs} ms`))), timeoutMs);
+    subscriptions.push(closed$.subscribe(() => settle(() => reject(new ClosedError(`identity ${identity}: the link closed before the hub answered`)))));
+    if (!settled) subscriptions.push(identity$(events, identity).subscribe((id) => settle(() => resolve(id))));
+    // Emitted while subscribing, before `subscriptions` held them: unsubscribe now.
+    if (settled) for (const subscription of subscriptions) subscription.unsubscribe();
+  });
 }
