@@ -94,7 +94,7 @@ describe.each(BAD)('%s', (label, make, path) => {
   test('a shared var refuses it like a validator: reset throws, the var keeps its value, nothing is sent', async () => {
     const fqn = `vm.share/${name}`;
     const shared = writer.share(fqn);
-    const target = writerSpace.intern(fqn, 'before');
+    const target = writerSpace.intern<unknown>(fqn, 'before');
     await shared.synced;
     await followerSpace.await(fqn, { timeoutMs: 5000 });
     const version = target.version;
@@ -108,7 +108,7 @@ describe.each(BAD)('%s', (label, make, path) => {
   test('a synced var refuses it the same way', async () => {
     const fqn = `vm.sync/${name}`;
     const synced = writer.sync(fqn);
-    const target = writerSpace.intern(fqn, 1);
+    const target = writerSpace.intern<unknown>(fqn, 1);
     await synced.synced;
     await followerSpace.await(fqn, { timeoutMs: 5000 });
     expect(() => target.swap(() => make())).toThrow(ValidationError);
@@ -127,7 +127,7 @@ test('a value nested deeper than JSON can be sent: set rejects with VS_LIMIT, no
 
 test('an unshared var takes any value; once unshared, a var is free again', async () => {
   const fqn = 'vm.free/x';
-  const target = writerSpace.intern(fqn, 1);
+  const target = writerSpace.intern<unknown>(fqn, 1);
   const fn = () => 1;
   target.reset(fn);
   expect(target.deref()).toBe(fn);
@@ -203,7 +203,7 @@ test('the hub refuses a number out of the double range (1e400 parses to Infinity
 });
 
 test('a write made on the hub itself is held to the same model', async () => {
-  const target = hub.space.intern('vm.hub/x', 1);
+  const target = hub.space.intern<unknown>('vm.hub/x', 1);
   await followerSpace.await('vm.hub/x', { timeoutMs: 5000 });
   expect(() => target.reset(() => 2)).toThrow(ValidationError);
   expect(target.deref()).toBe(1);
