@@ -71,8 +71,8 @@ test('a pre-hello flood: the hub reads one frame, answers one err and closes (40
   expect((await c.closing()).code).toBe(4002);
   const after = hub.stats();
   expect(c.received.filter((m) => m.t === 'err')).toHaveLength(1);
-  // one frame of one message read; nothing else counted, refused or applied
-  expect(after.messagesIn - before.messagesIn).toBe(1);
+  // one frame read and refused before any message in it was validated; nothing else counted or applied
+  expect(after.messagesIn - before.messagesIn).toBe(0);
   expect(after.refused - before.refused).toBe(1);
   expect(hub.space.findNs('flood')).toBeUndefined();
   await hubServesOn();
@@ -128,4 +128,22 @@ describe('a value nested 100,000 deep answers VS_LIMIT (not VS_INTERNAL); the hu
     expect(c.received.find((m) => m.t === 'ack')).toMatchObject({ ref: 1 });
     expect(c.received.find((m) => m.t === 'err')).toMatchObject({ ref: 2, code: 'VS_LIMIT' });
   });
+});
+
+test('a big first frame that does not begin with hello is refused before its messages are validated', async () => {
+  const c = await rawClient(hub.url, open);
+  const before = hub.stats();
+  c.send([...Array.from({ length: 30_000 }, (_, n) => ({ t: 'ping', n })), { t: 'hello', versions: [1] }]);
+  const closed = await c.closing();
+  expect(closed.code).toBe(4002);
+  expect(c.received).toEqual([expect.objectContaining({ code: 'VS_BAD_FRAME', message: 'the first message must be hello' })]);
+  expect(hub.stats().messagesIn - before.messagesIn).toBe(0);
+});
+
+test('a first frame may carry more after its hello: they are applied and count against the rate limit', async () => {
+  const c = await rawClient(hub.url, open);
+  c.send([{ t: 'hello', versions: [1] }, { t: 'pub', fqn: 'first/x', value: 1, stamp: '0000000000010000', ref: 1 }]);
+  await c.next('welcome');
+  expect(await c.next('ack')).toMatchObject({ ref: 1 });
+  expect(hub.space.resolve('first/x')!.deref()).toBe(1);
 });

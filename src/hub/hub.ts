@@ -259,7 +259,8 @@ export class Hub {
   /**
    * One frame of a session. Before `hello` the hub reads exactly one frame: it must decode and
    * begin with `hello`, or the connection is refused with 4002 (so a pre-hello flood costs one
-   * parse of at most `maxFrameBytes`). After it, a malformed frame gets `err` `VS_BAD_FRAME`,
+   * `JSON.parse` of at most `maxFrameBytes`: the other messages are validated only after the first
+   * is found to be `hello`). After it, a malformed frame gets `err` `VS_BAD_FRAME`,
    * changes nothing and counts as one message against the rate limit.
    */
   private onFrame(session: Session, data: string): void {
@@ -271,7 +272,7 @@ export class Hub {
     }
     let messages: ClientMessage[];
     try {
-      messages = decodeFrame(data, clientMessageSchema, quickPubs);
+      messages = decodeFrame(data, clientMessageSchema, quickPubs, undefined, session.welcomed ? undefined : 'hello');
     } catch (error) {
       this.counters.errors++;
       const refusal = error instanceof VarspaceError ? error : new ProtocolError('a frame must be a JSON array of messages');
@@ -285,11 +286,7 @@ export class Hub {
     this.counters.messagesIn += count;
     session.messagesIn += count;
     if (!session.welcomed) {
-      const hello = messages[0];
-      if (hello?.t !== 'hello') {
-        this.refuse(session, new ProtocolError('the first message must be hello'), 4002);
-        return;
-      }
+      const hello = messages[0] as HelloMessage; // decodeFrame checked it
       if (!this.onHello(session, hello)) return;
       messages = messages.slice(1);
       count--;
