@@ -5,6 +5,7 @@ export { Namespace } from './core/namespace.js';
 export { Var } from './core/var.js';
 export { defaultSpace } from './core/default-space.js';
 export { parseFqn, parseNs, parsePattern } from './core/names.js';
+export { checkJsonValue } from './core/json-value.js';
 export {
   VarspaceError,
   NameError,

@@ -209,10 +209,14 @@ test('a resume id that is not an instance id is refused: it cannot smuggle field
   expect(err.code).toBe('VS_BAD_FRAME');
   expect(err.message).toContain('instance id');
   expect(c.received.some((m) => m.t === 'welcome')).toBe(false);
-  // The same connection can still say a proper hello, and its writes arrive as written.
-  c.send([{ t: 'hello', versions: [1] }]);
-  await c.next('welcome');
-  c.send([{ t: 'pub', fqn: 'p/x', value: 'real', stamp: '0000000000100000' }]);
+  // A bad first frame closes the connection (issue 14: one frame before hello); a new connection
+  // that says a proper hello is welcomed, and its writes arrive as written.
+  await c.until(() => c.closed() !== undefined);
+  expect(c.closed()!.code).toBe(4002);
+  const d = await raw();
+  d.send([{ t: 'hello', versions: [1] }]);
+  await d.next('welcome');
+  d.send([{ t: 'pub', fqn: 'p/x', value: 'real', stamp: '0000000000100000' }]);
   await space.await('p/x', { timeoutMs: 2000 });
   expect(space.resolve('p/x')!.deref()).toBe('real');
   expect(hub.space.resolve('p/x')!.deref()).toBe('real');

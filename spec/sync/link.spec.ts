@@ -2,6 +2,7 @@ import { firstValueFrom, filter, map, of, take, toArray } from 'rxjs';
 import {
   ReservedNameError,
   Space,
+  ValidationError,
   connect,
   fromLink,
   startHub,
@@ -247,7 +248,7 @@ test('values map through pipes as plain observables', async () => {
   expect(doubled).toBe(4);
 });
 
-test('a shared write with no JSON form (a BigInt) is reported on errors$; the link goes on sharing', async () => {
+test('a shared write with no JSON form (a BigInt) is refused as a validator refuses (issue 14: the value model); the link goes on sharing', async () => {
   const a = await client();
   const b = await client();
   await b.link.follow('odd.>').synced;
@@ -255,9 +256,9 @@ test('a shared write with no JSON form (a BigInt) is reported on errors$; the li
   await a.link.share('odd.>').synced;
   const errors: unknown[] = [];
   a.space.errors$.subscribe((error) => errors.push(error));
-  counter.reset(2n);
-  expect(counter.deref()).toBe(2n);
-  expect(errors).toEqual([expect.any(TypeError)]);
+  expect(() => counter.reset(2n)).toThrow(ValidationError);
+  expect(counter.deref()).toBe(1);
+  expect(errors).toEqual([]);
   counter.reset(3);
   await b.space.await('odd/n', { timeoutMs: 2000 });
   await firstValueFrom(b.space.resolve('odd/n')!.pipe(filter((n) => n === 3)));

@@ -3,6 +3,7 @@ import { ReadOnlyError, UnmappedError } from './errors.js';
 import type { Batch } from './batch.js';
 import type { Transaction } from './transaction.js';
 import { reportingObserver, type SubscribeArgument } from './reporting.js';
+import { checkJsonValue } from './json-value.js';
 import { checkValue, type Validator } from './validator.js';
 
 /** One accepted write, as seen by `changes$`. `origin` is the instance id of a remote writer. */
@@ -48,6 +49,8 @@ interface VarExtras {
   watches: Map<string, WatchFn<any>> | undefined;
   changes: Subject<Change<any>> | undefined;
   writeHooks: readonly WriteHook[] | undefined;
+  /** Links sharing the var (and a hub holding it): while any does, local writes must be JSON values. */
+  jsonOnly: number;
   meta: Meta;
 }
 
@@ -107,7 +110,8 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
 
   /**
    * Validates, sets and emits `value`; returns it.
-   * @throws {ValidationError} when the validator refuses (nothing changes).
+   * @throws {ValidationError} when the validator refuses, or a link shares the var and `value` is
+   *   not a JSON value (nothing changes).
    * @throws {ReadOnlyError} on a derived var. {@link UnmappedError} after `unmap`.
    */
   reset(value: T): T {
@@ -213,6 +217,16 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
     };
   }
 
+  /**
+   * While required (by each link that shares the var, or a hub), a local write (one with no
+   * remote origin) of a value that is not a JSON value is refused as a validator refuses it: the
+   * write throws {@link ValidationError} and nothing changes. Each `true` is undone by one `false`.
+   * @internal
+   */
+  requireJson(required: boolean): void {
+    this.extra().jsonOnly += required ? 1 : -1;
+  }
+
   /** Removes a watch; returns whether it was there. */
   removeWatch(key: string): boolean {
     return this.extras?.watches?.delete(key) ?? false;
@@ -240,8 +254,11 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
    */
   write(value: T, origin: string | undefined): T {
     if (this.unmapped) throw new UnmappedError(this.fqn);
-    const validator = this.extras?.validator;
-    if (validator) checkValue(this.fqn, validator, value);
+    const extras = this.extras;
+    if (extras !== undefined) {
+      if (extras.jsonOnly > 0 && origin === undefined) checkJsonValue(value, this.fqn);
+      if (extras.validator) checkValue(this.fqn, extras.validator, value);
+    }
     const transaction = this.host.transaction;
     if (transaction) {
       transaction.record(this as Var<any>, origin);
@@ -307,7 +324,7 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
   }
 
   private extra(): VarExtras {
-    return (this.extras ??= { validator: undefined, watches: undefined, changes: undefined, writeHooks: undefined, meta: NO_META });
+    return (this.extras ??= { validator: undefined, watches: undefined, changes: undefined, writeHooks: undefined, jsonOnly: 0, meta: NO_META });
   }
 
   private get host(): VarHost {

@@ -2,12 +2,13 @@ import { BehaviorSubject, Subscription, type Observable } from 'rxjs';
 import { v4 as uuid } from 'uuid';
 import { ConflictError, ForbiddenError, LimitError, ProtocolError, ReservedNameError, ValidationError, VarspaceError, VersionError } from '../core/errors.js';
 import { FqnTokenCache } from '../core/fqn-token-cache.js';
+import { checkJsonValue } from '../core/json-value.js';
 import { parseFqn, parsePattern } from '../core/names.js';
 import { PatternTrie, patternMatches } from '../core/pattern-trie.js';
 import { Space } from '../core/space.js';
 import type { Var } from '../core/var.js';
 import type { AppType } from '../identity/app-type.js';
-import { parseInstanceAttributes } from '../identity/instance.js';
+import { instanceAttributesSchema, parseInstanceAttributes } from '../identity/instance.js';
 import { HybridClock, compareWrites } from '../sync/hybrid-clock.js';
 import type { InstanceInfo } from '../sync/presence.js';
 import type { Transport } from '../transport/transport.js';
@@ -90,6 +91,18 @@ export interface HubStats {
 }
 
 const SYS_INSTANCES = '$sys.instances';
+
+const ATTRIBUTE_KEYS: readonly string[] = Object.keys(instanceAttributesSchema.shape);
+
+/**
+ * The attributes of a `hello` that this hub knows: others are dropped, as unknown fields are (a
+ * newer client may describe itself with more); the known ones are then checked.
+ */
+function knownAttributes(given: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const known: Record<string, string> = {};
+  for (const key of ATTRIBUTE_KEYS) if (Object.hasOwn(given, key)) known[key] = given[key];
+  return known;
+}
 
 /** What waits for the end of the frame being processed (see `Hub.frame`). */
 interface FrameWork {
@@ -260,7 +273,10 @@ export class Hub {
       this.onSessionClosed(session);
     }
     this.spaceEvents.unsubscribe();
-    for (const stop of this.watching.values()) stop();
+    for (const [fqn, stop] of this.watching) {
+      stop();
+      this.space.resolve(fqn)?.requireJson(false);
+    }
     this.watching.clear();
     for (const timer of this.remembered.values()) if (timer) clearTimeout(timer);
     this.remembered.clear();
@@ -270,6 +286,13 @@ export class Hub {
 
   // ---- frames ----
 
+  /**
+   * One frame of a session. Before `hello` the hub reads exactly one frame: it must decode and
+   * begin with `hello`, or the connection is refused with 4002 (so a pre-hello flood costs one
+   * `JSON.parse` of at most `maxFrameBytes`: the other messages are validated only after the first
+   * is found to be `hello`). After it, a malformed frame gets `err` `VS_BAD_FRAME`,
+   * changes nothing and counts as one message against the rate limit.
+   */
   private onFrame(session: Session, data: string): void {
     if (session.closed) return;
     session.liveness.hear();
@@ -279,10 +302,12 @@ export class Hub {
     }
     let messages: ClientMessage[];
     try {
-      messages = decodeFrame(data, clientMessageSchema, quickPubs);
+      messages = decodeFrame(data, clientMessageSchema, quickPubs, undefined, session.welcomed ? undefined : 'hello');
     } catch (error) {
       this.counters.errors++;
-      session.send(errMessage(error));
+      const refusal = error instanceof VarspaceError ? error : new ProtocolError('a frame must be a JSON array of messages');
+      if (!session.welcomed) this.refuse(session, refusal, 4002);
+      else if (this.withinRate(session, 1)) session.send(errMessage(refusal));
       return;
     }
     // A batch counts as the messages it holds (for the rate limit too).
@@ -291,25 +316,12 @@ export class Hub {
     this.counters.messagesIn += count;
     session.messagesIn += count;
     if (!session.welcomed) {
-      const [hello, ...rest] = messages;
-      if (hello.t !== 'hello') {
-        this.refuse(session, new ProtocolError('the first message must be hello'), 4002);
-        return;
-      }
+      const hello = messages[0] as HelloMessage; // decodeFrame checked it
       if (!this.onHello(session, hello)) return;
-      messages = rest;
+      messages = messages.slice(1);
       count--;
     }
-    if (!session.bucket.take(count)) {
-      this.counters.refused++;
-      if (++session.throttled > this.limits.maxThrottledFrames) {
-        this.refuse(session, new LimitError('too many messages for too long'), 4029);
-      } else {
-        session.send(errMessage(new LimitError(`over ${this.limits.messagesPerSecond} messages per second: frame dropped`)));
-      }
-      return;
-    }
-    session.throttled = 0;
+    if (!this.withinRate(session, count)) return;
     session.frameBytes = data.length;
     this.stampLimit.refresh();
     const frame: FrameWork = { flush: [], mirrors: [] };
@@ -331,6 +343,25 @@ export class Hub {
     for (const each of frame.flush) each.outbox.flush();
     session.outbox.flush(); // its acks and corrections
     if (frame.mirrors.length > 0) this.space.batch.run(() => this.mirrorLate(frame.mirrors));
+  }
+
+  /**
+   * Takes `count` messages from the session's rate limit; over it, the frame is dropped with an
+   * `err` `VS_LIMIT`, and the connection closed (4029) after `maxThrottledFrames` in a row.
+   * @returns whether the frame may be processed.
+   */
+  private withinRate(session: Session, count: number): boolean {
+    if (session.bucket.take(count)) {
+      session.throttled = 0;
+      return true;
+    }
+    this.counters.refused++;
+    if (++session.throttled > this.limits.maxThrottledFrames) {
+      this.refuse(session, new LimitError('too many messages for too long'), 4029);
+    } else {
+      session.send(errMessage(new LimitError(`over ${this.limits.messagesPerSecond} messages per second: frame dropped`)));
+    }
+    return false;
   }
 
   /**
@@ -403,7 +434,7 @@ export class Hub {
     const token = resumeToken(this.secret, id, principal?.name);
     let attributes: Readonly<Record<string, string>>;
     try {
-      attributes = parseInstanceAttributes(hello.attributes ?? {}) as Record<string, string>;
+      attributes = parseInstanceAttributes(knownAttributes(hello.attributes)) as Record<string, string>;
     } catch (error) {
       this.refuse(session, error as VarspaceError, 4002);
       return false;
@@ -852,7 +883,17 @@ export class Hub {
     this.watching.set(target.fqn, target.onWrite((value, origin) => {
       if (origin === undefined) this.onLocalWrite(target.fqn, value);
     }));
-    if (target.bound && !this.applyingRemote && !this.store.get(target.fqn)) this.onLocalWrite(target.fqn, target.getValue());
+    // A write made on the hub that followers could not be sent is refused, as a link refuses it.
+    target.requireJson(true);
+    if (target.bound && !this.applyingRemote && !this.store.get(target.fqn)) {
+      try {
+        checkJsonValue(target.getValue(), target.fqn);
+      } catch (error) {
+        this.space.report(error); // given before the hub saw the var: kept here, never routed
+        return;
+      }
+      this.onLocalWrite(target.fqn, target.getValue());
+    }
   }
 
   private onLocalWrite(fqn: string, value: unknown): void {

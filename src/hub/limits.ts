@@ -17,7 +17,10 @@ export interface HubLimits {
   readonly maxFollowsPerConnection?: number;
   /** Largest value, as JSON bytes (default 256 KiB). */
   readonly maxValueBytes?: number;
-  /** Deepest nesting of a value (default 32). */
+  /**
+   * Deepest nesting of a value: arrays and objects inside one another, the value itself being
+   * level 1 (default 32). A deeper value is refused with `VS_LIMIT`; the check does not recurse.
+   */
   readonly maxDepth?: number;
 }
 
@@ -85,33 +88,72 @@ export class TokenBucket {
 }
 
 /**
- * Checks a value's size and nesting. `frameBytes` lets small frames skip the size check: no
- * value can be bigger than the frame that carried it.
- * @throws {LimitError} naming the limit.
+ * Checks a value's nesting, numbers and size. `frameBytes` lets small frames skip the size check:
+ * no value can be bigger than the frame that carried it. The value came from `JSON.parse`, so only
+ * these can be wrong (its other parts are JSON by construction): nesting deeper than `maxDepth`,
+ * and a number out of the double range (`1e400` parses to Infinity, which has no JSON form).
+ * Nesting is checked first, without recursion: the size check (`JSON.stringify`) recurses, and a
+ * value nested 100,000 deep would overflow its stack.
+ * @throws {LimitError} naming the limit. {@link ValidationError} for ±Infinity.
  */
 export function checkValueLimits(fqn: string, value: unknown, frameBytes: number, limits: ResolvedLimits): void {
+  if (typeof value === 'object' && value !== null) {
+    const fault = valueFault(value, limits.maxDepth);
+    if (fault === TOO_DEEP) throw new LimitError(`${fqn}: value nests deeper than ${limits.maxDepth}`, { fqn });
+    if (fault === NOT_FINITE) throw new ValidationError(`${fqn}: value holds a number out of the JSON (double) range`, { fqn });
+  } else if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new ValidationError(`${fqn}: value is a number out of the JSON (double) range`, { fqn });
+  }
   if (frameBytes > limits.maxValueBytes) {
     const bytes = JSON.stringify(value)?.length ?? 0;
     if (bytes > limits.maxValueBytes) throw new LimitError(`${fqn}: value of ${bytes} bytes is over the limit of ${limits.maxValueBytes}`, { fqn, bytes });
   }
-  if (typeof value === 'object' && value !== null && depthOver(value, limits.maxDepth)) {
-    throw new LimitError(`${fqn}: value nests deeper than ${limits.maxDepth}`, { fqn });
-  }
 }
 
-/** Whether an object nests deeper than `budget` (no allocation: it runs on every write). */
-function depthOver(value: object, budget: number): boolean {
-  if (budget <= 0) return true;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const child: unknown = value[i];
-      if (typeof child === 'object' && child !== null && depthOver(child, budget - 1)) return true;
+const FINE = 0;
+const TOO_DEEP = 1;
+const NOT_FINITE = 2;
+/**
+ * The objects still to visit and their nesting levels: kept between calls, so that a value checks
+ * with no allocation (a flat one never pushes; a nested one reuses them). Emptied after each call.
+ */
+const toVisit: object[] = [];
+const levels: number[] = [];
+
+/**
+ * What is wrong with a parsed value (an object): nesting deeper than `maxDepth` (the value itself
+ * is level 1), or a number that is not finite. Depth first with an explicit stack: no recursion.
+ */
+function valueFault(value: object, maxDepth: number): number {
+  let fault = maxDepth < 1 ? TOO_DEEP : FINE;
+  let node = value;
+  let level = 1;
+  while (fault === FINE) {
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length && fault === FINE; i++) fault = visit(node[i], level, maxDepth);
+    } else {
+      for (const key in node) {
+        fault = visit((node as Record<string, unknown>)[key], level, maxDepth);
+        if (fault !== FINE) break;
+      }
     }
-    return false;
+    if (toVisit.length === 0) break;
+    node = toVisit.pop()!;
+    level = levels.pop()!;
   }
-  for (const key in value) {
-    const child: unknown = (value as Record<string, unknown>)[key];
-    if (typeof child === 'object' && child !== null && depthOver(child, budget - 1)) return true;
+  toVisit.length = 0;
+  levels.length = 0;
+  return fault;
+}
+
+/** Checks one member of an object at `level`; queues it when it is an object. */
+function visit(child: unknown, level: number, maxDepth: number): number {
+  if (typeof child === 'object') {
+    if (child === null) return FINE;
+    if (level >= maxDepth) return TOO_DEEP;
+    toVisit.push(child);
+    levels.push(level + 1);
+    return FINE;
   }
-  return false;
+  return typeof child === 'number' && !Number.isFinite(child) ? NOT_FINITE : FINE;
 }

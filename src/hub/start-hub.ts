@@ -78,7 +78,8 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubHandle
         if (!principal) return refuseUpgrade(socket, 401, 'Unauthorized', 'authentication refused', options, auth.remoteAddress);
       }
       wss.handleUpgrade(request, socket, head, (ws) => {
-        hub.accept(wsServerTransport(ws), { principal, remoteAddress: auth.remoteAddress });
+        // A binary frame is the hub's to refuse (VS_BAD_FRAME; before hello, close 4002), not a bare 1003.
+        hub.accept(wsServerTransport(ws, { binary: 'deliver' }), { principal, remoteAddress: auth.remoteAddress });
       });
     })();
   });

@@ -1,6 +1,7 @@
 import { BehaviorSubject, Observable, Subject, Subscription, filter as keep } from 'rxjs';
 import { ClosedError, ConflictError, InternalError, TimeoutError, VarspaceError } from '../core/errors.js';
 import { FqnTokenCache } from '../core/fqn-token-cache.js';
+import { checkJsonValue } from '../core/json-value.js';
 import { parseNs, parsePattern } from '../core/names.js';
 import { PatternTrie, patternMatches } from '../core/pattern-trie.js';
 import type { Space } from '../core/space.js';
@@ -363,10 +364,18 @@ export class Link {
 
   /**
    * Writes `value` locally and through the hub; resolves with the hub's stamp and revision.
-   * @throws rejects with the hub's typed error ({@link ForbiddenError}, {@link ValidationError}, …) or {@link ClosedError}.
+   * `undefined` is a write of "no value".
+   * @throws rejects with {@link ValidationError} when `value` is not a JSON value (see
+   *   `checkJsonValue`: nothing is written or sent), the hub's typed error
+   *   ({@link ForbiddenError}, {@link ValidationError}, {@link LimitError}, …) or {@link ClosedError}.
    * @example await link.set('ui/theme', 'dark');
    */
   set<T>(fqn: string, value: T): Promise<WriteAck> {
+    try {
+      checkJsonValue(value, fqn);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const target = this.space.intern<T>(fqn);
     const stamp = this.clock.tick();
     this.writeLocal(target, value, stamp);
@@ -377,8 +386,10 @@ export class Link {
    * Compare-and-set through the hub: applies only if the var's hub revision is still
    * `expectedRevision` (0: it must not exist yet). On success the local var takes the value.
    * @throws rejects with {@link ConflictError} carrying `details.current` (value, rev); the local var is then set to the hub's value.
+   * @throws rejects with {@link ValidationError} when `value` is not a JSON value (nothing is sent).
    */
   async cas<T>(fqn: string, expectedRevision: number, value: T): Promise<WriteAck> {
+    checkJsonValue(value, fqn);
     for (let attempt = 0; ; attempt++) {
       const stamp = this.clock.tick();
       let ack: WriteAck;
@@ -475,12 +486,14 @@ export class Link {
     shared.stop = target.onWrite((value, origin) => {
       if (origin === undefined && !this.suppressShare) shared.record = this.publish(target.fqn, value, undefined, owned(), shared.record);
     });
+    // What cannot be sent is refused as a validator refuses: the local write throws, nothing changes.
+    target.requireJson(true);
     this.shared.set(target, shared);
     const record = this.records.get(target.fqn);
     // Not sent back: a value that came from the hub. Sent with a new stamp: a var interned again
     // after an unmap (from here or from the hub), which is newer than the tombstone.
     if (target.bound && (!record || record.deleted || record.from === this.instanceId)) {
-      shared.record = this.publish(target.fqn, target.getValue(), record?.deleted ? undefined : record?.stamp, owned());
+      shared.record = this.publishHeld(target, record?.deleted ? undefined : record?.stamp, owned());
     }
   }
 
@@ -488,6 +501,7 @@ export class Link {
     const entry = this.shared.get(target);
     if (!entry || --entry.count > 0) return;
     entry.stop();
+    target.requireJson(false);
     this.shared.delete(target);
   }
 
@@ -503,6 +517,21 @@ export class Link {
     this.counters.valuesOut++;
     this.sendTracked(record, serialized);
     return record;
+  }
+
+  /**
+   * Publishes the value a shared var holds already (as it is shared, or again after a hub
+   * restart). One that is not a JSON value (given before the var was shared, so no guard saw it)
+   * is reported on `errors$` and not sent.
+   */
+  private publishHeld(target: Var<any>, stamp: string | undefined, owned: boolean | undefined): ReplicaRecord | undefined {
+    try {
+      checkJsonValue(target.getValue(), target.fqn);
+    } catch (error) {
+      this.fail(error);
+      return undefined;
+    }
+    return this.publish(target.fqn, target.getValue(), stamp, owned);
   }
 
   private sendDel(fqn: string, stamp = this.clock.tick()): void {
@@ -902,7 +931,7 @@ export class Link {
       // The hub lost its state (a restart with an empty store): send every own write again.
       for (const target of this.shared.keys()) {
         const record = this.records.get(target.fqn);
-        if (target.bound && (!record || record.from === this.instanceId)) this.publish(target.fqn, target.getValue(), record?.stamp, this.shared.get(target)?.owned);
+        if (target.bound && (!record || record.from === this.instanceId)) this.publishHeld(target, record?.stamp, this.shared.get(target)?.owned);
       }
       // …and the own writes of vars it does not share (`set`, `cas`), with their stamps, and its own
       // unmaps (tombstones), so that no older write brings a deleted var back.
@@ -1023,7 +1052,10 @@ export class Link {
     for (const waiter of this.markWaiters) waiter.resolve();
     this.markWaiters.length = 0;
     for (const follow of this.follows.values()) follow.synced();
-    for (const { stop } of this.shared.values()) stop();
+    for (const [target, { stop }] of this.shared) {
+      stop();
+      target.requireJson(false);
+    }
     this.shared.clear();
     this.status$.next('closed');
     this.status$.complete();

@@ -40,6 +40,12 @@ export interface WebSocketTransportOptions {
    * instead of a timer. Default false. `wsServerTransport` and `connectWs` set it.
    */
   sendCallback?: boolean;
+  /**
+   * What a binary frame does: `'close'` (default) closes the transport with 1003; `'deliver'`
+   * hands it to the `frame` handler as it came (not a string: the handler must refuse it, as a
+   * hub does with `VS_BAD_FRAME` and, before `hello`, close 4002).
+   */
+  binary?: 'close' | 'deliver';
 }
 
 /** Options of {@link connectWebSocket}. */
@@ -114,6 +120,7 @@ class WebSocketTransport implements Transport {
   private awaitingDrain = false;
   private readonly pollMs: number;
   private readonly sendCallback: boolean;
+  private readonly deliverBinary: boolean;
 
   constructor(
     private readonly socket: WebSocketLike,
@@ -121,6 +128,7 @@ class WebSocketTransport implements Transport {
   ) {
     this.pollMs = options.drainPollMs ?? 5;
     this.sendCallback = options.sendCallback ?? false;
+    this.deliverBinary = options.binary === 'deliver';
     socket.onerror = (ev) => {
       this.lastError = errorMessage(ev) || this.lastError;
       this.failureCode ??= wsFailureCode(ev);
@@ -128,7 +136,7 @@ class WebSocketTransport implements Transport {
     socket.onmessage = (ev: { data: unknown }) => {
       if (this.closed) return;
       const data = ev.data;
-      if (typeof data === 'string') this.inbox.frame(data);
+      if (typeof data === 'string' || this.deliverBinary) this.inbox.frame(data as string);
       else this.close(1003, 'binary frames are not supported');
     };
     socket.onclose = (ev: { code?: number; reason?: string }) => {
@@ -262,7 +270,7 @@ class WebSocketTransport implements Transport {
 
 /**
  * Wraps a WHATWG-style `WebSocket` (the browser's, or `ws`'s) as a {@link Transport}. Text
- * frames only: a binary frame closes the transport with 1003. The socket may still be
+ * frames only: a binary frame closes the transport with 1003 (unless `options.binary` says `'deliver'`). The socket may still be
  * connecting: frames sent meanwhile are queued (and counted in `bufferedAmount`) until it opens.
  * The transport takes over the socket's `onopen`/`onmessage`/`onclose`/`onerror`.
  *

@@ -57,10 +57,12 @@ export function connectWs(url: string, options: ConnectWsOptions = {}): Promise<
 
 /**
  * Node only: wraps a server-side socket accepted by a `ws` `WebSocketServer` as a
- * {@link Transport}. Text frames only — a binary frame closes the connection with 1003. `drain`
- * is detected from `ws`'s send callbacks.
+ * {@link Transport}. Text frames only — a binary frame closes the connection with 1003, unless
+ * `options.binary` is `'deliver'` (a hub refuses it itself, with a typed error). `drain` is
+ * detected from `ws`'s send callbacks.
  *
  * @param socket - the socket from `wss.on('connection', (socket) => …)`.
+ * @param options - `binary`: what a binary frame does (see `WebSocketTransportOptions`).
  * @returns the transport (call `listen` soon; frames that arrive before are buffered).
  * @throws never.
  *
@@ -71,6 +73,6 @@ export function connectWs(url: string, options: ConnectWsOptions = {}): Promise<
  *   t.listen({ frame: (f) => t.send(f), close: () => {} }); // echo
  * });
  */
-export function wsServerTransport(socket: WebSocket): Transport {
-  return webSocketTransport(socket, { sendCallback: true });
+export function wsServerTransport(socket: WebSocket, options: Pick<WebSocketTransportOptions, 'binary'> = {}): Transport {
+  return webSocketTransport(socket, { ...options, sendCallback: true });
 }

@@ -17,8 +17,12 @@ const name = z.string().min(1).max(MAX_NAME);
 const ref = z.number().int().nonnegative();
 const subId = z.number().int().nonnegative();
 const revision = z.number().int().nonnegative();
-/** Values are JSON by construction (frames are JSON); `undefined` cannot cross. */
-const value = z.unknown();
+/**
+ * Values are JSON by construction (frames are JSON). `undefined` has no JSON form: a message
+ * without its `value` field carries it (zod checks nothing inside a value: a hub checks its
+ * nesting without recursion, see `checkValueLimits`).
+ */
+const value = z.unknown().optional();
 const attributes = z.record(z.string().max(64), z.string().max(256)).refine((record) => Object.keys(record).length <= 16, 'at most 16 attributes');
 
 // The batch entries' checks, the same as the zod schemas above (a spec holds them to it).
