@@ -147,13 +147,15 @@ describe('value leak: a refused write is corrected only with what its writer may
 
   test('a write-only principal is not corrected with the held value after an older write, a cas conflict or a validator refusal', async () => {
     const hub = await hubWith({ authenticate, authorize });
+    const spy = recording(() => hub.url, 'dropper');
+    // Its clock stands still from its welcome on (links take the hub's time at the welcome): every
+    // write it makes is older than the ones the admin makes after that.
+    const { link, space } = await linkTo(spy.factory, { now: () => 1_000 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
     const { link: admin } = await linkTo(hub.url, { token: 'admin' });
     await admin.set('drop/x', 'classified-2');
     await admin.set('drop/v', 'classified-3');
     hub.space.resolve('drop/v')!.setValidator((v) => v !== 'bad');
-    const spy = recording(() => hub.url, 'dropper');
-    // Its wall clock is far behind: every write it makes is older than the held one.
-    const { link, space } = await linkTo(spy.factory, { now: () => 1_000 });
     const seen: unknown[] = [];
     space.intern('drop/x').subscribe((v) => seen.push(v));
     space.intern('drop/v').subscribe((v) => seen.push(v));
