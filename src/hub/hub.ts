@@ -28,6 +28,7 @@ import {
 import { errMessage } from '../wire/remote-error.js';
 import { goneText, updEntryText } from '../wire/state-text.js';
 import { Access, type AccessRules, type Principal } from './access.js';
+import { FrameScheduler } from './frame-scheduler.js';
 import { TokenBucket, checkValueLimits, resolveLimits, type HubLimits, type ResolvedLimits } from './limits.js';
 import { silentLogger, type Logger } from './logger.js';
 import { memoryStore } from './memory-store.js';
@@ -135,6 +136,8 @@ export class Hub {
    * verdict decides).
    */
   private frame: FrameWork | undefined;
+  /** Bounds the frames processed per turn of the event loop (see {@link FrameScheduler}). */
+  private readonly scheduler = new FrameScheduler<Session>((session, data) => this.onFrame(session, data));
   private closed = false;
 
   constructor(private readonly options: HubOptions = {}) {
@@ -207,7 +210,7 @@ export class Hub {
       if (!session.welcomed) this.refuse(session, new ProtocolError('no hello in time'), 4008);
     }, this.options.helloTimeoutMs ?? 10_000);
     transport.listen({
-      frame: (data) => this.onFrame(session, data),
+      frame: (data) => this.scheduler.receive(session, data),
       close: () => {
         clearTimeout(helloTimer);
         this.onSessionClosed(session);

@@ -1,0 +1,59 @@
+// Soak hub: `startHub` with its default limits and heartbeat in its own process, measuring itself
+// — event-loop delay (a 10 ms histogram) and RSS (sampled every 20 ms) during the load, and RSS
+// idle and after settling (with a full gc: `--expose-gc` is turned on from here, so the runner
+// needs no node flags).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { startHub } from '../../dist/index.js';
+import { serve, sleep } from './ipc.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const hub = await startHub({ port: 0, host: '127.0.0.1' });
+const delay = monitorEventLoopDelay({ resolution: 10 });
+let peak = 0;
+let sampler: ReturnType<typeof setInterval> | undefined;
+const rss = () => process.memoryUsage().rss;
+
+/** Where the memory is (MB): V8 heap used and total, external, array buffers. */
+function memory(): string {
+  const m = process.memoryUsage();
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  return `heap ${mb(m.heapUsed)}/${mb(m.heapTotal)}, external ${mb(m.external)}, buffers ${mb(m.arrayBuffers)} MB`;
+}
+
+/** RSS once the garbage is collected (twice: the first collection frees what finalizers held). */
+async function settledRss(): Promise<number> {
+  gc();
+  await sleep(50);
+  gc();
+  return rss();
+}
+
+serve({
+  url: () => hub.url,
+  stats: () => hub.stats(),
+  idleRss: async () => ({ rss: await settledRss(), memory: memory() }),
+  /** Starts measuring the load. */
+  start() {
+    delay.reset();
+    delay.enable();
+    peak = rss();
+    sampler = setInterval(() => (peak = Math.max(peak, rss())), 20);
+    return null;
+  },
+  /** Stops measuring; the loop delay in ms and the peak RSS. */
+  stop() {
+    delay.disable();
+    clearInterval(sampler);
+    const ms = (ns: number) => ns / 1e6;
+    return { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), peak, connections: hub.stats().connections };
+  },
+  /** Waits `ms`, then the RSS after a gc. */
+  async settle(params) {
+    await sleep(params.ms);
+    return { rss: await settledRss(), memory: memory(), connections: hub.stats().connections };
+  },
+});
