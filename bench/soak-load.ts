@@ -18,7 +18,8 @@ const MB = 1024 * 1024;
 /** Main before issue 14 (median of 3 runs of this script, 2 cores). */
 const BEFORE = { throughput: NaN, p50: NaN, p99: NaN, max: NaN, idle: NaN, peak: NaN, after: NaN, dropped: NaN };
 
-const hub = new Child('soak-hub');
+// SOAK_PROFILE=<dir>: a CPU profile of the hub process.
+const hub = new Child('soak-hub', { profileDir: process.env.SOAK_PROFILE });
 const clients: Child[] = [];
 try {
   const url: string = await hub.call('url');
@@ -30,7 +31,7 @@ try {
   await Promise.all(clients.map((client) => client.call('follow')));
   await hub.call('start');
   const runs: { t0: number; tDone: number }[] = await Promise.all(clients.map((client) => client.call('run', { rounds: ROUNDS, timeoutMs: 90_000 }, 100_000)));
-  const load: { p50: number; p99: number; max: number; peak: number } = await hub.call('stop');
+  const load: { p50: number; p99: number; max: number; peak: number; peakMemory: string } = await hub.call('stop');
   const t0 = Math.min(...runs.map((r) => r.t0));
   const tDone = Math.max(...runs.map((r) => r.tDone));
   const throughput = (LINKS * ROUNDS * VARS) / ((tDone - t0) / 1000);
@@ -50,7 +51,7 @@ try {
     row(`hub RSS after (${SETTLE_MS / 1000} s, gc)`, settled.rss / MB, 'MB', BEFORE.after, '≤ 1.5× idle', settled.rss <= 1.5 * idle),
     row('links dropped', dropped, '', BEFORE.dropped, '0', dropped === 0),
   ]);
-  console.log(`\nLoad took ${((tDone - t0) / 1000).toFixed(1)} s. Hub memory idle: ${idleMemory}; after: ${settled.memory}; connections open after: ${settled.connections}.`);
+  console.log(`\nLoad took ${((tDone - t0) / 1000).toFixed(1)} s. Hub memory idle: ${idleMemory}; at the peak of the heap: ${load.peakMemory}; after: ${settled.memory}; connections open after: ${settled.connections}.`);
 } finally {
   await Promise.all(clients.map((client) => client.stop()));
   await hub.stop();

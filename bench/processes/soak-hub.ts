@@ -15,7 +15,9 @@ const hub = await startHub({ port: 0, host: '127.0.0.1' });
 const delay = monitorEventLoopDelay({ resolution: 10 });
 let peak = 0;
 let sampler: ReturnType<typeof setInterval> | undefined;
-const rss = () => process.memoryUsage().rss;
+const rss = () => process.memoryUsage.rss();
+let peakMemory = '';
+let peakHeap = 0;
 
 /** Where the memory is (MB): V8 heap used and total, external, array buffers. */
 function memory(): string {
@@ -41,7 +43,16 @@ serve({
     delay.reset();
     delay.enable();
     peak = rss();
-    sampler = setInterval(() => (peak = Math.max(peak, rss())), 20);
+    let n = 0;
+    sampler = setInterval(() => {
+      peak = Math.max(peak, rss());
+      if (++n % 10 !== 0) return;
+      const heap = process.memoryUsage().heapTotal;
+      if (heap > peakHeap) {
+        peakHeap = heap;
+        peakMemory = memory();
+      }
+    }, 20);
     return null;
   },
   /** Stops measuring; the loop delay in ms and the peak RSS. */
@@ -49,7 +60,7 @@ serve({
     delay.disable();
     clearInterval(sampler);
     const ms = (ns: number) => ns / 1e6;
-    return { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), peak, connections: hub.stats().connections };
+    return { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), peak, peakMemory, connections: hub.stats().connections };
   },
   /** Waits `ms`, then the RSS after a gc. */
   async settle(params) {
