@@ -3,7 +3,10 @@
 // and follows its neighbour's (see soak-client.ts), so the hub takes 500,000 updates and routes
 // each to one reader. The hub measures its own event-loop delay and RSS. Figures of main before
 // issue 14 are printed beside (measured with this script on the same machine).
-// Env: SOAK_LINKS (50), SOAK_PROCESSES (5), SOAK_UPDATES (10,000 per link).
+// Env: SOAK_LINKS (50), SOAK_PROCESSES (5), SOAK_UPDATES (10,000 per link); SOAK_JSON=<file>
+// appends the figures as a JSON line (to take medians over runs).
+import { appendFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { Child } from './processes/ipc.js';
 import { printTable, type BenchRow } from './table.js';
 
@@ -12,7 +15,7 @@ const PROCESSES = Number(process.env.SOAK_PROCESSES ?? 5);
 const UPDATES = Number(process.env.SOAK_UPDATES ?? 10_000);
 const VARS = 100;
 const ROUNDS = Math.ceil(UPDATES / VARS);
-const SETTLE_MS = 3_000;
+const SETTLE_MS = Number(process.env.SOAK_SETTLE_MS ?? 3_000);
 const MB = 1024 * 1024;
 
 /** Main before issue 14 (median of 3 runs of this script, 2 cores). */
@@ -39,6 +42,9 @@ try {
   for (const client of clients) dropped += await client.call<number>('dropped');
   await Promise.all(clients.map((client) => client.call('close')));
   const settled: { rss: number; memory: string; connections: number } = await hub.call('settle', { ms: SETTLE_MS });
+  if (process.env.SOAK_JSON) {
+    appendFileSync(process.env.SOAK_JSON, `${JSON.stringify({ dist: process.env.SOAK_DIST ?? 'this', throughput, p50: load.p50, p99: load.p99, max: load.max, idle: idle / MB, peak: load.peak / MB, after: settled.rss / MB, dropped, loadavg: loadavg()[0] })}\n`);
+  }
   const row = (what: string, value: number, unit: string, before: number, goal: string, met: boolean | undefined, higherIsBetter = false): BenchRow =>
     ({ what, value, unit, baselineName: 'main', baseline: Number.isNaN(before) ? undefined : before, goal, met, higherIsBetter });
   printTable(`Soak: ${LINKS} links × ${(ROUNDS * VARS).toLocaleString('en-US')} updates through one hub (${PROCESSES} client processes, each link follows its neighbour)`, [
@@ -51,7 +57,8 @@ try {
     row(`hub RSS after (${SETTLE_MS / 1000} s, gc)`, settled.rss / MB, 'MB', BEFORE.after, '≤ 1.5× idle', settled.rss <= 1.5 * idle),
     row('links dropped', dropped, '', BEFORE.dropped, '0', dropped === 0),
   ]);
-  console.log(`\nLoad took ${((tDone - t0) / 1000).toFixed(1)} s. Hub memory idle: ${idleMemory}; at the peak of the heap: ${load.peakMemory}; after: ${settled.memory}; connections open after: ${settled.connections}.`);
+  // Loop delays are wall time: on a shared machine, other processes' CPU shows in them.
+  console.log(`\nLoad took ${((tDone - t0) / 1000).toFixed(1)} s; machine load average ${loadavg()[0].toFixed(1)} (${availableParallelism()} cores). Hub memory idle: ${idleMemory}; at the peak of the heap: ${load.peakMemory}; after: ${settled.memory}; connections open after: ${settled.connections}.`);
 } finally {
   await Promise.all(clients.map((client) => client.stop()));
   await hub.stop();

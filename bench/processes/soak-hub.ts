@@ -1,16 +1,19 @@
-// Soak hub: `startHub` with its default limits and heartbeat in its own process, measuring itself
+// Soak hub: `startHub` (this build's, or SOAK_DIST's) with its default limits and heartbeat in its own process, measuring itself
 // — event-loop delay (a 10 ms histogram) and RSS (sampled every 20 ms) during the load, and RSS
 // idle and after settling (with a full gc: `--expose-gc` is turned on from here, so the runner
 // needs no node flags).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { startHub } from '../../dist/index.js';
+import { pathToFileURL } from 'node:url';
 import { serve, sleep } from './ipc.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
+// SOAK_DIST: another build's dist/ directory (e.g. main's), to measure its hub in the same run.
+const dist = process.env.SOAK_DIST ? pathToFileURL(`${process.env.SOAK_DIST}/index.js`).href : '../../dist/index.js';
+const { startHub } = (await import(dist)) as typeof import('../../dist/index.js');
 const hub = await startHub({ port: 0, host: '127.0.0.1' });
 const delay = monitorEventLoopDelay({ resolution: 10 });
 let peak = 0;

@@ -204,7 +204,7 @@ export class Hub {
    * @returns a function that closes it.
    */
   accept(transport: Transport, info: ConnectionInfo = {}): () => void {
-    const session = new Session(transport, info);
+    const session: Session = new Session(transport, info, this.limits.maxQueuedBytes, () => this.onOverflow(session));
     this.sessions.add(session);
     const helloTimer = setTimeout(() => {
       if (!session.welcomed) this.refuse(session, new ProtocolError('no hello in time'), 4008);
@@ -427,6 +427,14 @@ export class Hub {
     session.send(errMessage(error));
     session.outbox.flush();
     session.transport.close(closeCode, `${error.code} ${error.message}`.slice(0, 120));
+  }
+
+  /** A peer that does not read kept asking: its answers are over `maxQueuedBytes`. */
+  private onOverflow(session: Session): void {
+    this.counters.refused++;
+    const message = `over ${this.limits.maxQueuedBytes} bytes of answers waiting: the peer does not read`;
+    this.logger.log('warn', 'refused', { instanceId: session.id || undefined, code: 'VS_LIMIT', message, remoteAddress: session.info.remoteAddress });
+    session.transport.close(4029, `VS_LIMIT ${message}`);
   }
 
   private onSessionClosed(session: Session): void {
