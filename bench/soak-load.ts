@@ -18,8 +18,12 @@ const ROUNDS = Math.ceil(UPDATES / VARS);
 const SETTLE_MS = Number(process.env.SOAK_SETTLE_MS ?? 3_000);
 const MB = 1024 * 1024;
 
-/** Main before issue 14 (median of 3 runs of this script, 2 cores). */
-const BEFORE = { throughput: NaN, p50: NaN, p99: NaN, max: NaN, idle: NaN, peak: NaN, after: NaN, dropped: NaN };
+/**
+ * Main before issue 14's load fixes (commit 59533fc): medians of 7 runs of this script with
+ * SOAK_DIST pointing at its build, interleaved with runs of this build, on 2 shared cores
+ * (machine load average 14–19 during those runs).
+ */
+const BEFORE = { throughput: 31_200, p50: 982, p99: 7_235, max: 7_235, idle: 103.3, peak: 211.5, after: 146.6, dropped: 0 };
 
 // SOAK_PROFILE=<dir>: a CPU profile of the hub process.
 const hub = new Child('soak-hub', { profileDir: process.env.SOAK_PROFILE });
