@@ -29,6 +29,7 @@ import {
 import { errMessage } from '../wire/remote-error.js';
 import { goneText, updEntryText } from '../wire/state-text.js';
 import { Access, type AccessRules, type Principal } from './access.js';
+import { FrameScheduler } from './frame-scheduler.js';
 import { TokenBucket, checkValueLimits, resolveLimits, type HubLimits, type ResolvedLimits } from './limits.js';
 import { silentLogger, type Logger } from './logger.js';
 import { memoryStore } from './memory-store.js';
@@ -166,6 +167,8 @@ export class Hub {
    * verdict decides).
    */
   private frame: FrameWork | undefined;
+  /** Bounds the frames processed per turn of the event loop (see {@link FrameScheduler}). */
+  private readonly scheduler = new FrameScheduler<Session>((session, data) => this.onFrame(session, data));
   private closed = false;
 
   constructor(private readonly options: HubOptions = {}) {
@@ -244,13 +247,13 @@ export class Hub {
    * @returns a function that closes it.
    */
   accept(transport: Transport, info: ConnectionInfo = {}): () => void {
-    const session = new Session(transport, info);
+    const session: Session = new Session(transport, info, this.limits.maxQueuedBytes, () => this.onOverflow(session));
     this.sessions.add(session);
     const helloTimer = setTimeout(() => {
       if (!session.welcomed) this.refuse(session, new ProtocolError('no hello in time'), 4008);
     }, this.options.helloTimeoutMs ?? 10_000);
     transport.listen({
-      frame: (data) => this.onFrame(session, data),
+      frame: (data) => this.scheduler.receive(session, data),
       close: () => {
         clearTimeout(helloTimer);
         this.onSessionClosed(session);
@@ -507,6 +510,14 @@ export class Hub {
     session.send(errMessage(error));
     session.outbox.flush();
     session.transport.close(closeCode, `${error.code} ${error.message}`.slice(0, 120));
+  }
+
+  /** A peer that does not read kept asking: its answers are over `maxQueuedBytes`. */
+  private onOverflow(session: Session): void {
+    this.counters.refused++;
+    const message = `over ${this.limits.maxQueuedBytes} bytes of answers waiting: the peer does not read`;
+    this.logger.log('warn', 'refused', { instanceId: session.id || undefined, code: 'VS_LIMIT', message, remoteAddress: session.info.remoteAddress });
+    session.transport.close(4029, `VS_LIMIT ${message}`);
   }
 
   private onSessionClosed(session: Session): void {

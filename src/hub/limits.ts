@@ -22,6 +22,12 @@ export interface HubLimits {
    * level 1 (default 32). A deeper value is refused with `VS_LIMIT`; the check does not recurse.
    */
   readonly maxDepth?: number;
+  /**
+   * Answers and control messages (acks, errors, pongs, …) that may wait for a peer that does not
+   * read, in bytes of JSON (default 8 MiB); over it, the connection is closed with 4029
+   * (`VS_LIMIT`). Updates do not count: for a slow reader they coalesce to the latest per var.
+   */
+  readonly maxQueuedBytes?: number;
 }
 
 /** The limits with every default filled in. */
@@ -37,6 +43,7 @@ const limitsSchema = z.strictObject({
   maxFollowsPerConnection: count.optional(),
   maxValueBytes: count.optional(),
   maxDepth: count.optional(),
+  maxQueuedBytes: count.optional(),
 });
 
 /**
@@ -57,6 +64,7 @@ export function resolveLimits(given: HubLimits = {}): ResolvedLimits {
     maxFollowsPerConnection: limits.maxFollowsPerConnection ?? 1_000,
     maxValueBytes: limits.maxValueBytes ?? 256 * 1024,
     maxDepth: limits.maxDepth ?? 32,
+    maxQueuedBytes: limits.maxQueuedBytes ?? 8 * 1024 * 1024,
   };
 }
 

@@ -7,6 +7,12 @@ import type { Access } from './access.js';
 import type { TokenBucket } from './limits.js';
 
 const UNLIMITED = { take: () => true } as unknown as TokenBucket;
+/**
+ * Above this many bytes queued on a session's socket the hub holds its updates back, coalescing
+ * them to the latest per var: a slow reader costs at most this much socket buffer (plus one
+ * state message per var it follows).
+ */
+const HIGH_WATER = 256 * 1024;
 
 /** One follow of a session, as the hub's routing trie holds it. @internal */
 export interface SessionFollow {
@@ -56,11 +62,17 @@ export class Session {
   /** When the hub last pinged (ms). */
   lastPing = 0;
 
+  /**
+   * @param maxQueuedBytes answers and control messages that may wait for the peer (see `HubLimits`).
+   * @param onOverflow called once when they are over it.
+   */
   constructor(
     readonly transport: Transport,
     readonly info: ConnectionInfo,
+    maxQueuedBytes = Infinity,
+    onOverflow?: () => void,
   ) {
-    this.outbox = new Outbox(transport, updsHead);
+    this.outbox = new Outbox(transport, updsHead, { highWater: HIGH_WATER, maxControlChars: maxQueuedBytes, onOverflow });
   }
 
   /** Queues one message (serialized) that must not be coalesced. */

@@ -28,6 +28,13 @@ export interface OutboxOptions {
    * sets this; a hub flushes at the end of each frame it handles instead).
    */
   sendLoneAtOnce?: boolean;
+  /**
+   * Most characters of control messages (they do not coalesce) that may wait; over it, they are
+   * dropped, nothing more is queued, and `onOverflow` runs once (default: no bound).
+   */
+  maxControlChars?: number;
+  /** Called once when `maxControlChars` is passed (the owner closes the connection). */
+  onOverflow?: () => void;
 }
 
 /** A queued state message: a whole message, or (with a group) an entry of that group's batch. */
@@ -51,6 +58,9 @@ export class Outbox {
   /** The map not in use (the two swap at each flush, so a send that queues more is safe). */
   private spare = new Map<string, Queued>();
   private control: string[] = [];
+  /** Characters in `control`. */
+  private controlChars = 0;
+  private overflowed = false;
   private scheduled = false;
   // The frame being built by a flush: its text (a rope), its messages, and the group whose batch is open at its end.
   private frame = '';
@@ -60,6 +70,8 @@ export class Outbox {
   private readonly beforeFlush: ((lone: boolean) => void) | undefined;
   private readonly highWater: number;
   private readonly sendLoneAtOnce: boolean;
+  private readonly maxControlChars: number;
+  private readonly onOverflow: (() => void) | undefined;
 
   /**
    * @param transport where frames go.
@@ -73,6 +85,8 @@ export class Outbox {
     this.beforeFlush = options.beforeFlush;
     this.highWater = options.highWater ?? DEFAULT_HIGH_WATER;
     this.sendLoneAtOnce = options.sendLoneAtOnce ?? false;
+    this.maxControlChars = options.maxControlChars ?? Infinity;
+    this.onOverflow = options.onOverflow;
   }
 
   /** Number of messages waiting. */
@@ -106,8 +120,18 @@ export class Outbox {
     this.schedule();
   }
 
-  /** Queues a message that must not be coalesced (answers, markers, control). */
+  /** Queues a message that must not be coalesced (answers, markers, control); dropped once over `maxControlChars`. */
   push(serialized: string): void {
+    if (this.overflowed) return;
+    this.controlChars += serialized.length;
+    if (this.controlChars > this.maxControlChars) {
+      // A peer that does not read while it keeps asking: its answers cannot pile up without end.
+      this.overflowed = true;
+      this.control = [];
+      this.controlChars = 0;
+      this.onOverflow?.();
+      return;
+    }
     this.control.push(serialized);
     this.schedule();
   }
@@ -117,6 +141,8 @@ export class Outbox {
     this.transport = transport;
     this.state.clear();
     this.control = [];
+    this.controlChars = 0;
+    this.overflowed = false;
   }
 
   /** Stops timers; queued messages are dropped. */
@@ -125,6 +151,7 @@ export class Outbox {
     this.timer = undefined;
     this.state.clear();
     this.control = [];
+    this.controlChars = 0;
   }
 
   /** Sends now what is queued (the transport willing). */
@@ -157,6 +184,7 @@ export class Outbox {
     const control = this.control;
     if (control.length === 0) return NO_MESSAGES;
     this.control = [];
+    this.controlChars = 0;
     return control;
   }
 

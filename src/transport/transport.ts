@@ -29,6 +29,13 @@ export interface Transport {
   listen(handlers: TransportHandlers): void;
   /** Closes both directions; the peer's `close` handler runs with the code and reason. */
   close(code?: number, reason?: string): void;
+  /**
+   * Stops reading from the peer, so that it meets backpressure (a few frames already read may
+   * still arrive). Absent where the runtime cannot (a browser `WebSocket`, a memory pair).
+   */
+  pause?(): void;
+  /** Reads from the peer again after {@link Transport.pause}. */
+  resume?(): void;
 }
 
 /** Opens a new client transport (used again on each reconnect). */

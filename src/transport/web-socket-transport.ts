@@ -18,6 +18,10 @@ export interface WebSocketLike {
   onerror: ((ev: any) => void) | null;
   send(data: string, ...rest: any[]): void;
   close(code?: number, reason?: string): void;
+  /** `ws` only: stops reading from the network (see `Transport.pause`). */
+  pause?(): void;
+  /** `ws` only: reads from the network again. */
+  resume?(): void;
 }
 
 /** A `WebSocket` constructor (the browser's, or `ws`'s; the third argument is `ws`-only). */
@@ -190,6 +194,14 @@ class WebSocketTransport implements Transport {
 
   listen(handlers: TransportHandlers): void {
     this.inbox.listen(handlers);
+  }
+
+  pause(): void {
+    if (!this.closed) this.socket.pause?.();
+  }
+
+  resume(): void {
+    if (!this.closed) this.socket.resume?.();
   }
 
   close(code = 1000, reason = ''): void {
