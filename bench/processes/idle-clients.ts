@@ -55,7 +55,7 @@ serve({
         const attempt = kind === 'varspace' ? openLink(url, heartbeat) : openRaw(url);
         attempts.push(attempt.catch((error: unknown) => {
           failed++;
-          const message = String((error as Error)?.message ?? error).replace(/\d+/g, 'N');
+          const message = String((error as Error)?.message ?? error).replace(/ws:\/\/[^ :]+:\d+/g, 'the server');
           errors.set(message, (errors.get(message) ?? 0) + 1);
         }));
       }

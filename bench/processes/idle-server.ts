@@ -28,7 +28,6 @@ if (kind === 'varspace') {
   const hub = await startHub({ port: 0, host: '127.0.0.1', heartbeat });
   url = hub.url;
   connections = () => hub.stats().connections;
-  hub.hub.instances$.subscribe(() => {});
 } else {
   // The raw baseline: what a hand-written `ws` server does to keep idle peers honest — the hub's
   // rule (ping a peer quiet for intervalMs, drop it after timeoutMs), with WebSocket pings.

@@ -1,4 +1,4 @@
-import { BehaviorSubject, Subscription, type Observable } from 'rxjs';
+import { BehaviorSubject, Subscription, defer, type Observable } from 'rxjs';
 import { v4 as uuid } from 'uuid';
 import { ConflictError, ForbiddenError, LimitError, ProtocolError, ReservedNameError, ValidationError, VarspaceError, VersionError } from '../core/errors.js';
 import { FqnTokenCache } from '../core/fqn-token-cache.js';
@@ -26,12 +26,13 @@ import {
   type SubMessage,
 } from '../wire/messages.js';
 import { errMessage } from '../wire/remote-error.js';
+import { PING_TEXT, heartbeatFrame, pongText } from '../wire/heartbeat-text.js';
 import { goneText, updEntryText } from '../wire/state-text.js';
 import { Access, type AccessRules, type Principal } from './access.js';
 import { TokenBucket, checkValueLimits, resolveLimits, type HubLimits, type ResolvedLimits } from './limits.js';
 import { silentLogger, type Logger } from './logger.js';
 import { memoryStore } from './memory-store.js';
-import { Session, type ConnectionInfo, type SessionFollow } from './session.js';
+import { Session, type ConnectionInfo, type SessionFollow, type SessionSink } from './session.js';
 import type { Store, StoreRecord } from './store.js';
 
 export type { InstanceInfo };
@@ -118,6 +119,9 @@ export class Hub {
   private readonly fqnTokens = new FqnTokenCache();
   private readonly spaceEvents: Subscription;
   private readonly instancesSubject = new BehaviorSubject<InstanceInfo[]>([]);
+  /** The instances changed since the last list (see `emitInstances`). */
+  private instancesChanged = false;
+  private instancesTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly counters = { messagesIn: 0, valuesRouted: 0, refused: 0, errors: 0, messagesOutClosed: 0, coalescedClosed: 0 };
   /** Records whose `store.put` has not resolved yet: their acks wait (the value is the error, if it failed). */
   private readonly durable = new WeakMap<StoreRecord, Promise<unknown>>();
@@ -136,6 +140,14 @@ export class Hub {
    */
   private frame: FrameWork | undefined;
   private closed = false;
+  /** What every session's transport reports goes here (no closures per connection). */
+  private readonly sessionSink: SessionSink = {
+    frame: (session, data) => this.onFrame(session, data),
+    closed: (session) => this.onSessionClosed(session),
+  };
+  private readonly helloExpired = (session: Session): void => {
+    if (!session.welcomed) this.refuse(session, new ProtocolError('no hello in time'), 4008);
+  };
 
   constructor(private readonly options: HubOptions = {}) {
     this.space = options.space ?? new Space();
@@ -166,9 +178,15 @@ export class Hub {
     for (const record of departed) this.commit(undefined, record.fqn, undefined, this.clock.tick(), this.id, true, record);
   }
 
-  /** The connected instances, now and on every change. */
+  /**
+   * The connected instances, now and on every change (changes made in one turn of the event loop
+   * come as one list: a burst of joins costs one list, not one per join).
+   */
   get instances$(): Observable<InstanceInfo[]> {
-    return this.instancesSubject.asObservable();
+    return defer(() => {
+      this.emitInstancesNow();
+      return this.instancesSubject.asObservable();
+    });
   }
 
   /** Counters for `/stats` and tests. */
@@ -201,19 +219,10 @@ export class Hub {
    * @returns a function that closes it.
    */
   accept(transport: Transport, info: ConnectionInfo = {}): () => void {
-    const session = new Session(transport, info);
+    const session = new Session(transport, info, this.sessionSink);
     this.sessions.add(session);
-    const helloTimer = setTimeout(() => {
-      if (!session.welcomed) this.refuse(session, new ProtocolError('no hello in time'), 4008);
-    }, this.options.helloTimeoutMs ?? 10_000);
-    transport.listen({
-      frame: (data) => this.onFrame(session, data),
-      close: () => {
-        clearTimeout(helloTimer);
-        this.onSessionClosed(session);
-      },
-      drain: () => session.outbox.flush(),
-    });
+    session.helloTimer = setTimeout(this.helloExpired, this.options.helloTimeoutMs ?? 10_000, session);
+    transport.listen(session);
     return () => transport.close(1001, 'hub closing');
   }
 
@@ -234,6 +243,8 @@ export class Hub {
     this.watching.clear();
     for (const entry of this.resumeTokens.values()) if (entry.timer) clearTimeout(entry.timer);
     this.resumeTokens.clear();
+    if (this.instancesTimer !== undefined) clearTimeout(this.instancesTimer);
+    this.emitInstancesNow();
     this.instancesSubject.complete();
     await this.store.close();
   }
@@ -249,7 +260,7 @@ export class Hub {
     }
     let messages: ClientMessage[];
     try {
-      messages = decodeFrame(data, clientMessageSchema, quickPubs);
+      messages = heartbeatFrame(data) ?? decodeFrame(data, clientMessageSchema, quickPubs);
     } catch (error) {
       this.counters.errors++;
       session.send(errMessage(error));
@@ -334,7 +345,7 @@ export class Hub {
       case 'cas': return this.onCas(session, message);
       case 'del': return this.onDel(session, message);
       case 'mark': return this.onMark(session, message.n);
-      case 'ping': return session.send({ t: 'pong', n: message.n });
+      case 'ping': return session.outbox.push(pongText(message.n));
       case 'pong': return;
       case 'bye': return session.transport.close(1000, 'bye');
       case 'hello': throw new ProtocolError('hello was already said');
@@ -411,6 +422,7 @@ export class Hub {
     session.attributes = attributes;
     session.connectedAt = Date.now();
     session.welcomed = true;
+    session.stopHelloTimer();
     this.live.set(id, session);
     session.send({ t: 'welcome', version, id, token, hub: this.id, epoch: this.store.epoch, startRev: this.startRev, time: Date.now() });
     this.publishInstance(session);
@@ -476,7 +488,7 @@ export class Hub {
         this.onSessionClosed(session);
       } else if (quiet >= intervalMs && now - session.lastPing >= intervalMs) {
         session.lastPing = now;
-        session.send({ t: 'ping', n: now });
+        session.outbox.push(PING_TEXT);
       }
     }
   }
@@ -494,7 +506,20 @@ export class Hub {
     this.emitInstances();
   }
 
+  /** The instances changed: the list is made again when someone wants it (once per turn at most). */
   private emitInstances(): void {
+    this.instancesChanged = true;
+    if (this.instancesTimer !== undefined || !this.instancesSubject.observed) return;
+    this.instancesTimer = setTimeout(() => {
+      this.instancesTimer = undefined;
+      this.emitInstancesNow();
+    }, 0);
+    this.instancesTimer.unref?.();
+  }
+
+  private emitInstancesNow(): void {
+    if (!this.instancesChanged) return;
+    this.instancesChanged = false;
     const list: InstanceInfo[] = [];
     for (const target of this.space.match(`${SYS_INSTANCES}/*`)) if (target.bound) list.push(target.getValue() as InstanceInfo);
     this.instancesSubject.next(list);
@@ -522,7 +547,7 @@ export class Hub {
     }
     this.removeFollow(session, message.sid);
     const follow: SessionFollow = { session, sid: message.sid, tokens };
-    session.follows.set(message.sid, follow);
+    session.addFollow(follow);
     this.followTrie.add(tokens, follow);
     const since = message.since !== undefined && message.epoch === this.store.epoch ? message.since : undefined;
     for (const record of this.store.records()) {

@@ -1,13 +1,14 @@
 import { ClosedError, ForbiddenError, UnauthenticatedError } from '../core/errors.js';
 import { connectWs } from '../transport/ws-node.js';
-import { connectWith, type ConnectOptions, type ConnectTarget } from './connect.js';
+import { CONNECT_TIMEOUT_MS, connectWith, type ConnectOptions, type ConnectTarget } from './connect.js';
 import type { Link } from './link.js';
 
 /**
  * Connects to a hub (Node): like the browser's `connect`, with the `ws` package opening URLs.
  *
  * @throws rejects with {@link UnauthenticatedError} (HTTP 401), {@link ForbiddenError} (403, e.g. a
- *   refused origin), {@link ClosedError} when the hub cannot be reached, {@link VersionError} or
+ *   refused origin), {@link ClosedError} when the hub cannot be reached (or not within
+ *   `connectTimeoutMs`, default 30 s), {@link VersionError} or
  *   {@link TimeoutError} (no welcome).
  * @example
  * const link = await connect('ws://127.0.0.1:7070', { space, attributes: { appName: 'worker' } });
@@ -15,7 +16,10 @@ import type { Link } from './link.js';
  */
 export function connect(target: ConnectTarget, options: ConnectOptions = {}): Promise<Link> {
   return connectWith(target, options, (url) =>
-    connectWs(url, options.WebSocket ? { WebSocket: options.WebSocket as never } : {}).catch((error: unknown) => {
+    connectWs(url, {
+      openTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      ...(options.WebSocket ? { WebSocket: options.WebSocket as never } : {}),
+    }).catch((error: unknown) => {
       throw refusalOf(error);
     }),
   );

@@ -8,6 +8,7 @@ import type { Var } from '../core/var.js';
 import type { Tagged } from '../rx/tagged.js';
 import type { Transport, TransportFactory } from '../transport/transport.js';
 import { decodeFrame } from '../wire/codec.js';
+import { PING_TEXT, heartbeatFrame, pongText } from '../wire/heartbeat-text.js';
 import {
   PROTOCOL_VERSIONS,
   hubMessageSchema,
@@ -576,7 +577,7 @@ export class Link {
     this.liveness.hear();
     let messages: HubMessage[];
     try {
-      messages = decodeFrame(data, hubMessageSchema, quickUpds);
+      messages = heartbeatFrame(data) ?? decodeFrame(data, hubMessageSchema, quickUpds);
     } catch (error) {
       this.fail(error);
       return;
@@ -618,7 +619,7 @@ export class Link {
       }
       case 'err': return this.onError(message);
       case 'marked': return this.onMarked(message.n);
-      case 'ping': return this.sendControl({ t: 'pong', n: message.n });
+      case 'ping': return this.outbox.push(pongText(message.n));
       case 'pong': {
         this.pings.get(message.n)?.resolve();
         this.pings.delete(message.n);
@@ -944,7 +945,7 @@ export class Link {
         transport.close(4000, `VS_TIMEOUT no answer from the hub for ${quiet} ms`);
       } else if (quiet >= intervalMs && now - this.lastPing >= intervalMs) {
         this.lastPing = now;
-        this.sendControl({ t: 'ping', n: 0 });
+        this.outbox.push(PING_TEXT);
       }
     }, Math.max(10, Math.min(intervalMs, timeoutMs / 3)));
     (this.heartbeatTimer as { unref?: () => void }).unref?.();
