@@ -119,7 +119,8 @@ function pollDrain(transport: WebSocketTransport): void {
 }
 
 function onWsError(this: WsSocket, error: unknown): void {
-  this[TRANSPORT]?.onError(errorMessage({ error }), wsFailureCode({ error }));
+  const message = (error as { message?: unknown } | null)?.message;
+  this[TRANSPORT]?.onError(typeof message === 'string' ? message : String(error), wsFailureCode({ error }));
 }
 
 function onWsMessage(this: WsSocket, data: { toString(): string }, isBinary: boolean): void {
