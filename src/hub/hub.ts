@@ -9,6 +9,7 @@ import type { Var } from '../core/var.js';
 import type { AppType } from '../identity/app-type.js';
 import { parseInstanceAttributes } from '../identity/instance.js';
 import { HybridClock, compareWrites } from '../sync/hybrid-clock.js';
+import { checkPeriodMs } from '../sync/liveness.js';
 import type { InstanceInfo } from '../sync/presence.js';
 import type { Transport } from '../transport/transport.js';
 import { decodeFrame } from '../wire/codec.js';
@@ -159,7 +160,7 @@ export class Hub {
     if (options.heartbeat !== false) {
       const intervalMs = options.heartbeat?.intervalMs ?? 10_000;
       const timeoutMs = options.heartbeat?.timeoutMs ?? 30_000;
-      this.heartbeatTimer = setInterval(() => this.checkHeartbeats(intervalMs, timeoutMs), Math.max(10, Math.min(intervalMs, timeoutMs / 3)));
+      this.heartbeatTimer = setInterval(() => this.checkHeartbeats(intervalMs, timeoutMs), checkPeriodMs(intervalMs, timeoutMs));
       this.heartbeatTimer.unref?.();
     }
     const departed: StoreRecord[] = [];

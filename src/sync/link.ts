@@ -23,7 +23,7 @@ import { remoteError } from '../wire/remote-error.js';
 import { PUBS_HEAD, pubEntryText } from '../wire/state-text.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { HybridClock, compareWrites } from './hybrid-clock.js';
-import { Liveness } from './liveness.js';
+import { Liveness, checkPeriodMs } from './liveness.js';
 import { Outbox } from './outbox.js';
 import { UnconfirmedWrites, type UnconfirmedWrite } from './unconfirmed.js';
 import { INSTANCES_PATTERN, identity$ as identityOf$, presence$, resolveIdentity as resolveIdentityOf, type InstanceFilter, type PresenceEvent } from './presence.js';
@@ -935,6 +935,11 @@ export class Link {
     if (this.options.heartbeat === false || this.heartbeatTimer) return;
     const intervalMs = this.options.heartbeat?.intervalMs ?? 10_000;
     const timeoutMs = this.options.heartbeat?.timeoutMs ?? 30_000;
+    const periodMs = checkPeriodMs(intervalMs, timeoutMs);
+    // The hub pings a quiet link itself, at most a check period late: the link pings only when the
+    // hub has been quieter than that, so that an idle connection carries one ping, not one each way
+    // (but early enough that the answer still comes before the timeout).
+    const pingAfterMs = Math.max(intervalMs, Math.min(intervalMs + periodMs, timeoutMs - periodMs));
     this.heartbeatTimer = setInterval(() => {
       const transport = this.transport;
       if (this.status$.value !== 'open' || !transport?.isOpen) return;
@@ -943,13 +948,14 @@ export class Link {
       if (quiet >= timeoutMs) {
         // The hub stopped answering: drop the connection, and reconnect.
         transport.close(4000, `VS_TIMEOUT no answer from the hub for ${quiet} ms`);
-      } else if (quiet >= intervalMs && now - this.lastPing >= intervalMs) {
+      } else if (quiet >= pingAfterMs && now - this.lastPing >= intervalMs) {
         this.lastPing = now;
         this.outbox.push(PING_TEXT);
       }
-    }, Math.max(10, Math.min(intervalMs, timeoutMs / 3)));
+    }, periodMs);
     (this.heartbeatTimer as { unref?: () => void }).unref?.();
   }
+
 
   private finish(): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
