@@ -33,8 +33,8 @@ for (let i = 0; i < count; i++) {
 const agg2 = new Map();
 for (let i = 0; i < count; i++) {
   if (idsA.has(nodes[i * nf + 2])) continue;
-  if (ntypes[nodes[i * nf]] !== 'array' || S[nodes[i * nf + 1]] !== '') continue;
-  const r1 = (ret.get(i) ?? [])[0]; if (!r1 || !name(r1[0]).startsWith('object:Map')) continue;
+  if (ntypes[nodes[i * nf]] !== 'array' || (S[nodes[i * nf + 1]] !== '' && S[nodes[i * nf + 1]] !== '(object elements)')) continue;
+  const r1 = (ret.get(i) ?? [])[0]; if (!r1 || !(name(r1[0]).startsWith('object:Map') || name(r1[0]).startsWith('object:Array'))) continue;
   const r2 = (ret.get(r1[0]) ?? []).map(([r, e]) => name(r) + '.' + e).join(' | ');
   const key = r2.replace(/\[\d+\]/g, '[]'); const sz = nodes[i * nf + 3];
   const x = agg2.get(key) ?? [0, 0, 0]; x[0] += sz; x[1]++; x[2] = Math.max(x[2], sz); agg2.set(key, x);

@@ -27,7 +27,7 @@ import {
   type SubMessage,
 } from '../wire/messages.js';
 import { errMessage } from '../wire/remote-error.js';
-import { PING_TEXT, heartbeatFrame, pongText } from '../wire/heartbeat-text.js';
+import { heartbeatFrame, pongText } from '../wire/heartbeat-text.js';
 import { goneText, updEntryText } from '../wire/state-text.js';
 import { Access, type AccessRules, type Principal } from './access.js';
 import { TokenBucket, checkValueLimits, resolveLimits, type HubLimits, type ResolvedLimits } from './limits.js';
@@ -196,8 +196,8 @@ export class Hub {
     let coalesced = this.counters.coalescedClosed;
     let follows = 0;
     for (const session of this.sessions) {
-      messagesOut += session.outbox.sent;
-      coalesced += session.outbox.coalesced;
+      messagesOut += session.sent;
+      coalesced += session.coalesced;
       follows += session.follows.size;
     }
     let vars = 0;
@@ -235,7 +235,7 @@ export class Hub {
     for (const timer of this.ownerTimers.values()) clearTimeout(timer);
     this.ownerTimers.clear();
     for (const session of [...this.sessions]) {
-      session.outbox.flush();
+      session.flush();
       session.transport.close(1001, 'hub closing');
       this.onSessionClosed(session);
     }
@@ -309,8 +309,8 @@ export class Hub {
     } finally {
       this.frame = undefined;
     }
-    for (const each of frame.flush) each.outbox.flush();
-    session.outbox.flush(); // its acks and corrections
+    for (const each of frame.flush) each.flush();
+    session.flush(); // its acks and corrections
     if (frame.mirrors.length > 0) this.space.batch.run(() => this.mirrorLate(frame.mirrors));
   }
 
@@ -435,7 +435,7 @@ export class Hub {
     this.counters.refused++;
     this.logger.log('warn', 'refused', { instanceId: session.id || undefined, code: error.code, message: error.message, remoteAddress: session.info.remoteAddress });
     session.send(errMessage(error));
-    session.outbox.flush();
+    session.flush();
     session.transport.close(closeCode, `${error.code} ${error.message}`.slice(0, 120));
   }
 
@@ -445,9 +445,9 @@ export class Hub {
     this.sessions.delete(session);
     for (const follow of session.follows.values()) this.followTrie.remove(follow.tokens, follow);
     session.follows.clear();
-    this.counters.messagesOutClosed += session.outbox.sent;
-    this.counters.coalescedClosed += session.outbox.coalesced;
-    session.outbox.dispose();
+    this.counters.messagesOutClosed += session.sent;
+    this.counters.coalescedClosed += session.coalesced;
+    session.disposeOutbox();
     if (!session.welcomed || this.live.get(session.id) !== session) return;
     this.live.delete(session.id);
     const entry = this.resumeTokens.get(session.id);
@@ -489,7 +489,9 @@ export class Hub {
         this.onSessionClosed(session);
       } else if (quiet >= intervalMs && now - session.lastPing >= intervalMs) {
         session.lastPing = now;
-        session.outbox.push(PING_TEXT);
+        session.ping();
+      } else {
+        session.releaseOutbox();
       }
     }
   }

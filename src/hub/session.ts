@@ -2,6 +2,7 @@ import type { AppType } from '../identity/app-type.js';
 import { Liveness } from '../sync/liveness.js';
 import { Outbox } from '../sync/outbox.js';
 import type { Transport, TransportHandlers } from '../transport/transport.js';
+import { PING_FRAME, PING_TEXT } from '../wire/heartbeat-text.js';
 import { updsHead } from '../wire/state-text.js';
 import type { Access } from './access.js';
 import type { TokenBucket } from './limits.js';
@@ -55,7 +56,11 @@ export class Session implements TransportHandlers {
   closed = false;
   /** The follows by sid (a shared empty map until the first: add with {@link addFollow}). */
   follows: Map<number, SessionFollow> = NO_FOLLOWS;
-  readonly outbox: Outbox;
+  /** The outbox, while the connection has one (see {@link outbox}). */
+  private box: Outbox | undefined;
+  /** Messages sent and coalesced by outboxes let go of, and pings sent without one. */
+  private sentBefore = 0;
+  private coalescedBefore = 0;
   messagesIn = 0;
   /** Permissions (undefined: the hub has no rules, everything is allowed). */
   access: Access | undefined;
@@ -84,8 +89,55 @@ export class Session implements TransportHandlers {
     readonly transport: Transport,
     readonly info: ConnectionInfo,
     private readonly sink: SessionSink,
-  ) {
-    this.outbox = new Outbox(transport, updsHead);
+  ) {}
+
+  /**
+   * The outgoing queue: made when something is sent, and let go of once the connection is idle
+   * and it is empty (an outbox holds maps and a frame in the making: most of an idle
+   * connection's memory otherwise).
+   */
+  get outbox(): Outbox {
+    return (this.box ??= new Outbox(this.transport, updsHead));
+  }
+
+  /** Messages handed to the transport so far. */
+  get sent(): number {
+    return this.sentBefore + (this.box?.sent ?? 0);
+  }
+
+  /** Queued state messages replaced by newer ones so far. */
+  get coalesced(): number {
+    return this.coalescedBefore + (this.box?.coalesced ?? 0);
+  }
+
+  /** Sends what is queued now (no outbox: nothing is). */
+  flush(): void {
+    this.box?.flush();
+  }
+
+  /** Lets go of the outbox if nothing waits in it (the hub's heartbeat check calls this on connections it did not ping). */
+  releaseOutbox(): void {
+    const box = this.box;
+    if (box === undefined || box.size !== 0) return;
+    this.sentBefore += box.sent;
+    this.coalescedBefore += box.coalesced;
+    box.dispose();
+    this.box = undefined;
+  }
+
+  /** Drops what is queued, for good (the connection closed). */
+  disposeOutbox(): void {
+    this.box?.dispose();
+  }
+
+  /** Sends a heartbeat ping: behind what is queued, or alone and at once when nothing is (no outbox needed). */
+  ping(): void {
+    if (this.box !== undefined) {
+      this.box.push(PING_TEXT);
+      return;
+    }
+    this.transport.send(PING_FRAME);
+    this.sentBefore++;
   }
 
   /** Queues one message (serialized) that must not be coalesced. */
@@ -119,6 +171,6 @@ export class Session implements TransportHandlers {
 
   /** Transport handler: the socket drained (backpressure). */
   drain(): void {
-    this.outbox.flush();
+    this.box?.flush();
   }
 }
