@@ -88,6 +88,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubHandle
         if (!principal) return refuseUpgrade(socket, 401, 'Unauthorized', 'authentication refused', options, auth.remoteAddress);
       }
       wss.handleUpgrade(request, socket, head, (ws) => {
+        socket.off('error', destroySocket); // the WebSocket handles its socket's errors now
         hub.accept(wsServerTransport(ws), { principal, remoteAddress: auth.remoteAddress });
       });
     })();
