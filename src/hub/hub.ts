@@ -78,6 +78,7 @@ export interface HubStats {
 }
 
 const SYS_INSTANCES = '$sys.instances';
+const INSTANCES_PREFIX = `${SYS_INSTANCES}/`;
 
 /** What waits for the end of the frame being processed (see `Hub.frame`). */
 interface FrameWork {
@@ -505,7 +506,9 @@ export class Hub {
       connectedAt: session.connectedAt,
       ...(session.info.principal ? { principal: (session.info.principal as Principal).name } : {}),
     };
-    this.space.ensure(`${SYS_INSTANCES}/${session.id}`, { system: true }, info);
+    const fqn = `${INSTANCES_PREFIX}${session.id}`;
+    this.space.ensure(fqn, { system: true }, info);
+    this.onLocalWrite(fqn, info);
     this.emitInstances();
   }
 
@@ -814,7 +817,9 @@ export class Hub {
   // ---- writes made on the hub itself ----
 
   private watchVar(target: Var<any>): void {
-    if (this.watching.has(target.fqn)) return;
+    // Presence vars are written once, by `publishInstance`, which stores them itself: no hook (a
+    // hook per connection is memory every idle connection would pay for).
+    if (this.watching.has(target.fqn) || target.fqn.startsWith(INSTANCES_PREFIX)) return;
     this.watching.set(target.fqn, target.onWrite((value, origin) => {
       if (origin === undefined) this.onLocalWrite(target.fqn, value);
     }));
