@@ -27,7 +27,7 @@ import {
   type SubMessage,
 } from '../wire/messages.js';
 import { errMessage } from '../wire/remote-error.js';
-import { heartbeatFrame, pongText } from '../wire/heartbeat-text.js';
+import { PING_FRAME, PONG_FRAME, PONG_TEXT, heartbeatFrame, pongText } from '../wire/heartbeat-text.js';
 import { goneText, updEntryText } from '../wire/state-text.js';
 import { Access, type AccessRules, type Principal } from './access.js';
 import { TokenBucket, checkValueLimits, resolveLimits, type HubLimits, type ResolvedLimits } from './limits.js';
@@ -258,6 +258,18 @@ export class Hub {
     session.liveness.hear();
     if (data.length > this.limits.maxFrameBytes) {
       this.refuse(session, new LimitError(`frame of ${data.length} bytes is over the limit of ${this.limits.maxFrameBytes}`), 1009);
+      return;
+    }
+    // A lone heartbeat, most of what an idle connection says: counted and rate-limited like any
+    // message, with no decoding and no frame work.
+    if (session.welcomed && (data === PONG_FRAME || data === PING_FRAME) && session.bucket.take(1)) {
+      this.counters.messagesIn++;
+      session.messagesIn++;
+      session.throttled = 0;
+      if (data === PING_FRAME) {
+        session.outbox.push(PONG_TEXT);
+        session.flush();
+      }
       return;
     }
     let messages: ClientMessage[];

@@ -13,7 +13,8 @@ export const PONG_TEXT = '{"t":"pong","n":0}';
 
 /** A frame holding only a heartbeat ping (what an outbox makes of a lone {@link PING_TEXT}). */
 export const PING_FRAME = `[${PING_TEXT}]`;
-const PONG_FRAME = `[${PONG_TEXT}]`;
+/** A frame holding only a heartbeat pong. */
+export const PONG_FRAME = `[${PONG_TEXT}]`;
 const PING: { readonly t: 'ping'; readonly n: number } = Object.freeze({ t: 'ping', n: 0 });
 const PONG: { readonly t: 'pong'; readonly n: number } = Object.freeze({ t: 'pong', n: 0 });
 
