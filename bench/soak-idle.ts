@@ -4,7 +4,8 @@
 // processes, each opening its share as a burst. Prints heap and RSS per connection, CPU per second
 // of heartbeats, time to connect all, and connections that failed or dropped.
 // Run alone: `node --expose-gc --import tsx bench/soak-idle.ts` (after `npm run build`).
-// Env: SOAK_IDLE_LINKS (default 10000), SOAK_IDLE_PROCS (4), SOAK_IDLE_BURST (50), SOAK_IDLE_CPU_MS (10000).
+// Env: SOAK_IDLE_LINKS (default 10000), SOAK_IDLE_PROCS (4), SOAK_IDLE_BURST (50), SOAK_IDLE_CPU_MS (10000),
+// SOAK_IDLE_PROFILE (a directory for CPU profiles of the idle window).
 import { Child, sleep } from './processes/ipc.js';
 import { printTable, type BenchRow } from './table.js';
 
@@ -12,6 +13,8 @@ const LINKS = Number(process.env.SOAK_IDLE_LINKS ?? 10_000);
 const PROCS = Number(process.env.SOAK_IDLE_PROCS ?? 4);
 const BURST = Number(process.env.SOAK_IDLE_BURST ?? 50);
 const CPU_WINDOW_MS = Number(process.env.SOAK_IDLE_CPU_MS ?? 10_000);
+/** A directory: each server's CPU profile of the idle window is written there. */
+const PROFILE_DIR = process.env.SOAK_IDLE_PROFILE;
 /** Short heartbeats, so that a few seconds hold many rounds of them (both servers alike). */
 const HEARTBEAT = { intervalMs: 1_000, timeoutMs: 10_000 };
 
@@ -51,10 +54,12 @@ async function measure(kind: 'varspace' | 'raw'): Promise<Measured> {
     const held = await server.call<{ heap: number; rss: number }>('memory');
     const connections = await server.call<number>('connections');
     await sleep(1_000);
+    if (PROFILE_DIR) await server.call('profileStart');
     const cpu0 = await server.call<number>('cpu');
     const t0 = performance.now();
     await sleep(CPU_WINDOW_MS);
     const cpu1 = await server.call<number>('cpu');
+    if (PROFILE_DIR) await server.call('profileStop', { dir: PROFILE_DIR });
     const cpuMsPerSecond = ((cpu1 - cpu0) / (performance.now() - t0)) * 1000;
     const dropped = (await Promise.all(clients.map((client) => client.call<number>('dropped')))).reduce((a, b) => a + b, 0);
     const perConnection = Math.max(1, connections);

@@ -1,6 +1,8 @@
 // The server side of `bench/soak-idle.ts`, in its own process: a varspace hub (`startHub`, built
 // dist) or a raw `ws` server with the hub's heartbeat rule, holding idle connections.
 // Usage: idle-server.ts <varspace|raw> <intervalMs> <timeoutMs>
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -62,7 +64,22 @@ if (kind === 'varspace') {
   connections = () => peers.size;
 }
 
+const inspector = new Session();
+
 serve({
+  /** Starts a CPU profile (the idle window, when SOAK_IDLE_PROFILE names a directory). */
+  async profileStart() {
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.start');
+    return null;
+  },
+  /** Writes the profile to `<dir>/<kind>.cpuprofile`. */
+  async profileStop(params) {
+    const { profile } = await inspector.post('Profiler.stop');
+    writeFileSync(`${params.dir as string}/${kind}.cpuprofile`, JSON.stringify(profile));
+    return null;
+  },
   url: () => url,
   memory,
   connections: () => connections(),
