@@ -19,7 +19,9 @@ export class FqnTokenCache {
     let tokens = this.cache.get(fqn);
     if (tokens === undefined) {
       tokens = parseFqn(fqn, { system: true }).tokens;
-      this.cache.set(fqn, tokens);
+      // System names (`$…`) are not kept: they are per connection (presence), written as it comes
+      // and goes, and would pile up for every instance a hub has ever seen.
+      if (fqn.charCodeAt(0) !== 36) this.cache.set(fqn, tokens);
     }
     return tokens;
   }

@@ -210,7 +210,8 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
    */
   onWrite(hook: WriteHook): () => void {
     const extras = this.extra();
-    extras.writeHooks = [...(extras.writeHooks ?? []), hook];
+    // a literal, not a spread: a spread array keeps spare room (the hub holds a hooked var per connection)
+    extras.writeHooks = extras.writeHooks === undefined ? [hook] : [...extras.writeHooks, hook];
     return () => {
       const rest = extras.writeHooks?.filter((each) => each !== hook);
       extras.writeHooks = rest?.length ? rest : undefined;

@@ -1,4 +1,4 @@
-import { BehaviorSubject, Subscription, type Observable } from 'rxjs';
+import { BehaviorSubject, Subscription, defer, type Observable } from 'rxjs';
 import { v4 as uuid } from 'uuid';
 import { ConflictError, ForbiddenError, LimitError, ProtocolError, ReservedNameError, ValidationError, VarspaceError, VersionError } from '../core/errors.js';
 import { FqnTokenCache } from '../core/fqn-token-cache.js';
@@ -10,6 +10,7 @@ import type { Var } from '../core/var.js';
 import type { AppType } from '../identity/app-type.js';
 import { instanceAttributesSchema, parseInstanceAttributes } from '../identity/instance.js';
 import { HybridClock, compareWrites } from '../sync/hybrid-clock.js';
+import { checkPeriodMs } from '../sync/liveness.js';
 import type { InstanceInfo } from '../sync/presence.js';
 import type { Transport } from '../transport/transport.js';
 import { decodeFrame } from '../wire/codec.js';
@@ -27,6 +28,7 @@ import {
   type SubMessage,
 } from '../wire/messages.js';
 import { errMessage } from '../wire/remote-error.js';
+import { PING_FRAME, PONG_FRAME, PONG_TEXT, heartbeatFrame, pongText } from '../wire/heartbeat-text.js';
 import { goneText, updEntryText } from '../wire/state-text.js';
 import { Access, type AccessRules, type Principal } from './access.js';
 import { FrameScheduler } from './frame-scheduler.js';
@@ -34,7 +36,7 @@ import { TokenBucket, checkValueLimits, resolveLimits, type HubLimits, type Reso
 import { silentLogger, type Logger } from './logger.js';
 import { memoryStore } from './memory-store.js';
 import { checkSecret, newSecret, resumeToken, verifyResumeToken } from './resume-token.js';
-import { Session, type ConnectionInfo, type SessionFollow } from './session.js';
+import { Session, type ConnectionInfo, type SessionFollow, type SessionSink } from './session.js';
 import { StampLimit } from './stamp-limit.js';
 import type { Store, StoreRecord } from './store.js';
 
@@ -92,6 +94,7 @@ export interface HubStats {
 }
 
 const SYS_INSTANCES = '$sys.instances';
+const INSTANCES_PREFIX = `${SYS_INSTANCES}/`;
 
 const ATTRIBUTE_KEYS: readonly string[] = Object.keys(instanceAttributesSchema.shape);
 
@@ -150,6 +153,9 @@ export class Hub {
   private readonly fqnTokens = new FqnTokenCache();
   private readonly spaceEvents: Subscription;
   private readonly instancesSubject = new BehaviorSubject<InstanceInfo[]>([]);
+  /** The instances changed since the last list (see `emitInstances`). */
+  private instancesChanged = false;
+  private instancesTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly counters = { messagesIn: 0, valuesRouted: 0, refused: 0, errors: 0, messagesOutClosed: 0, coalescedClosed: 0 };
   /** Records whose `store.put` has not resolved yet: their acks wait (the value is the error, if it failed). */
   private readonly durable = new WeakMap<StoreRecord, Promise<unknown>>();
@@ -170,6 +176,11 @@ export class Hub {
   /** Bounds the frames processed per turn of the event loop (see {@link FrameScheduler}). */
   private readonly scheduler = new FrameScheduler<Session>((session, data) => this.onFrame(session, data));
   private closed = false;
+  /** What every session's transport reports goes here (no closures per connection). */
+  private readonly sessionSink: SessionSink;
+  private readonly helloExpired = (session: Session): void => {
+    if (!session.welcomed) this.refuse(session, new ProtocolError('no hello in time'), 4008);
+  };
 
   constructor(private readonly options: HubOptions = {}) {
     this.space = options.space ?? new Space();
@@ -179,11 +190,17 @@ export class Hub {
     this.clock = new HybridClock(options.now);
     this.stampLimit = new StampLimit(options.now ?? Date.now, options.maxClockDriftMs);
     this.limits = resolveLimits(options.limits);
+    this.sessionSink = {
+      frame: (session, data) => this.scheduler.receive(session, data),
+      closed: (session) => this.onSessionClosed(session),
+      maxQueuedBytes: this.limits.maxQueuedBytes,
+      overflow: (session) => this.onOverflow(session),
+    };
     this.logger = options.logger ?? silentLogger;
     if (options.heartbeat !== false) {
       const intervalMs = options.heartbeat?.intervalMs ?? 10_000;
       const timeoutMs = options.heartbeat?.timeoutMs ?? 30_000;
-      this.heartbeatTimer = setInterval(() => this.checkHeartbeats(intervalMs, timeoutMs), Math.max(10, Math.min(intervalMs, timeoutMs / 3)));
+      this.heartbeatTimer = setInterval(() => this.checkHeartbeats(intervalMs, timeoutMs), checkPeriodMs(intervalMs, timeoutMs));
       this.heartbeatTimer.unref?.();
     }
     const departed: StoreRecord[] = [];
@@ -212,9 +229,15 @@ export class Hub {
     }
   }
 
-  /** The connected instances, now and on every change. */
+  /**
+   * The connected instances, now and on every change (changes made in one turn of the event loop
+   * come as one list: a burst of joins costs one list, not one per join).
+   */
   get instances$(): Observable<InstanceInfo[]> {
-    return this.instancesSubject.asObservable();
+    return defer(() => {
+      this.emitInstancesNow();
+      return this.instancesSubject.asObservable();
+    });
   }
 
   /** Counters for `/stats` and tests. */
@@ -223,8 +246,8 @@ export class Hub {
     let coalesced = this.counters.coalescedClosed;
     let follows = 0;
     for (const session of this.sessions) {
-      messagesOut += session.outbox.sent;
-      coalesced += session.outbox.coalesced;
+      messagesOut += session.sent;
+      coalesced += session.coalesced;
       follows += session.follows.size;
     }
     let vars = 0;
@@ -247,19 +270,10 @@ export class Hub {
    * @returns a function that closes it.
    */
   accept(transport: Transport, info: ConnectionInfo = {}): () => void {
-    const session: Session = new Session(transport, info, this.limits.maxQueuedBytes, () => this.onOverflow(session));
+    const session = new Session(transport, info, this.sessionSink);
     this.sessions.add(session);
-    const helloTimer = setTimeout(() => {
-      if (!session.welcomed) this.refuse(session, new ProtocolError('no hello in time'), 4008);
-    }, this.options.helloTimeoutMs ?? 10_000);
-    transport.listen({
-      frame: (data) => this.scheduler.receive(session, data),
-      close: () => {
-        clearTimeout(helloTimer);
-        this.onSessionClosed(session);
-      },
-      drain: () => session.outbox.flush(),
-    });
+    session.helloTimer = setTimeout(this.helloExpired, this.options.helloTimeoutMs ?? 10_000, session);
+    transport.listen(session);
     return () => transport.close(1001, 'hub closing');
   }
 
@@ -271,7 +285,7 @@ export class Hub {
     for (const timer of this.ownerTimers.values()) clearTimeout(timer);
     this.ownerTimers.clear();
     for (const session of [...this.sessions]) {
-      session.outbox.flush();
+      session.flush();
       session.transport.close(1001, 'hub closing');
       this.onSessionClosed(session);
     }
@@ -283,6 +297,8 @@ export class Hub {
     this.watching.clear();
     for (const timer of this.remembered.values()) if (timer) clearTimeout(timer);
     this.remembered.clear();
+    if (this.instancesTimer !== undefined) clearTimeout(this.instancesTimer);
+    this.emitInstancesNow();
     this.instancesSubject.complete();
     await this.store.close();
   }
@@ -303,9 +319,21 @@ export class Hub {
       this.refuse(session, new LimitError(`frame of ${data.length} bytes is over the limit of ${this.limits.maxFrameBytes}`), 1009);
       return;
     }
+    // A lone heartbeat, most of what an idle connection says: counted and rate-limited like any
+    // message, with no decoding and no frame work.
+    if (session.welcomed && (data === PONG_FRAME || data === PING_FRAME) && session.bucket.take(1)) {
+      this.counters.messagesIn++;
+      session.messagesIn++;
+      session.throttled = 0;
+      if (data === PING_FRAME) {
+        session.outbox.push(PONG_TEXT);
+        session.flush();
+      }
+      return;
+    }
     let messages: ClientMessage[];
     try {
-      messages = decodeFrame(data, clientMessageSchema, quickPubs, undefined, session.welcomed ? undefined : 'hello');
+      messages = heartbeatFrame(data) ?? decodeFrame(data, clientMessageSchema, quickPubs, undefined, session.welcomed ? undefined : 'hello');
     } catch (error) {
       this.counters.errors++;
       const refusal = error instanceof VarspaceError ? error : new ProtocolError('a frame must be a JSON array of messages');
@@ -343,8 +371,8 @@ export class Hub {
     } finally {
       this.frame = undefined;
     }
-    for (const each of frame.flush) each.outbox.flush();
-    session.outbox.flush(); // its acks and corrections
+    for (const each of frame.flush) each.flush();
+    session.flush(); // its acks and corrections
     if (frame.mirrors.length > 0) this.space.batch.run(() => this.mirrorLate(frame.mirrors));
   }
 
@@ -399,7 +427,7 @@ export class Hub {
       case 'cas': return this.onCas(session, message);
       case 'del': return this.onDel(session, message);
       case 'mark': return this.onMark(session, message.n);
-      case 'ping': return session.send({ t: 'pong', n: message.n });
+      case 'ping': return session.outbox.push(pongText(message.n));
       case 'pong': return;
       case 'bye': return session.transport.close(1000, 'bye');
       case 'hello': throw new ProtocolError('hello was already said');
@@ -470,6 +498,7 @@ export class Hub {
     session.attributes = attributes;
     session.connectedAt = Date.now();
     session.welcomed = true;
+    session.stopHelloTimer();
     this.live.set(id, session);
     session.send({ t: 'welcome', version, id, token, hub: this.id, epoch: this.store.epoch, startRev: this.startRev, time: (this.options.now ?? Date.now)() });
     this.publishInstance(session);
@@ -508,7 +537,7 @@ export class Hub {
     this.counters.refused++;
     this.logger.log('warn', 'refused', { instanceId: session.id || undefined, code: error.code, message: error.message, remoteAddress: session.info.remoteAddress });
     session.send(errMessage(error));
-    session.outbox.flush();
+    session.flush();
     session.transport.close(closeCode, `${error.code} ${error.message}`.slice(0, 120));
   }
 
@@ -526,9 +555,9 @@ export class Hub {
     this.sessions.delete(session);
     for (const follow of session.follows.values()) this.followTrie.remove(follow.tokens, follow);
     session.follows.clear();
-    this.counters.messagesOutClosed += session.outbox.sent;
-    this.counters.coalescedClosed += session.outbox.coalesced;
-    session.outbox.dispose();
+    this.counters.messagesOutClosed += session.sent;
+    this.counters.coalescedClosed += session.coalesced;
+    session.disposeOutbox();
     if (!session.welcomed || this.live.get(session.id) !== session) return;
     this.live.delete(session.id);
     if (this.remembered.has(session.id) && !this.closed) {
@@ -570,7 +599,9 @@ export class Hub {
         this.onSessionClosed(session);
       } else if (quiet >= intervalMs && now - session.lastPing >= intervalMs) {
         session.lastPing = now;
-        session.send({ t: 'ping', n: now });
+        session.ping();
+      } else {
+        session.releaseOutbox();
       }
     }
   }
@@ -584,11 +615,26 @@ export class Hub {
       connectedAt: session.connectedAt,
       ...(session.info.principal ? { principal: (session.info.principal as Principal).name } : {}),
     };
-    this.space.ensure(`${SYS_INSTANCES}/${session.id}`, { system: true }, info);
+    const fqn = `${INSTANCES_PREFIX}${session.id}`;
+    this.space.ensure(fqn, { system: true }, info);
+    this.onLocalWrite(fqn, info);
     this.emitInstances();
   }
 
+  /** The instances changed: the list is made again when someone wants it (once per turn at most). */
   private emitInstances(): void {
+    this.instancesChanged = true;
+    if (this.instancesTimer !== undefined || !this.instancesSubject.observed) return;
+    this.instancesTimer = setTimeout(() => {
+      this.instancesTimer = undefined;
+      this.emitInstancesNow();
+    }, 0);
+    this.instancesTimer.unref?.();
+  }
+
+  private emitInstancesNow(): void {
+    if (!this.instancesChanged) return;
+    this.instancesChanged = false;
     const list: InstanceInfo[] = [];
     for (const target of this.space.match(`${SYS_INSTANCES}/*`)) if (target.bound) list.push(target.getValue() as InstanceInfo);
     this.instancesSubject.next(list);
@@ -616,7 +662,7 @@ export class Hub {
     }
     this.removeFollow(session, message.sid);
     const follow: SessionFollow = { session, sid: message.sid, tokens };
-    session.follows.set(message.sid, follow);
+    session.addFollow(follow);
     this.followTrie.add(tokens, follow);
     const since = message.since !== undefined && message.epoch === this.store.epoch ? message.since : undefined;
     for (const record of this.store.records()) {
@@ -890,7 +936,9 @@ export class Hub {
   // ---- writes made on the hub itself ----
 
   private watchVar(target: Var<any>): void {
-    if (this.watching.has(target.fqn)) return;
+    // Presence vars are written once, by `publishInstance`, which stores them itself: no hook (a
+    // hook per connection is memory every idle connection would pay for).
+    if (this.watching.has(target.fqn) || target.fqn.startsWith(INSTANCES_PREFIX)) return;
     this.watching.set(target.fqn, target.onWrite((value, origin) => {
       if (origin === undefined) this.onLocalWrite(target.fqn, value);
     }));

@@ -1,7 +1,8 @@
 import type { AppType } from '../identity/app-type.js';
 import { Liveness } from '../sync/liveness.js';
 import { Outbox } from '../sync/outbox.js';
-import type { Transport } from '../transport/transport.js';
+import type { Transport, TransportHandlers } from '../transport/transport.js';
+import { PING_FRAME, PING_TEXT } from '../wire/heartbeat-text.js';
 import { updsHead } from '../wire/state-text.js';
 import type { Access } from './access.js';
 import type { TokenBucket } from './limits.js';
@@ -13,12 +14,33 @@ const UNLIMITED = { take: () => true } as unknown as TokenBucket;
  * state message per var it follows).
  */
 const HIGH_WATER = 256 * 1024;
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
 
 /** One follow of a session, as the hub's routing trie holds it. @internal */
 export interface SessionFollow {
   readonly session: Session;
   readonly sid: number;
   readonly tokens: readonly string[];
+}
+
+/** The follows of a session that has none: shared (most connections follow nothing, or not yet). */
+class NoFollows extends Map<number, SessionFollow> {
+  override set(): this {
+    throw new Error('Session.follows: add a follow with addFollow');
+  }
+}
+const NO_FOLLOWS: Map<number, SessionFollow> = new NoFollows();
+
+/** What the hub does with what a session's transport reports (one per hub, shared by its sessions). @internal */
+export interface SessionSink {
+  /** A frame arrived on the session's transport. */
+  frame(session: Session, data: string): void;
+  /** The session's transport closed. */
+  closed(session: Session): void;
+  /** Answers and control messages that may wait for a peer (`HubLimits.maxQueuedBytes`). */
+  readonly maxQueuedBytes: number;
+  /** More than `maxQueuedBytes` wait for the session's peer: it does not read. */
+  overflow(session: Session): void;
 }
 
 /** What the hub knows of a connection before and after `hello`. */
@@ -29,17 +51,26 @@ export interface ConnectionInfo {
   readonly remoteAddress?: string;
 }
 
-/** One connected client, on the hub side. @internal */
-export class Session {
+/**
+ * One connected client, on the hub side; it is its transport's handlers itself. Kept small: a hub
+ * holds one per connection, most of them idle, so what only some connections need (follows) is
+ * allocated when first needed. @internal
+ */
+export class Session implements TransportHandlers {
   /** Instance id, set by `welcome`. */
   id = '';
   token = '';
-  attributes: Readonly<Record<string, string>> = {};
+  attributes: Readonly<Record<string, string>> = NO_ATTRIBUTES;
   connectedAt = 0;
   welcomed = false;
   closed = false;
-  readonly follows = new Map<number, SessionFollow>();
-  readonly outbox: Outbox;
+  /** The follows by sid (a shared empty map until the first: add with {@link addFollow}). */
+  follows: Map<number, SessionFollow> = NO_FOLLOWS;
+  /** The outbox, while the connection has one (see {@link outbox}). */
+  private box: Outbox | undefined;
+  /** Messages sent and coalesced by outboxes let go of, and pings sent without one. */
+  private sentBefore = 0;
+  private coalescedBefore = 0;
   messagesIn = 0;
   /** Permissions (undefined: the hub has no rules, everything is allowed). */
   access: Access | undefined;
@@ -61,22 +92,99 @@ export class Session {
   readonly liveness = new Liveness(Date.now());
   /** When the hub last pinged (ms). */
   lastPing = 0;
+  /** Closes the connection if no `hello` comes in time; cleared by the welcome. */
+  helloTimer: ReturnType<typeof setTimeout> | undefined;
 
-  /**
-   * @param maxQueuedBytes answers and control messages that may wait for the peer (see `HubLimits`).
-   * @param onOverflow called once when they are over it.
-   */
   constructor(
     readonly transport: Transport,
     readonly info: ConnectionInfo,
-    maxQueuedBytes = Infinity,
-    onOverflow?: () => void,
-  ) {
-    this.outbox = new Outbox(transport, updsHead, { highWater: HIGH_WATER, maxControlChars: maxQueuedBytes, onOverflow });
+    private readonly sink: SessionSink,
+  ) {}
+
+  /**
+   * The outgoing queue: made when something is sent, and let go of once the connection is idle
+   * and it is empty (an outbox holds maps and a frame in the making: most of an idle
+   * connection's memory otherwise).
+   */
+  get outbox(): Outbox {
+    return (this.box ??= new Outbox(this.transport, updsHead, {
+      highWater: HIGH_WATER,
+      maxControlChars: this.sink.maxQueuedBytes,
+      onOverflow: () => this.sink.overflow(this),
+    }));
+  }
+
+  /** Messages handed to the transport so far. */
+  get sent(): number {
+    return this.sentBefore + (this.box?.sent ?? 0);
+  }
+
+  /** Queued state messages replaced by newer ones so far. */
+  get coalesced(): number {
+    return this.coalescedBefore + (this.box?.coalesced ?? 0);
+  }
+
+  /** Sends what is queued now (no outbox: nothing is). */
+  flush(): void {
+    this.box?.flush();
+  }
+
+  /** Lets go of the outbox if nothing waits in it (the hub's heartbeat check calls this on connections it did not ping). */
+  releaseOutbox(): void {
+    const box = this.box;
+    if (box === undefined || box.size !== 0) return;
+    this.sentBefore += box.sent;
+    this.coalescedBefore += box.coalesced;
+    box.dispose();
+    this.box = undefined;
+  }
+
+  /** Drops what is queued, for good (the connection closed). */
+  disposeOutbox(): void {
+    this.box?.dispose();
+  }
+
+  /** Sends a heartbeat ping: behind what is queued, or alone and at once when nothing is (no outbox needed). */
+  ping(): void {
+    if (this.box !== undefined) {
+      this.box.push(PING_TEXT);
+      return;
+    }
+    this.transport.send(PING_FRAME);
+    this.sentBefore++;
   }
 
   /** Queues one message (serialized) that must not be coalesced. */
   send(message: object): void {
     this.outbox.push(JSON.stringify(message));
+  }
+
+  /** Adds (or replaces) a follow. */
+  addFollow(follow: SessionFollow): void {
+    if (this.follows === NO_FOLLOWS) this.follows = new Map();
+    this.follows.set(follow.sid, follow);
+  }
+
+  /** Stops the hello timer (the welcome came, or the connection closed). */
+  stopHelloTimer(): void {
+    if (this.helloTimer === undefined) return;
+    clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
+  }
+
+  /** Transport handler: a frame arrived. */
+  frame(data: string): void {
+    this.sink.frame(this, data);
+  }
+
+  /** Transport handler: the transport closed. */
+  close(): void {
+    this.stopHelloTimer();
+    this.sink.closed(this);
+  }
+
+  /** Transport handler: the socket drained (backpressure). */
+  drain(): void {
+    this.box?.flush();
   }
 }

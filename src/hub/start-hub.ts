@@ -21,7 +21,17 @@ export interface StartHubOptions extends HubOptions {
   readonly authenticate?: Authenticate;
   /** Browser origins allowed to connect; default: only the hub's own host. Non-browser clients (no `Origin`) pass. */
   readonly allowedOrigins?: readonly string[];
+  /**
+   * Length of the TCP listen queue: connections the kernel holds for the hub before it accepts
+   * them (default 4096). A burst of clients larger than the queue has some of its handshakes
+   * dropped and retried by the client's TCP, seconds later. The kernel caps it
+   * (`net.core.somaxconn` on Linux, often 4096; `kern.ipc.somaxconn` on macOS).
+   */
+  readonly backlog?: number;
 }
+
+/** Default of {@link StartHubOptions.backlog}. */
+const DEFAULT_BACKLOG = 4096;
 
 /** A running hub. */
 export interface HubHandle {
@@ -62,7 +72,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubHandle
     handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
   server.on('upgrade', (request, socket, head) => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     void (async () => {
       const auth = authRequestOf(request);
       if (!originAllowed(auth.origin, request.headers.host, options.allowedOrigins)) {
@@ -78,6 +88,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubHandle
         if (!principal) return refuseUpgrade(socket, 401, 'Unauthorized', 'authentication refused', options, auth.remoteAddress);
       }
       wss.handleUpgrade(request, socket, head, (ws) => {
+        socket.off('error', destroySocket); // the WebSocket handles its socket's errors now
         // A binary frame is the hub's to refuse (VS_BAD_FRAME; before hello, close 4002), not a bare 1003.
         hub.accept(wsServerTransport(ws, { binary: 'deliver' }), { principal, remoteAddress: auth.remoteAddress });
       });
@@ -85,7 +96,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubHandle
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 7070, host, () => {
+    server.listen(options.port ?? 7070, host, options.backlog ?? DEFAULT_BACKLOG, () => {
       server.off('error', reject);
       resolve();
     });
@@ -110,6 +121,11 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubHandle
         await new Promise<void>((resolve) => server.close(() => resolve()));
       })()),
   };
+}
+
+/** A socket's error listener, shared: a closure here would keep the upgrade request alive as long as the connection. */
+function destroySocket(this: import('node:stream').Duplex): void {
+  this.destroy();
 }
 
 function serveHttp(hub: Hub, request: IncomingMessage, response: ServerResponse): void {

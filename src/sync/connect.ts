@@ -15,19 +15,32 @@ export interface ConnectOptions extends Partial<Omit<LinkOptions, 'space'>> {
   readonly token?: string;
   /** The WebSocket constructor (default: `globalThis.WebSocket`; the Node entry passes `ws`'s). */
   readonly WebSocket?: unknown;
+  /**
+   * How long opening the WebSocket to a hub URL may take, first connect and every reconnect alike
+   * (ms, default 30,000). Generous on purpose: a hub taking a burst of connections accepts them
+   * late, and a client whose handshake waits in the listen queue must not give up while it is
+   * still being served. The `welcome` after it has `welcomeTimeoutMs`.
+   */
+  readonly connectTimeoutMs?: number;
 }
+
+/** Default of {@link ConnectOptions.connectTimeoutMs}. @internal */
+export const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
  * Connects to a hub and resolves with a {@link Link} once the hub has welcomed it (and
  * assigned its instance id).
  *
- * @throws rejects with {@link ClosedError} when the hub cannot be reached, {@link VersionError},
+ * @throws rejects with {@link ClosedError} when the hub cannot be reached (or not within
+ *   `connectTimeoutMs`), {@link VersionError},
  *   {@link UnauthenticatedError} or {@link TimeoutError} (no welcome).
  * @example
  * const link = await connect('ws://127.0.0.1:7070', { space, attributes: { appName: 'dash' } });
  */
 export function connect(target: ConnectTarget, options: ConnectOptions = {}): Promise<Link> {
-  return connectWith(target, options, (url) => connectWebSocket(url, { WebSocket: options.WebSocket as never }));
+  return connectWith(target, options, (url) =>
+    connectWebSocket(url, { WebSocket: options.WebSocket as never, openTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS }),
+  );
 }
 
 /** `connect`, with the function that opens a WebSocket transport for a URL. @internal */

@@ -9,6 +9,7 @@ import type { Var } from '../core/var.js';
 import type { Tagged } from '../rx/tagged.js';
 import type { Transport, TransportFactory } from '../transport/transport.js';
 import { decodeFrame } from '../wire/codec.js';
+import { PING_TEXT, heartbeatFrame, pongText } from '../wire/heartbeat-text.js';
 import {
   PROTOCOL_VERSIONS,
   hubMessageSchema,
@@ -23,7 +24,7 @@ import { remoteError } from '../wire/remote-error.js';
 import { PUBS_HEAD, pubEntryText } from '../wire/state-text.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { HybridClock, compareWrites } from './hybrid-clock.js';
-import { Liveness } from './liveness.js';
+import { Liveness, checkPeriodMs } from './liveness.js';
 import { Outbox } from './outbox.js';
 import { UnconfirmedWrites, type UnconfirmedWrite } from './unconfirmed.js';
 import { INSTANCES_PATTERN, identity$ as identityOf$, presence$, resolveIdentity as resolveIdentityOf, type InstanceFilter, type PresenceEvent } from './presence.js';
@@ -638,7 +639,7 @@ export class Link {
     this.liveness.hear();
     let messages: HubMessage[];
     try {
-      messages = decodeFrame(data, hubMessageSchema, quickUpds);
+      messages = heartbeatFrame(data) ?? decodeFrame(data, hubMessageSchema, quickUpds);
     } catch (error) {
       this.fail(error);
       return;
@@ -680,7 +681,7 @@ export class Link {
       }
       case 'err': return this.onError(message);
       case 'marked': return this.onMarked(message.n);
-      case 'ping': return this.sendControl({ t: 'pong', n: message.n });
+      case 'ping': return this.outbox.push(pongText(message.n));
       case 'pong': {
         this.pings.get(message.n)?.resolve();
         this.pings.delete(message.n);
@@ -1020,6 +1021,11 @@ export class Link {
     if (this.options.heartbeat === false || this.heartbeatTimer) return;
     const intervalMs = this.options.heartbeat?.intervalMs ?? 10_000;
     const timeoutMs = this.options.heartbeat?.timeoutMs ?? 30_000;
+    const periodMs = checkPeriodMs(intervalMs, timeoutMs);
+    // The hub pings a quiet link itself, at most a check period late: the link pings only when the
+    // hub has been quieter than that, so that an idle connection carries one ping, not one each way
+    // (but early enough that the answer still comes before the timeout).
+    const pingAfterMs = Math.max(intervalMs, Math.min(intervalMs + periodMs, timeoutMs - periodMs));
     this.heartbeatTimer = setInterval(() => {
       const transport = this.transport;
       if (this.status$.value !== 'open' || !transport?.isOpen) return;
@@ -1028,13 +1034,14 @@ export class Link {
       if (quiet >= timeoutMs) {
         // The hub stopped answering: drop the connection, and reconnect.
         transport.close(4000, `VS_TIMEOUT no answer from the hub for ${quiet} ms`);
-      } else if (quiet >= intervalMs && now - this.lastPing >= intervalMs) {
+      } else if (quiet >= pingAfterMs && now - this.lastPing >= intervalMs) {
         this.lastPing = now;
-        this.sendControl({ t: 'ping', n: 0 });
+        this.outbox.push(PING_TEXT);
       }
-    }, Math.max(10, Math.min(intervalMs, timeoutMs / 3)));
+    }, periodMs);
     (this.heartbeatTimer as { unref?: () => void }).unref?.();
   }
+
 
   private finish(): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);

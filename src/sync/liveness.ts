@@ -33,3 +33,18 @@ export class Liveness {
     return now - this.lastSeen;
   }
 }
+
+/**
+ * How often a side looks at its peer's liveness (ms): often enough to ping about on time, and to
+ * notice a timeout within a third of it. A hub and a link with the same settings check alike.
+ * @internal
+ *
+ * @param intervalMs - ping a peer quiet for this long.
+ * @param timeoutMs - drop a peer quiet for this long.
+ * @returns the period of the heartbeat timer.
+ * @throws never.
+ * @example setInterval(check, checkPeriodMs(10_000, 30_000)); // every 10 s
+ */
+export function checkPeriodMs(intervalMs: number, timeoutMs: number): number {
+  return Math.max(10, Math.min(intervalMs, timeoutMs / 3));
+}

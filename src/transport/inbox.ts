@@ -15,6 +15,8 @@ export function reportHandlerError(where: string, err: unknown): void {
   }
 }
 
+const NO_FRAMES: string[] = [];
+
 /**
  * The receiving half every transport shares (internal): buffers frames and the close that arrive
  * before `listen`, delivers them in order, calls `close` exactly once, never delivers a frame
@@ -28,7 +30,8 @@ export function reportHandlerError(where: string, err: unknown): void {
  */
 export class Inbox {
   private handlers: TransportHandlers | undefined;
-  private queue: string[] = [];
+  /** Frames not delivered yet (a shared empty array while there are none: most inboxes never queue). */
+  private queue: string[] = NO_FRAMES;
   private head = 0;
   private closing: { code: number; reason: string } | undefined;
   private closeDelivered = false;
@@ -68,7 +71,8 @@ export class Inbox {
       }
       return;
     }
-    this.queue.push(data);
+    if (this.queue === NO_FRAMES) this.queue = [data];
+    else this.queue.push(data);
     this.flush();
   }
 
@@ -85,7 +89,7 @@ export class Inbox {
     if (this.closing !== undefined) return;
     this.closing = { code, reason };
     if (local) {
-      this.queue = [];
+      this.queue = NO_FRAMES;
       this.head = 0;
       queueMicrotask(() => this.flush());
     } else {
@@ -117,7 +121,7 @@ export class Inbox {
           reportHandlerError('frame', err);
         }
       }
-      this.queue = [];
+      this.queue = NO_FRAMES;
       this.head = 0;
       if (this.closing !== undefined && !this.closeDelivered) {
         this.closeDelivered = true;

@@ -111,6 +111,36 @@ function errorMessage(ev: unknown): string {
   return '';
 }
 
+/** `ws`'s socket seen as the event emitter it is (`on`), with the transport it feeds. */
+interface WsSocket extends WebSocketLike {
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  [TRANSPORT]?: WebSocketTransport;
+}
+
+const TRANSPORT = Symbol('varspace.transport');
+
+/** Whether the socket is `ws`'s (an event emitter; the browser's has no `on`). */
+function isEmitter(socket: WebSocketLike): socket is WsSocket {
+  return typeof (socket as { on?: unknown }).on === 'function';
+}
+
+function pollDrain(transport: WebSocketTransport): void {
+  transport.poll();
+}
+
+function onWsError(this: WsSocket, error: unknown): void {
+  const message = (error as { message?: unknown } | null)?.message;
+  this[TRANSPORT]?.onError(typeof message === 'string' ? message : String(error), wsFailureCode({ error }));
+}
+
+function onWsMessage(this: WsSocket, data: { toString(): string }, isBinary: boolean): void {
+  this[TRANSPORT]?.onMessage(isBinary ? data : data.toString());
+}
+
+function onWsClose(this: WsSocket, code: number, reason: { toString(): string }): void {
+  this[TRANSPORT]?.onClose(code, reason.toString());
+}
+
 class WebSocketTransport implements Transport {
   private readonly inbox = new Inbox();
   private closed = false;
@@ -122,7 +152,7 @@ class WebSocketTransport implements Transport {
   private earlyBytes = 0;
   private drainTimer: ReturnType<typeof setTimeout> | undefined;
   private awaitingDrain = false;
-  private readonly pollMs: number;
+  private pollMs = 5;
   private readonly sendCallback: boolean;
   private readonly deliverBinary: boolean;
 
@@ -130,29 +160,24 @@ class WebSocketTransport implements Transport {
     private readonly socket: WebSocketLike,
     options: WebSocketTransportOptions,
   ) {
-    this.pollMs = options.drainPollMs ?? 5;
     this.sendCallback = options.sendCallback ?? false;
     this.deliverBinary = options.binary === 'deliver';
-    socket.onerror = (ev) => {
-      this.lastError = errorMessage(ev) || this.lastError;
-      this.failureCode ??= wsFailureCode(ev);
-    };
-    socket.onmessage = (ev: { data: unknown }) => {
-      if (this.closed) return;
-      const data = ev.data;
-      if (typeof data === 'string' || this.deliverBinary) this.inbox.frame(data as string);
-      else this.close(1003, 'binary frames are not supported');
-    };
-    socket.onclose = (ev: { code?: number; reason?: string }) => {
-      let code = typeof ev?.code === 'number' ? ev.code : 1006;
-      let reason = typeof ev?.reason === 'string' ? ev.reason : '';
-      if (code === 1006) {
-        if (reason === '') reason = this.lastError;
-        if (this.failureCode !== undefined) code = this.failureCode;
-      }
-      this.finish();
-      this.inbox.close(code, reason, false);
-    };
+    if (options.drainPollMs !== undefined) this.pollMs = options.drainPollMs;
+    if (isEmitter(socket)) {
+      // `ws`: listen as an event emitter, through listeners shared by every socket (no closures
+      // per connection, no event object per frame); the WHATWG handlers a connect left are dropped.
+      (socket as WsSocket)[TRANSPORT] = this;
+      socket.on('error', onWsError);
+      socket.on('message', onWsMessage);
+      socket.on('close', onWsClose);
+      socket.onerror = null;
+      socket.onclose = null;
+      socket.onmessage = null;
+    } else {
+      socket.onerror = (ev) => this.onError(errorMessage(ev), wsFailureCode(ev));
+      socket.onmessage = (ev: { data: unknown }) => this.onMessage(ev.data);
+      socket.onclose = (ev: { code?: number; reason?: string }) => this.onClose(ev?.code, ev?.reason);
+    }
     const state = socket.readyState;
     if (state === CONNECTING) {
       this.early = [];
@@ -161,6 +186,30 @@ class WebSocketTransport implements Transport {
       this.finish();
       this.inbox.close(1006, 'the socket was already closed', false);
     }
+  }
+
+  /** The socket failed (`failureCode`: the close code `ws` sent, when it failed the connection itself). */
+  onError(message: string, failureCode: number | undefined): void {
+    this.lastError = message || this.lastError;
+    this.failureCode ??= failureCode;
+  }
+
+  /** A message arrived: a string for a text frame (anything else is a binary frame). */
+  onMessage(data: unknown): void {
+    if (this.closed) return;
+    if (typeof data === 'string' || this.deliverBinary) this.inbox.frame(data as string);
+    else this.close(1003, 'binary frames are not supported');
+  }
+
+  onClose(closeCode: unknown, closeReason: unknown): void {
+    let code = typeof closeCode === 'number' ? closeCode : 1006;
+    let reason = typeof closeReason === 'string' ? closeReason : '';
+    if (code === 1006) {
+      if (reason === '') reason = this.lastError;
+      if (this.failureCode !== undefined) code = this.failureCode;
+    }
+    this.finish();
+    this.inbox.close(code, reason, false);
   }
 
   get isOpen(): boolean {
@@ -257,12 +306,13 @@ class WebSocketTransport implements Transport {
   }
 
   private schedulePoll(): void {
-    const t = setTimeout(this.poll, this.pollMs);
+    const t = setTimeout(pollDrain, this.pollMs, this);
     (t as { unref?: () => void }).unref?.();
     this.drainTimer = t;
   }
 
-  private readonly poll = (): void => {
+  /** Polls `bufferedAmount` for the browser's socket (no send callback): `drain` once it is 0. */
+  poll(): void {
     this.drainTimer = undefined;
     if (this.closed) return;
     if (this.socket.bufferedAmount > 0) this.schedulePoll();
@@ -270,7 +320,7 @@ class WebSocketTransport implements Transport {
       this.awaitingDrain = false;
       this.inbox.drain();
     }
-  };
+  }
 
   private readonly onSent = (): void => {
     if (this.awaitingDrain && !this.closed && this.socket.bufferedAmount === 0) {
