@@ -333,7 +333,7 @@ export class Hub {
     }
     let messages: ClientMessage[];
     try {
-      messages = heartbeatFrame(data) ?? decodeFrame(data, clientMessageSchema, quickPubs, undefined, session.welcomed ? undefined : 'hello');
+      messages = session.welcomed ? (heartbeatFrame(data) ?? decodeFrame(data, clientMessageSchema, quickPubs)) : decodeFrame(data, clientMessageSchema, quickPubs, undefined, 'hello');
     } catch (error) {
       this.counters.errors++;
       const refusal = error instanceof VarspaceError ? error : new ProtocolError('a frame must be a JSON array of messages');
