@@ -47,7 +47,7 @@ export { connect } from './sync/connect-node.js';
 export { Link } from './sync/link.js';
 export { toLink } from './sync/to-link.js';
 export { fromLink } from './sync/from-link.js';
-export { HybridClock, compareWrites } from './sync/hybrid-clock.js';
+export { HybridClock, compareWrites } from './wire/hybrid-clock.js';
 export { backoffDelay } from './sync/backoff.js';
 export { startHub } from './hub/start-hub.js';
 export { Hub } from './hub/hub.js';
@@ -73,7 +73,8 @@ export type { LinkStatus, LinkOptions, LinkSubscription, LinkStats, WriteAck } f
 export type { BackoffOptions } from './sync/backoff.js';
 export type { StartHubOptions, HubHandle } from './hub/start-hub.js';
 export type { HubOptions, HubStats } from './hub/hub.js';
-export type { InstanceInfo, InstanceFilter, PresenceEvent } from './sync/presence.js';
+export type { InstanceInfo } from './identity/instance-info.js';
+export type { InstanceFilter, PresenceEvent } from './sync/presence.js';
 export type { AccessRules, AccessRule, Principal } from './hub/access.js';
 export type { HubLimits } from './hub/limits.js';
 export type { Authenticate, AuthRequest } from './hub/upgrade-guard.js';

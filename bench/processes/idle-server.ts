@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { startHub } from '../../dist/index.js';
-import { Liveness } from '../../dist/sync/liveness.js';
+import { Liveness } from '../../dist/wire/liveness.js';
 import { serve } from './ipc.js';
 
 setFlagsFromString('--expose-gc');

@@ -27,10 +27,6 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
 const KNOWN_CROSSINGS: readonly string[] = [
   'hub/inspector/app.ts -> browser.ts',
   'hub/inspector/serve.ts -> ../scripts/build-browser.mjs',
-  'hub/hub.ts -> sync/hybrid-clock.ts',
-  'hub/hub.ts -> sync/presence.ts',
-  'hub/session.ts -> sync/liveness.ts',
-  'hub/session.ts -> sync/outbox.ts',
 ];
 
 /** Modules Node code may not import from `core` (it does no I/O). */

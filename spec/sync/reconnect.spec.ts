@@ -1,7 +1,7 @@
 // Reconnect and resync through real sockets: backoff, status$, instance id, follows and shares
 // re-established with no app code, resync that sends only what changed, offline writes merged.
 import { Space, backoffDelay, connect, memoryPair, startHub, type HubHandle, type Link, type LinkStatus, type Transport } from '../../src/index.js';
-import { Outbox } from '../../src/sync/outbox.js';
+import { Outbox } from '../../src/transport/outbox.js';
 import { TcpProxy, countingFactory, sleep, waitFor } from './net-helpers.js';
 
 const FAST = { initialDelayMs: 5, maxDelayMs: 40 };

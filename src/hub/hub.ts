@@ -9,9 +9,9 @@ import { Space } from '../core/space.js';
 import type { Var } from '../core/var.js';
 import type { AppType } from '../identity/app-type.js';
 import { instanceAttributesSchema, parseInstanceAttributes } from '../identity/instance.js';
-import { HybridClock, compareWrites } from '../sync/hybrid-clock.js';
-import { checkPeriodMs } from '../sync/liveness.js';
-import type { InstanceInfo } from '../sync/presence.js';
+import { HybridClock, compareWrites } from '../wire/hybrid-clock.js';
+import { checkPeriodMs } from '../wire/liveness.js';
+import type { InstanceInfo } from '../identity/instance-info.js';
 import type { Transport } from '../transport/transport.js';
 import { decodeFrame } from '../wire/codec.js';
 import {

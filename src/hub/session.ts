@@ -1,6 +1,6 @@
 import type { AppType } from '../identity/app-type.js';
-import { Liveness } from '../sync/liveness.js';
-import { Outbox } from '../sync/outbox.js';
+import { Liveness } from '../wire/liveness.js';
+import { Outbox } from '../transport/outbox.js';
 import type { Transport, TransportHandlers } from '../transport/transport.js';
 import { PING_FRAME, PING_TEXT } from '../wire/heartbeat-text.js';
 import { updsHead } from '../wire/state-text.js';

@@ -1,5 +1,5 @@
 import { ClockSkewError, ValidationError } from '../core/errors.js';
-import { lastStampAt } from '../sync/hybrid-clock.js';
+import { lastStampAt } from '../wire/hybrid-clock.js';
 import { isStamp } from '../wire/messages.js';
 
 /** The default of the hub option `maxClockDriftMs`: a minute. */

@@ -23,9 +23,9 @@ import {
 import { remoteError } from '../wire/remote-error.js';
 import { PUBS_HEAD, pubEntryText } from '../wire/state-text.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
-import { HybridClock, compareWrites } from './hybrid-clock.js';
-import { Liveness, checkPeriodMs } from './liveness.js';
-import { Outbox } from './outbox.js';
+import { HybridClock, compareWrites } from '../wire/hybrid-clock.js';
+import { Liveness, checkPeriodMs } from '../wire/liveness.js';
+import { Outbox } from '../transport/outbox.js';
 import { UnconfirmedWrites, type UnconfirmedWrite } from './unconfirmed.js';
 import { INSTANCES_PATTERN, identity$ as identityOf$, presence$, resolveIdentity as resolveIdentityOf, type InstanceFilter, type PresenceEvent } from './presence.js';
 

@@ -1,15 +1,8 @@
 import { Observable, distinctUntilChanged, map, scan } from 'rxjs';
 import { ClosedError, TimeoutError } from '../core/errors.js';
 import type { Space } from '../core/space.js';
+import type { InstanceInfo } from '../identity/instance-info.js';
 
-/** A connected instance, as the hub publishes it under `$sys.instances/<instanceId>`. */
-export interface InstanceInfo {
-  readonly instanceId: string;
-  readonly attributes: Readonly<Record<string, string>>;
-  readonly connectedAt: number;
-  /** The principal's name, when the hub authenticated the connection. */
-  readonly principal?: string;
-}
 
 /** Attribute values an instance must have to pass (all given ones must match). */
 export type InstanceFilter = Partial<Record<'appType' | 'role' | 'appName' | 'identity' | 'processType', string>>;

@@ -1,4 +1,4 @@
-import type { Transport } from '../transport/transport.js';
+import type { Transport } from './transport.js';
 
 /** Frames are capped at this many messages, so one burst never makes a giant frame. */
 const MESSAGES_PER_FRAME = 5_000;

@@ -1,4 +1,4 @@
-import { isStamp } from '../wire/messages.js';
+import { isStamp } from './messages.js';
 
 const COUNTER_LIMIT = 0xffff;
 /** The largest wall time 12 hex digits hold (2^48 - 1 ms: the year 10889). */
