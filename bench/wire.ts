@@ -241,7 +241,7 @@ export async function run(): Promise<void> {
   console.log(`- throughput ≥ 1.0× the raw relay: ${(tp.value / tp.baseline).toFixed(2)}×: ${metText(tp.value >= tp.baseline)}`);
 
   const listRates = (runs: readonly Burst[]) => runs.map((b) => Math.round(b.rate)).join(', ');
-  console.log(`\nall single-follower runs (upd/s), in session order: ${SIDES.map((m) => `${m} ${listRates(single[m])}`).join('; ')}`);
+  console.log(`\nall single-follower runs (upd/s), each side in session order: ${SIDES.map((m) => `${m} ${listRates(single[m])}`).join('; ')}`);
   console.log(`all ${FOLLOWERS}-follower runs (del/s): raw ${listRates(fan.raw)}; varspace ${listRates(fan.varspace)}`);
   console.log(`CPU µs per delivered update, writer / server / reader, median of runs: 1 follower: ${SIDES.map((m) => `${m} ${cpuLine(single[m])}`).join('; ')}`);
   console.log(`  ${FOLLOWERS} followers (reader = all ${FOLLOWERS} in one process): raw ${cpuLine(fan.raw)}; varspace ${cpuLine(fan.varspace)}`);
