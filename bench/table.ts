@@ -1,16 +1,33 @@
 /** One row of a benchmark table: a measured figure beside its baseline from the same run. */
 export interface BenchRow {
   readonly what: string;
+  /** The figure; over several runs, their median (never the best run: see `spread`). */
   readonly value: number;
+  /** min–max of `value` over the runs it is the median of. */
+  readonly range?: Range;
   readonly unit: string;
   readonly baselineName?: string;
   readonly baseline?: number;
+  /** min–max of `baseline` over its runs. */
+  readonly baselineRange?: Range;
   /** Higher is better (rates) unless false (times, bytes). */
   readonly higherIsBetter?: boolean;
   /** Goal as text, e.g. "≥ 0.7×". */
   readonly goal?: string;
   /** Whether the goal is met (computed by the bench). */
   readonly met?: boolean;
+}
+
+/** The smallest and the largest figure of a set of runs. */
+export type Range = readonly [min: number, max: number];
+
+/** The median of a set of runs (the mean of the middle two for an even count) and its range. */
+export function spread(runs: readonly number[]): { median: number; range: Range } {
+  if (runs.length === 0) return { median: NaN, range: [NaN, NaN] };
+  const sorted = [...runs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, range: [sorted[0], sorted[sorted.length - 1]] };
 }
 
 function fmt(n: number): string {
@@ -26,16 +43,19 @@ export function ratio(row: BenchRow): number | undefined {
   return row.higherIsBetter === false ? row.baseline / row.value : row.value / row.baseline;
 }
 
-/** Prints a markdown table of rows under a title. */
+const figure = (value: number, unit: string, range?: Range): string =>
+  `${fmt(value)} ${unit}${range ? ` (${fmt(range[0])}–${fmt(range[1])})` : ''}`;
+
+/** Prints a markdown table of rows under a title; a figure with a range reads "median unit (min–max)". */
 export function printTable(title: string, rows: readonly BenchRow[]): void {
   console.log(`\n### ${title}\n`);
   console.log('| what | varspace | baseline | ratio | goal | met |');
   console.log('|---|---|---|---|---|---|');
   for (const row of rows) {
     const r = ratio(row);
-    const base = row.baseline === undefined ? '' : `${fmt(row.baseline)} ${row.unit} (${row.baselineName ?? 'baseline'})`;
+    const base = row.baseline === undefined ? '' : `${figure(row.baseline, row.unit, row.baselineRange)} (${row.baselineName ?? 'baseline'})`;
     const met = row.met === undefined ? '' : row.met ? 'yes' : 'NO';
-    console.log(`| ${row.what} | ${fmt(row.value)} ${row.unit} | ${base} | ${r === undefined ? '' : `${r.toFixed(2)}×`} | ${row.goal ?? ''} | ${met} |`);
+    console.log(`| ${row.what} | ${figure(row.value, row.unit, row.range)} | ${base} | ${r === undefined ? '' : `${r.toFixed(2)}×`} | ${row.goal ?? ''} | ${met} |`);
   }
 }
 

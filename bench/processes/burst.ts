@@ -2,6 +2,10 @@
 // bench/wire.ts and the profiling helpers).
 import type { Child } from './ipc.js';
 
+/** The sides that bench/processes/writer.ts and reader.ts drive, each with its server process (bench/processes/<name>.ts). */
+export const SERVER_OF = { raw: 'relay', varspace: 'hub', socketio: 'socketio-relay' } as const;
+export type Mode = keyof typeof SERVER_OF;
+
 /** The three processes of one session. */
 export interface Session {
   writer: Child;

@@ -1,11 +1,12 @@
-// Profiling helper (not a suite): latency only, raw relay vs varspace, a few sessions each.
+// Profiling helper (not a suite): latency only, raw relay vs varspace vs Socket.IO, a few sessions each.
 // `node --import tsx bench/processes/probe-latency.ts [sessions] [total]`
+import { SERVER_OF, type Mode } from './burst.js';
 import { Child } from './ipc.js';
 
 const [sessions = '2', total = '6000'] = process.argv.slice(2);
 for (let k = 0; k < Number(sessions); k++) {
-  for (const mode of ['raw', 'varspace'] as const) {
-    const server = new Child(mode === 'raw' ? 'relay' : 'hub', {});
+  for (const mode of Object.keys(SERVER_OF) as Mode[]) {
+    const server = new Child(SERVER_OF[mode], {});
     const reader = new Child('reader', {});
     const writer = new Child('writer', {});
     const url: string = await server.call('url');

@@ -1,5 +1,6 @@
 // Reader process: `connections` followers of `bench.>` — varspace links (`follow`, each with its
-// own space), raw `ws` connections to a relay's `/read`, or (`hand`, for probe-mix) plain `ws`
+// own space), raw `ws` connections to a relay's `/read`, Socket.IO clients of its relay (the peer
+// client of bench/processes/peers.ts), or (`hand`, for probe-mix) plain `ws`
 // clients that follow a hub by hand (`sub`, then `upds` parsed and read directly). Counts updates,
 // notes when every var reached its final value on every connection, and measures latency from the
 // send times.
@@ -7,6 +8,7 @@ import type { WebSocket } from 'ws';
 import { Space, connect, type Link } from '../../dist/index.js';
 import { hrMs, serve } from './ipc.js';
 import { openSocket } from './open-socket.js';
+import { openReader, type PeerReader } from './peers.js';
 import type { BenchValue } from './writer.js';
 
 interface Expectation {
@@ -49,6 +51,7 @@ let expect: Expectation = { vars: 0, total: 0, warmup: 0, latency: false };
 const followers: Follower[] = [];
 const sockets: WebSocket[] = [];
 const links: Link[] = [];
+const peers: PeerReader[] = [];
 let pendingDone = 0;
 let finished: { tDone: number } | undefined;
 let onFinished: (() => void) | undefined;
@@ -85,6 +88,8 @@ serve({
         ws.send('[{"t":"hello","versions":[1]}]');
         await synced;
         sockets.push(ws);
+      } else if (params.mode === 'socketio') {
+        peers.push(await openReader('socketio', params.url, (value) => follower.onValue(value)));
       } else if (params.mode === 'raw') {
         const ws = await openSocket(`${params.url}/read`);
         ws.on('message', (data) => follower.onValue((JSON.parse(data.toString()) as { value: BenchValue }).value));
@@ -141,6 +146,7 @@ serve({
 
   async close() {
     for (const ws of sockets) ws.close();
+    for (const peer of peers) await peer.close();
     for (const link of links) await link.close();
     return null;
   },

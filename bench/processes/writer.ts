@@ -1,11 +1,14 @@
 // Writer process: makes updates to `bench.v/v<i>` — through a varspace link (`share`), as raw
-// `ws` messages `{ fqn, value }` to a relay, or (`hand`, for probe-mix) as `pubs` frames written by
-// hand to a hub over a plain `ws` client: the hub's work without the link's. Each value is ~100
-// bytes of JSON and carries its sequence number and send time (for latency).
+// `ws` messages `{ fqn, value }` to a relay, as Socket.IO emits to its relay (the peer client of
+// bench/processes/peers.ts, here so that Socket.IO runs the same `burst` and `paced` schedules), or
+// (`hand`, for probe-mix) as `pubs` frames written by hand to a hub over a plain `ws` client: the
+// hub's work without the link's. Each value is ~100 bytes of JSON and carries its sequence number
+// and send time (for latency).
 import type { WebSocket } from 'ws';
 import { Space, connect, type Link, type Var } from '../../dist/index.js';
 import { hrMs, serve, yieldLoop } from './ipc.js';
 import { openSocket } from './open-socket.js';
+import { openWriter, type PeerWriter } from './peers.js';
 
 export interface BenchValue {
   /** round (−1: the initial value) */
@@ -23,7 +26,7 @@ export interface BenchValue {
 const PAD = 'x'.repeat(48);
 export const fqnOf = (i: number): string => `bench.v/v${i}`;
 
-let mode: 'raw' | 'varspace' | 'hand' = 'raw';
+let mode: 'raw' | 'varspace' | 'socketio' | 'hand' = 'raw';
 /** `hand` mode's stamps: wall ms, then a counter within the ms (a bench writes far fewer than 65,536 a ms). */
 let handWall = 0;
 let handCounter = 0;
@@ -40,10 +43,12 @@ function handStamp(): string {
 let n = 0;
 let ws: WebSocket | undefined;
 let link: Link | undefined;
+let peer: PeerWriter | undefined;
 let vars: Var<BenchValue>[] = [];
 
 function write(i: number, value: BenchValue): void {
   if (mode === 'raw') ws!.send(JSON.stringify({ fqn: fqnOf(i), value }));
+  else if (mode === 'socketio') peer!.write(i, value);
   else if (mode === 'hand') ws!.send(`[{"t":"pubs","w":[["${fqnOf(i)}","${handStamp()}",${JSON.stringify(value)}]]}]`);
   else vars[i].reset(value);
 }
@@ -52,6 +57,10 @@ serve({
   async connect(params) {
     mode = params.mode;
     n = params.vars;
+    if (mode === 'socketio') {
+      peer = await openWriter('socketio', params.url, n);
+      return null;
+    }
     if (mode === 'raw' || mode === 'hand') {
       ws = await openSocket(mode === 'raw' ? `${params.url}/write` : params.url);
       if (mode === 'hand') {
@@ -129,6 +138,7 @@ serve({
 
   async close() {
     ws?.close();
+    await peer?.close();
     await link?.close();
     return null;
   },
