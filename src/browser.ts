@@ -31,6 +31,7 @@ export {
   CycleError,
   StoreError,
   NotFoundError,
+  PortInUseError,
   InternalError,
 } from './core/errors.js';
 

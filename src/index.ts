@@ -24,6 +24,7 @@ export {
   CycleError,
   StoreError,
   NotFoundError,
+  PortInUseError,
   InternalError,
 } from './core/errors.js';
 
