@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { fnOption, heartbeatOption, isThenable, objectWith, parseOptions, type CoversKeys } from '../sync/parse-options.js';
+import { checkAccessRules } from './access.js';
 import { checkAllowedHosts } from './host-guard.js';
+import { resolveLimits } from './limits.js';
 import type { StartHubOptions } from './start-hub.js';
 
 const positiveMs = z.number().positive();
@@ -38,7 +40,8 @@ type Covered = CoversKeys<StartHubOptions, typeof shape>;
  * passed as a Promise (`store: fileStore(dir)` without `await`) is closed once it opens, so that
  * the corrected call can open the same directory.
  * @throws {ValidationError} (`VS_INVALID_VALUE`) for an unknown key, a wrong type, a Promise where a
- *   value belongs ("did you forget await?") or an `allowedHosts` entry with a port.
+ *   value belongs ("did you forget await?"), an `allowedHosts` entry with a port, a bad limit or
+ *   rule; {@link NameError} for a bad pattern in a rule.
  * @example await checkStartHubOptions({ port: 0, store: await fileStore(dir) })
  */
 export async function checkStartHubOptions(options: StartHubOptions): Promise<void> {
@@ -52,4 +55,6 @@ export async function checkStartHubOptions(options: StartHubOptions): Promise<vo
   }
   parseOptions(startHubOptionsSchema, options, 'startHub options');
   if (options.allowedHosts) checkAllowedHosts(options.allowedHosts);
+  if (options.authorize) checkAccessRules(options.authorize);
+  resolveLimits(options.limits);
 }

@@ -5,7 +5,7 @@ import type { Observable } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import type { Space } from '../core/space.js';
 import { wsServerTransport } from '../transport/ws-node.js';
-import { checkAccessRules, type Principal } from './access.js';
+import type { Principal } from './access.js';
 import { PortInUseError } from '../core/errors.js';
 import { hostGuard } from './host-guard.js';
 import { Hub, type HubOptions, type HubStats, type InstanceInfo } from './hub.js';
@@ -66,7 +66,6 @@ export interface HubHandle {
  */
 export async function startHub(options: StartHubOptions = {}): Promise<HubHandle> {
   await checkStartHubOptions(options);
-  if (options.authorize) checkAccessRules(options.authorize);
   const maxPayload = resolveLimits(options.limits).maxFrameBytes;
   const host = options.host ?? '127.0.0.1';
   const server = createServer();
@@ -93,7 +92,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubHandle
     void (async () => {
       const auth = authRequestOf(request);
       if (!hostAllowed(request.headers.host)) {
-        return refuseUpgrade(socket, 403, 'Forbidden', `host ${request.headers.host} is not allowed`, options, auth.remoteAddress);
+        return refuseUpgrade(socket, 403, 'Forbidden', hostRefusal(request), options, auth.remoteAddress);
       }
       if (!originAllowed(auth.origin, request.headers.host, options.allowedOrigins)) {
         return refuseUpgrade(socket, 403, 'Forbidden', `origin ${auth.origin} is not allowed`, options, auth.remoteAddress);
@@ -166,8 +165,12 @@ function json(response: ServerResponse, status: number, body: unknown): void {
   response.end(JSON.stringify(body));
 }
 
+function hostRefusal(request: IncomingMessage): string {
+  return `host ${request.headers.host} is not allowed (not a loopback name, nor in allowedHosts)`;
+}
+
 function refuseHost(request: IncomingMessage, response: ServerResponse, options: StartHubOptions): void {
-  const why = `host ${request.headers.host} is not allowed`;
+  const why = hostRefusal(request);
   options.logger?.log('warn', 'refused', { status: 403, why, remoteAddress: request.socket.remoteAddress });
   json(response, 403, { error: 'VS_FORBIDDEN', message: why });
 }
