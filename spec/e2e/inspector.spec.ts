@@ -105,11 +105,11 @@ test('the writer line of a selected var (and an instance\'s "since") wraps the l
   const lines = await page.evaluate(() => {
     const meta = document.querySelector('#detail .meta')!;
     const time = meta.querySelector('.time')!;
-    const tops = (element: Element) => new Set([...element.getClientRects()].map((rect) => Math.round(rect.top))).size;
+    const tops = (element: Element) => new Set(Array.from(element.getClientRects()).map((rect) => Math.round(rect.top))).size;
     const range = document.createRange();
     range.selectNodeContents(meta);
-    const since = [...document.querySelectorAll('#instances .attrs .time')].map(tops);
-    return { meta: new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size, time: tops(time), text: time.textContent, since };
+    const since = Array.from(document.querySelectorAll('#instances .attrs .time')).map(tops);
+    return { meta: new Set(Array.from(range.getClientRects()).map((rect) => Math.round(rect.top))).size, time: tops(time), text: time.textContent, since };
   });
   expect(lines.meta).toBeGreaterThan(1); // the line does wrap at this width…
   expect(lines.time).toBe(1); // …but not inside the time
