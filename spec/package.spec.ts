@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,4 +46,45 @@ test('package.json: exports list types first, no side effects, a bin', async () 
   expect(Object.keys(pkg.exports['.']).filter((k) => k !== 'browser')[0]).toBe('types');
   expect(Object.keys(pkg.exports['.'].browser)[0]).toBe('types');
   expect(pkg.bin.varspace).toBe('./dist/cli/main.js');
+});
+
+/** The bare module names the published declarations (the `.d.ts` files under `dist/`) import. */
+async function declarationImports(dir = join(root, 'dist')): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const file = join(dir, entry.name);
+    if (entry.isDirectory()) for (const name of await declarationImports(file)) found.add(name);
+    else if (entry.name.endsWith('.d.ts')) {
+      for (const [, name] of (await readFile(file, 'utf8')).matchAll(/(?:from |import\()'([^.'][^']*)'/g)) found.add(name);
+    }
+  }
+  return found;
+}
+
+test('package.json: every module the published types import is a dependency, with its @types package where it ships no types (ws → @types/ws)', async () => {
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+  const dependencies = Object.keys(pkg.dependencies);
+  const imports = [...(await declarationImports())];
+  expect(imports).toContain('ws');
+  for (const name of imports) {
+    if (name.startsWith('node:')) {
+      // Node's own modules: @types/node comes with @types/ws (a user of the Node entry has it anyway).
+      const typesWs = JSON.parse(await readFile(join(root, 'node_modules/@types/ws/package.json'), 'utf8'));
+      expect(dependencies.includes('@types/node') || (dependencies.includes('@types/ws') && typesWs.dependencies['@types/node'] !== undefined)).toBe(true);
+      continue;
+    }
+    const packageName = name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0];
+    expect({ name: packageName, dependency: dependencies.includes(packageName) }).toEqual({ name: packageName, dependency: true });
+    const own = JSON.parse(await readFile(join(root, 'node_modules', packageName, 'package.json'), 'utf8'));
+    const shipsTypes = own.types !== undefined || own.typings !== undefined || JSON.stringify(own.exports ?? {}).includes('"types"');
+    if (!shipsTypes) expect({ name: packageName, types: dependencies.includes(`@types/${packageName}`) }).toEqual({ name: packageName, types: true });
+  }
+});
+
+test('package.json: a prepare script builds, so that an install from git ships dist/', async () => {
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+  expect(pkg.scripts.prepare).toBe('npm run build');
+  expect(pkg.files).toContain('dist');
+  // The build needs only devDependencies, which npm installs before it runs prepare.
+  expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['typescript', 'esbuild']));
 });

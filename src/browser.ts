@@ -32,6 +32,7 @@ export {
   CycleError,
   StoreError,
   NotFoundError,
+  PortInUseError,
   InternalError,
   ClockSkewError,
 } from './core/errors.js';

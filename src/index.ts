@@ -25,6 +25,7 @@ export {
   CycleError,
   StoreError,
   NotFoundError,
+  PortInUseError,
   InternalError,
   ClockSkewError,
 } from './core/errors.js';

@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -25,11 +26,45 @@ test('set, get and ls talk to the hub at --url (the URL the hub prints works as 
   expect(ls.stdout.trim().split('\n')).toEqual(['app.ui/lang', 'app.ui/theme']);
 }, 60_000);
 
-test('errors are typed, on stderr, with exit code 1', async () => {
+test('errors are typed, on stderr, with exit code 1 (an unreachable hub too)', async () => {
   await expect(cli('get', 'nothing/here', '--url', hub.url)).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^error VS_NOT_FOUND/) });
-  await expect(cli('set', 'a/b', '{not json', '--url', hub.url)).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^error VS_INVALID_VALUE/) });
-  await expect(cli('get', 'bad..name/x', '--url', hub.url)).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^error VS_BAD_NAME/) });
   await expect(cli('ls', '--url', 'ws://127.0.0.1:1')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^error VS_CLOSED/) });
+}, 60_000);
+
+test('usage errors exit 2 with one line on stderr: bad JSON value, bad name, missing argument, unknown command or option, --url not-a-url', async () => {
+  const usage: Array<[string[], RegExp]> = [
+    [['set', 'a/b', '{not json', '--url', hub.url], /VS_INVALID_VALUE: not JSON/],
+    [['get', 'bad..name/x', '--url', hub.url], /VS_BAD_NAME/],
+    [['get'], /missing required argument 'fqn'/],
+    [['set', 'a/b'], /missing required argument 'json'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['ls', '--colour'], /unknown option '--colour'/],
+    [['ls', '--url', 'not-a-url'], /not-a-url.*not a hub URL/],
+    [['hub', '--port', 'x'], /--port/],
+    [['hub', '--allow-host', 'hub.example:80'], /allowedHosts/],
+  ];
+  for (const [args, message] of usage) {
+    const failure = await cli(...args).then(() => undefined, (error: { code: number; stderr: string }) => error);
+    expect({ args, code: failure?.code }).toEqual({ args, code: 2 });
+    expect(failure!.stderr).toMatch(message);
+    expect(failure!.stderr.trimEnd().split('\n')).toHaveLength(1);
+  }
+  // No write reached the hub.
+  expect(hub.space.resolve('a/b')).toBeUndefined();
+}, 120_000);
+
+test('--version prints the package version; --help documents the exit codes', async () => {
+  const { version } = JSON.parse(await readFile(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
+  expect((await cli('--version')).stdout.trim()).toBe(version);
+  const help = (await cli('--help')).stdout;
+  expect(help).toMatch(/Exit codes:[\s\S]*1 +the command failed[\s\S]*2 +usage error/);
+}, 60_000);
+
+test('port in use: a second hub on a busy port prints error VS_PORT_IN_USE naming host and port, and exits 1', async () => {
+  await expect(cli('hub', '--port', String(hub.port), '--host', '127.0.0.1')).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringMatching(new RegExp(`^error VS_PORT_IN_USE: port ${hub.port} on 127\\.0\\.0\\.1 is in use`)),
+  });
 }, 60_000);
 
 test('watch prints one line per update: time, fqn, from, JSON value', async () => {

@@ -8,6 +8,7 @@ import {
   ForbiddenError,
   LimitError,
   NameError,
+  PortInUseError,
   ProtocolError,
   ReadOnlyError,
   ReservedNameError,
@@ -41,6 +42,7 @@ const CASES: ReadonlyArray<readonly [Function, string, VarspaceError]> = [
   [CycleError, 'VS_CYCLE', new CycleError('a depends on itself')],
   [StoreError, 'VS_STORE', new StoreError('damaged store', { dir: '/tmp/store' })],
   [NotFoundError, 'VS_NOT_FOUND', new NotFoundError('no such var', { fqn: 'app/n' })],
+  [PortInUseError, 'VS_PORT_IN_USE', new PortInUseError('port 7070 on 127.0.0.1 is in use', { host: '127.0.0.1', port: 7070 })],
   [InternalError, 'VS_INTERNAL', new InternalError()],
   [ClockSkewError, 'VS_CLOCK_SKEW', new ClockSkewError('app/n: stamp too far ahead', { fqn: 'app/n' })],
 ];

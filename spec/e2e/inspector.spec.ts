@@ -93,6 +93,34 @@ test('a var written by a Node client appears within a second, with its writer; c
   console.log(`inspector screenshot: ${shot}`);
 });
 
+test('the writer line of a selected var (and an instance\'s "since") wraps the long instance id, never the middle of the time (narrow panel)', async () => {
+  const writer = await nodeClient('e2e-writer-with-a-rather-long-application-name');
+  writer.share('e2e.meta.>');
+  writer.space.intern('e2e.meta/x', 1);
+  const page = await openInspector();
+  await page.setViewportSize({ width: 760, height: 600 });
+  await page.waitForSelector(row('e2e.meta/x'), { timeout: 5000 });
+  await page.click(row('e2e.meta/x'));
+  await waitForText(page, '#detail .meta', /last writer: e2e-writer-with-a-rather-long-application-name/);
+  const lines = await page.evaluate(() => {
+    const meta = document.querySelector('#detail .meta')!;
+    const time = meta.querySelector('.time')!;
+    const tops = (element: Element) => new Set(Array.from(element.getClientRects()).map((rect) => Math.round(rect.top))).size;
+    const range = document.createRange();
+    range.selectNodeContents(meta);
+    const since = Array.from(document.querySelectorAll('#instances .attrs .time')).map(tops);
+    return { meta: new Set(Array.from(range.getClientRects()).map((rect) => Math.round(rect.top))).size, time: tops(time), text: time.textContent, since };
+  });
+  expect(lines.meta).toBeGreaterThan(1); // the line does wrap at this width…
+  expect(lines.time).toBe(1); // …but not inside the time
+  expect(lines.since.length).toBeGreaterThan(0);
+  expect(lines.since.every((n) => n === 1)).toBe(true);
+  expect(lines.text).toMatch(/^\d\d:\d\d:\d\d\.\d{3}$/);
+  const shot = screenshotPath('writer-line');
+  await page.screenshot({ path: shot });
+  console.log(`inspector screenshot: ${shot}`);
+});
+
 test('editing a value as JSON writes it through the link to a Node client; bad JSON and refused writes show inline', async () => {
   const reader = await nodeClient('e2e-reader');
   reader.space.intern('e2e.edit/config', { retries: 1 });

@@ -431,7 +431,7 @@ describe('varspace hub --data', () => {
     await expect(hubCommand({ port: 0, host: '127.0.0.1', data: dir }, () => {})).rejects.toBeInstanceOf(StoreError);
     await hub.close();
     const other = await startHub({ port: 0, host: '127.0.0.1' });
-    await expect(hubCommand({ port: other.port, host: '127.0.0.1', data: dir }, () => {})).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(hubCommand({ port: other.port, host: '127.0.0.1', data: dir }, () => {})).rejects.toMatchObject({ code: 'VS_PORT_IN_USE' });
     await other.close();
     const store = await openStore();
     expect(store.recovery.created).toBe(false);

@@ -4,6 +4,7 @@ import { checkAccessRules } from '../hub/access.js';
 import { fileStore } from '../hub/file-store.js';
 import { jsonLogger, type LogLevel } from '../hub/logger.js';
 import { startHub, type HubHandle, type StartHubOptions } from '../hub/start-hub.js';
+import { checkStartHubOptions } from '../hub/start-hub-options.js';
 
 /** Options of `varspace hub`. */
 export interface HubCommandOptions extends StartHubOptions {
@@ -17,6 +18,8 @@ export interface HubCommandOptions extends StartHubOptions {
   readonly rules?: string;
   /** Browser origins allowed to connect. */
   readonly allowOrigin?: string[];
+  /** Host names requests may carry besides the loopback ones (`allowedHosts`). */
+  readonly allowHost?: string[];
   /** Log level (default `info`). */
   readonly logLevel?: LogLevel;
   /** Heartbeat interval in ms (the timeout is three times it). */
@@ -41,33 +44,37 @@ async function readRules(file: string): Promise<StartHubOptions['authorize']> {
  * `varspace hub`: runs a hub and logs one JSON line per connection, departure and error. With
  * `data`, the state lives in that directory (`fileStore(data)`, fsync on every write) and survives
  * restarts and `kill -9`; without it, in memory.
- * @throws rejects when the port cannot be bound (the data directory is released again), or with
- *   {@link StoreError} when the data directory is held by another process or cannot be used.
+ * @throws rejects with {@link ValidationError} for bad options (before the data directory is
+ *   opened), {@link PortInUseError} when the port is taken (the data directory is released again),
+ *   or {@link StoreError} when the data directory is held by another process or cannot be used.
  * @example await hubCommand({ port: 7070, host: '127.0.0.1', data: './hub-data' }, console.log)
  */
 export async function hubCommand(options: HubCommandOptions, log: (line: string) => void): Promise<HubHandle> {
-  const store = options.data !== undefined ? await fileStore(options.data) : options.store;
-  const logger = options.logger ?? jsonLogger(options.logLevel ?? 'info', log);
+  const { data, token, rules, allowOrigin, allowHost, logLevel, heartbeatMs, ownerGraceMs, onOwnerLeave, ...rest } = options;
+  const logger = options.logger ?? jsonLogger(logLevel ?? 'info', log);
+  const hubOptions: StartHubOptions = {
+    ...rest,
+    logger,
+    ...(token !== undefined ? { authenticate: ({ token: given }) => (given === token ? { name: 'token' } : undefined) } : {}),
+    ...(rules !== undefined ? { authorize: await readRules(rules) } : {}),
+    ...(allowOrigin ? { allowedOrigins: allowOrigin } : {}),
+    ...(allowHost ? { allowedHosts: allowHost } : {}),
+    ...(heartbeatMs !== undefined ? { heartbeat: { intervalMs: heartbeatMs, timeoutMs: heartbeatMs * 3 } } : {}),
+    ...(ownerGraceMs !== undefined || onOwnerLeave !== undefined
+      ? { ownership: { ...(ownerGraceMs !== undefined ? { graceMs: ownerGraceMs } : {}), ...(onOwnerLeave ? { onLeave: onOwnerLeave } : {}) } }
+      : {}),
+  };
+  // Bad options are refused before the data directory is opened (and locked).
+  await checkStartHubOptions(hubOptions);
+  const store = data !== undefined ? await fileStore(data) : options.store;
   let hub: HubHandle;
   try {
-    const secret = options.token;
-    hub = await startHub({
-      ...options,
-      logger,
-      ...(store ? { store } : {}),
-      ...(secret !== undefined ? { authenticate: ({ token }) => (token === secret ? { name: 'token' } : undefined) } : {}),
-      ...(options.rules !== undefined ? { authorize: await readRules(options.rules) } : {}),
-      ...(options.allowOrigin ? { allowedOrigins: options.allowOrigin } : {}),
-      ...(options.heartbeatMs !== undefined ? { heartbeat: { intervalMs: options.heartbeatMs, timeoutMs: options.heartbeatMs * 3 } } : {}),
-      ...(options.ownerGraceMs !== undefined || options.onOwnerLeave !== undefined
-        ? { ownership: { ...(options.ownerGraceMs !== undefined ? { graceMs: options.ownerGraceMs } : {}), ...(options.onOwnerLeave ? { onLeave: options.onOwnerLeave } : {}) } }
-        : {}),
-    });
+    hub = await startHub({ ...hubOptions, ...(store ? { store } : {}) });
   } catch (error) {
-    if (options.data !== undefined) await store?.close();
+    if (data !== undefined) await store?.close();
     throw error;
   }
-  logger.log('info', 'listening', { url: hub.url, inspector: `${hub.httpUrl}/`, ...(options.data !== undefined ? { data: options.data, epoch: hub.hub.store.epoch, rev: hub.hub.store.rev } : {}) });
+  logger.log('info', 'listening', { url: hub.url, inspector: `${hub.httpUrl}/`, ...(data !== undefined ? { data, epoch: hub.hub.store.epoch, rev: hub.hub.store.rev } : {}) });
   hub.space.errors$.subscribe((error) => {
     const typed = error as { code?: string; message?: string };
     logger.log('error', 'error', { code: typed.code ?? 'VS_INTERNAL', message: typed.message ?? String(error) });

@@ -140,6 +140,13 @@ export class NotFoundError extends VarspaceError {
   }
 }
 
+/** `startHub` could not listen: another hub or program holds the port (`VS_PORT_IN_USE`). */
+export class PortInUseError extends VarspaceError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('VS_PORT_IN_USE', message, details);
+  }
+}
+
 /** Something failed that is not the caller's fault (`VS_INTERNAL`); details stay in the logs. */
 export class InternalError extends VarspaceError {
   constructor(message = 'internal error', details?: Record<string, unknown>) {

@@ -1,14 +1,18 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Observable } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import type { Space } from '../core/space.js';
 import { wsServerTransport } from '../transport/ws-node.js';
-import { checkAccessRules, type Principal } from './access.js';
+import type { Principal } from './access.js';
+import { PortInUseError } from '../core/errors.js';
+import { hostGuard } from './host-guard.js';
 import { Hub, type HubOptions, type HubStats, type InstanceInfo } from './hub.js';
 import { serveInspector } from './inspector/serve.js';
 import { resolveLimits } from './limits.js';
 import { prometheusText } from './metrics.js';
+import { checkStartHubOptions } from './start-hub-options.js';
 import { SUBPROTOCOL, authRequestOf, originAllowed, type Authenticate } from './upgrade-guard.js';
 
 /** Options of {@link startHub}. */
@@ -28,6 +32,13 @@ export interface StartHubOptions extends HubOptions {
    * (`net.core.somaxconn` on Linux, often 4096; `kern.ipc.somaxconn` on macOS).
    */
   readonly backlog?: number;
+  /**
+   * Host names (no port: any port matches; `*`: any) that HTTP and WebSocket requests may carry in
+   * `Host`, besides the loopback ones (`localhost`, `127.x.x.x`, `[::1]`), which always pass. Others
+   * get HTTP 403 (DNS rebinding). Default: a hub bound to a loopback address accepts only loopback
+   * hosts; a hub bound elsewhere accepts any host unless this lists them.
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 /** Default of {@link StartHubOptions.backlog}. */
@@ -54,27 +65,45 @@ export interface HubHandle {
 
 /**
  * Starts a hub: a WebSocket server (with `GET /health` and `GET /stats` on the same port) in
- * front of a {@link Hub}.
+ * front of a {@link Hub}. The options are checked first, and the port is bound before the hub
+ * touches its space or store: a refused start leaves nothing behind.
  *
- * @throws rejects when the port cannot be bound (e.g. `EADDRINUSE`).
+ * @throws rejects with {@link ValidationError} for bad options (unknown key, wrong type, a Promise
+ *   where a value belongs), {@link PortInUseError} when the port is taken, or the listen error.
  * @example
  * const hub = await startHub({ port: 0, host: '127.0.0.1' });
  * const link = await connect(hub.url, { space });
  */
 export async function startHub(options: StartHubOptions = {}): Promise<HubHandle> {
-  if (options.authorize) checkAccessRules(options.authorize);
-  const hub = new Hub(options);
+  await checkStartHubOptions(options);
+  const maxPayload = resolveLimits(options.limits).maxFrameBytes;
   const host = options.host ?? '127.0.0.1';
-  const server = createServer((request, response) => serveHttp(hub, request, response));
+  const server = createServer();
+  await listen(server, options.port ?? 7070, host, options.backlog ?? DEFAULT_BACKLOG);
+  let hub: Hub;
+  try {
+    hub = new Hub(options);
+  } catch (error) {
+    await new Promise((resolve) => server.close(resolve));
+    throw error;
+  }
+  const hostAllowed = hostGuard((server.address() as AddressInfo).address, options.allowedHosts);
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (!hostAllowed(request.headers.host)) return refuseHost(request, response, options);
+    serveHttp(hub, request, response);
+  });
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: resolveLimits(options.limits).maxFrameBytes,
+    maxPayload,
     handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
-  server.on('upgrade', (request, socket, head) => {
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', destroySocket);
     void (async () => {
       const auth = authRequestOf(request);
+      if (!hostAllowed(request.headers.host)) {
+        return refuseUpgrade(socket, 403, 'Forbidden', hostRefusal(request), options, auth.remoteAddress);
+      }
       if (!originAllowed(auth.origin, request.headers.host, options.allowedOrigins)) {
         return refuseUpgrade(socket, 403, 'Forbidden', `origin ${auth.origin} is not allowed`, options, auth.remoteAddress);
       }
@@ -93,13 +122,6 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubHandle
         hub.accept(wsServerTransport(ws, { binary: 'deliver' }), { principal, remoteAddress: auth.remoteAddress });
       });
     })();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 7070, host, options.backlog ?? DEFAULT_BACKLOG, () => {
-      server.off('error', reject);
-      resolve();
-    });
   });
   const { port } = server.address() as AddressInfo;
   const shown = host.includes(':') ? `[${host}]` : host;
@@ -124,8 +146,22 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubHandle
 }
 
 /** A socket's error listener, shared: a closure here would keep the upgrade request alive as long as the connection. */
-function destroySocket(this: import('node:stream').Duplex): void {
+function destroySocket(this: Duplex): void {
   this.destroy();
+}
+
+/** Binds the port; a taken one is the caller's to fix, so it gets its own error. */
+function listen(server: Server, port: number, host: string, backlog: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(`port ${port} on ${host} is in use (another hub or program listens there)`, { host, port }) : error);
+    };
+    server.once('error', failed);
+    server.listen(port, host, backlog, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
 }
 
 function serveHttp(hub: Hub, request: IncomingMessage, response: ServerResponse): void {
@@ -146,8 +182,18 @@ function json(response: ServerResponse, status: number, body: unknown): void {
   response.end(JSON.stringify(body));
 }
 
+function hostRefusal(request: IncomingMessage): string {
+  return `host ${request.headers.host} is not allowed (not a loopback name, nor in allowedHosts)`;
+}
+
+function refuseHost(request: IncomingMessage, response: ServerResponse, options: StartHubOptions): void {
+  const why = hostRefusal(request);
+  options.logger?.log('warn', 'refused', { status: 403, why, remoteAddress: request.socket.remoteAddress });
+  json(response, 403, { error: 'VS_FORBIDDEN', message: why });
+}
+
 function refuseUpgrade(
-  socket: import('node:stream').Duplex,
+  socket: Duplex,
   status: number,
   text: string,
   why: string,

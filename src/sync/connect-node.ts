@@ -6,7 +6,8 @@ import type { Link } from './link.js';
 /**
  * Connects to a hub (Node): like the browser's `connect`, with the `ws` package opening URLs.
  *
- * @throws rejects with {@link UnauthenticatedError} (HTTP 401), {@link ForbiddenError} (403, e.g. a
+ * @throws rejects with {@link ValidationError} for a bad URL or options (before anything opens),
+ *   {@link UnauthenticatedError} (HTTP 401), {@link ForbiddenError} (403, e.g. a
  *   refused origin), {@link ClosedError} when the hub cannot be reached (or not within
  *   `connectTimeoutMs`, default 30 s: a handshake the hub's TCP resets, as an overflowing listen
  *   queue does, is tried again until then), {@link VersionError} or

@@ -2,6 +2,7 @@ import { defaultSpace } from '../core/default-space.js';
 import type { Space } from '../core/space.js';
 import type { Transport, TransportFactory } from '../transport/transport.js';
 import { connectWebSocket } from '../transport/web-socket-transport.js';
+import { checkConnect } from './connect-options.js';
 import { Link, type LinkOptions } from './link.js';
 
 /** A hub URL (`ws://…`), an open transport, or a function that opens one (used again on reconnect). */
@@ -31,8 +32,8 @@ export const CONNECT_TIMEOUT_MS = 30_000;
  * Connects to a hub and resolves with a {@link Link} once the hub has welcomed it (and
  * assigned its instance id).
  *
- * @throws rejects with {@link ClosedError} when the hub cannot be reached (or not within
- *   `connectTimeoutMs`), {@link VersionError},
+ * @throws rejects with {@link ValidationError} for a bad URL or options (before anything opens),
+ *   {@link ClosedError} when the hub cannot be reached (or not within `connectTimeoutMs`), {@link VersionError},
  *   {@link UnauthenticatedError} or {@link TimeoutError} (no welcome).
  * @example
  * const link = await connect('ws://127.0.0.1:7070', { space, attributes: { appName: 'dash' } });
@@ -45,6 +46,7 @@ export function connect(target: ConnectTarget, options: ConnectOptions = {}): Pr
 
 /** `connect`, with the function that opens a WebSocket transport for a URL. @internal */
 export async function connectWith(target: ConnectTarget, options: ConnectOptions, openUrl: (url: string) => Promise<Transport>): Promise<Link> {
+  checkConnect(target, options);
   const space = options.space ?? defaultSpace();
   let factory: TransportFactory;
   let canReconnect = true;

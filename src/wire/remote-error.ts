@@ -9,6 +9,7 @@ import {
   LimitError,
   NameError,
   NotFoundError,
+  PortInUseError,
   ProtocolError,
   ReadOnlyError,
   ReservedNameError,
@@ -42,6 +43,7 @@ const BY_CODE: Record<string, Make> = {
   VS_CYCLE: (m, d) => new CycleError(m, d),
   VS_STORE: (m, d) => new StoreError(m, d),
   VS_NOT_FOUND: (m, d) => new NotFoundError(m, d),
+  VS_PORT_IN_USE: (m, d) => new PortInUseError(m, d),
   VS_INTERNAL: (m, d) => new InternalError(m, d),
   VS_CLOCK_SKEW: (m, d) => new ClockSkewError(m, d),
 };

@@ -451,7 +451,8 @@ function updateDetailMeta(entry: VarEntry, note?: string): void {
   const meta = ui.detail.querySelector<HTMLElement>('[data-role=meta]');
   if (!meta) return;
   const writer = entry.from ? `${writerName(entry.from)} (${entry.from})` : '—';
-  meta.textContent = `last writer: ${writer} · ${clockText(stampTime(entry.stamp)) || 'no write seen'}${note ? ` · ${note}` : ''}`;
+  // The time is its own span so that a narrow panel wraps the long instance id, never the time.
+  meta.replaceChildren('last writer: ', element('span', 'writer', writer), ' · ', element('span', 'time', clockText(stampTime(entry.stamp)) || 'no write seen'), note ? ` · ${note}` : '');
 }
 
 /** The selected var changed: show the new value unless the user is editing it. */
@@ -481,7 +482,9 @@ function drawInstances(): void {
     const title = info.attributes.identity ?? info.attributes.appName ?? 'instance';
     item.append(element('div', 'who', `${title}${mine ? ' (this inspector)' : ''}`), element('div', 'id', info.instanceId));
     const attributes = Object.entries(info.attributes).map(([key, value]) => `${key}=${value}`).join(' ');
-    item.append(element('div', 'attrs', `${attributes || 'no attributes'} · since ${clockText(info.connectedAt)}`));
+    const attrs = element('div', 'attrs', `${attributes || 'no attributes'} · since `);
+    attrs.append(element('span', 'time', clockText(info.connectedAt)));
+    item.append(attrs);
     fragment.append(item);
   }
   ui.instances.replaceChildren(fragment);

@@ -53,7 +53,8 @@ export const INSPECTOR_HTML = `<!doctype html>
   #detail { padding: 10px; border-bottom: 1px solid var(--line); flex: 0 0 auto; }
   #detail .empty { color: var(--muted); }
   #detail h2 { font: 600 13px ui-monospace, monospace; margin: 0 0 4px; word-break: break-all; }
-  #detail .meta { color: var(--muted); font-size: 12px; margin-bottom: 6px; word-break: break-all; }
+  #detail .meta { color: var(--muted); font-size: 12px; margin-bottom: 6px; overflow-wrap: anywhere; }
+  #detail .meta .time, #instances .attrs .time { white-space: nowrap; }
   #detail .editor { width: 100%; height: 140px; font: 12px ui-monospace, monospace; border: 1px solid var(--line); border-radius: 4px; padding: 6px; resize: vertical; }
   #detail .editor.invalid { border-color: var(--error); background: #fff6f6; }
   #detail .buttons { display: flex; gap: 6px; align-items: center; margin-top: 6px; }
