@@ -71,7 +71,7 @@ test('the options of the hub hardening are accepted: secret, maxClockDriftMs, al
     port: 0,
     host: '127.0.0.1',
     store: memoryStore(),
-    ...({ secret: 'a hub secret', maxClockDriftMs: 60_000, backlog: 2048 } as object),
+    ...({ secret: 'a hub secret of at least thirty-two characters', maxClockDriftMs: 60_000, backlog: 2048 } as object),
     allowedHosts: ['hub.example'],
   });
   expect(hub.port).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fnOption, heartbeatOption, isThenable, objectWith, parseOptions, type CoversKeys } from '../sync/parse-options.js';
+import { fnOption, heartbeatOption, isThenable, objectWith, parseOptions, type CoversKeys } from '../wire/parse-options.js';
 import { checkAccessRules } from './access.js';
 import { checkAllowedHosts } from './host-guard.js';
 import { resolveLimits } from './limits.js';
@@ -23,7 +23,7 @@ const shape = {
   ownership: z.strictObject({ graceMs: z.number().nonnegative().optional(), onLeave: z.enum(['unmap', 'stale']).optional() }),
   logger: objectWith('Logger', ['log']),
   secret: z.string(),
-  maxClockDriftMs: positiveMs,
+  maxClockDriftMs: z.number().nonnegative(),
   port: z.number().int().min(0).max(65535),
   host: z.string().min(1),
   authenticate: fnOption,

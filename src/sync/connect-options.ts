@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import type { ConnectOptions, ConnectTarget } from './connect.js';
-import { fnOption, heartbeatOption, isThenable, objectWith, parseOptions, type CoversKeys } from './parse-options.js';
+import { fnOption, heartbeatOption, isThenable, objectWith, parseOptions, type CoversKeys } from '../wire/parse-options.js';
 
 const positiveMs = z.number().positive();
 
