@@ -86,6 +86,17 @@ describe('connectWs + wsServerTransport', () => {
     }
   });
 
+  test('a paused server transport that closes still completes the closing handshake (the client sees the close)', async () => {
+    const c = await client();
+    const { transport: s } = await server.accept();
+    const rc = record(c);
+    s.pause?.();
+    s.close(4029, 'VS_LIMIT too many messages for too long');
+    // Without reading the client's answer to its close frame, the server would end the TCP
+    // connection only at ws's 30 s close timeout, past this test's.
+    expect(await rc.closed()).toEqual([4029, 'VS_LIMIT too many messages for too long']);
+  });
+
   test('a code the socket refuses falls back to 1000; long reasons are cut to 123 bytes', async () => {
     const c = await client();
     const { transport: s } = await server.accept();

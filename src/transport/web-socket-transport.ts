@@ -255,6 +255,9 @@ class WebSocketTransport implements Transport {
 
   close(code = 1000, reason = ''): void {
     if (this.closed) return;
+    // A paused socket would never read the peer's answer to the close frame: the closing
+    // handshake, and the peer's `close` event, would wait for `ws`'s 30 s close timeout.
+    this.socket.resume?.();
     this.finish();
     this.inbox.close(code, reason, true);
     const r = fitReason(reason);
