@@ -82,6 +82,66 @@ describe('close codes', () => {
     expect(c.received.filter((m) => m.t === 'err' && m.code === 'VS_LIMIT').length).toBeGreaterThanOrEqual(3);
   });
 
+  test('4003: a resume whose token does not verify, for an id that is live — err VS_FORBIDDEN, then close', async () => {
+    const hub = await hubWith();
+    const first = await raw(hub);
+    const welcome = await first.hello();
+    const thief = await raw(hub);
+    thief.send([{ t: 'hello', versions: [1], resume: { id: welcome.id, token: 'forged' } }]);
+    const closed = await thief.closing();
+    expect(closed.code).toBe(4003);
+    expect(closed.reason).toMatch(/^VS_FORBIDDEN /);
+    expect(thief.received.map((m) => [m.t, m.code])).toEqual([['err', 'VS_FORBIDDEN']]);
+    expect(first.closed()).toBeUndefined();
+  });
+
+  test('4003: an identity carried by a live instance, claimed without takeover', async () => {
+    const hub = await hubWith();
+    const holder = await raw(hub);
+    await holder.hello({ attributes: { identity: 'dash-prod' } });
+    const claimer = await raw(hub);
+    claimer.send([{ t: 'hello', versions: [1], attributes: { identity: 'dash-prod' } }]);
+    const closed = await claimer.closing();
+    expect(closed.code).toBe(4003);
+    expect(closed.reason).toMatch(/^VS_FORBIDDEN /);
+    expect(holder.closed()).toBeUndefined();
+  });
+
+  test('4009: the holder of an identity taken over is told why (err VS_FORBIDDEN), then closed', async () => {
+    const hub = await hubWith();
+    const holder = await raw(hub);
+    await holder.hello({ attributes: { identity: 'dash-prod' } });
+    const next = await raw(hub);
+    await next.hello({ attributes: { identity: 'dash-prod' }, takeover: true });
+    const closed = await holder.closing();
+    expect(closed.code).toBe(4009);
+    expect(closed.reason).toMatch(/^VS_FORBIDDEN /);
+    expect(holder.received.some((m) => m.t === 'err' && m.code === 'VS_FORBIDDEN')).toBe(true);
+  });
+
+  test('4009: an instance resumed with its token on a new connection replaces the old one', async () => {
+    const hub = await hubWith();
+    const old = await raw(hub);
+    const welcome = await old.hello();
+    const replacement = await raw(hub);
+    const resumed = await replacement.hello({ resume: { id: welcome.id, token: welcome.token } });
+    expect(resumed.id).toBe(welcome.id);
+    const closed = await old.closing();
+    expect(closed.code).toBe(4009);
+    expect(closed.reason).toMatch(/^VS_FORBIDDEN /);
+  });
+
+  test('1007: text that is not UTF-8 is closed by the WebSocket layer, and the hub serves on', async () => {
+    const hub = await hubWith();
+    const c = await raw(hub);
+    await c.hello();
+    // A text frame whose payload is not valid UTF-8 (0xff never appears in UTF-8).
+    c.socket.send(Buffer.from([0x5b, 0xff, 0x5d]), { binary: false });
+    expect((await c.closing()).code).toBe(1007);
+    const after = await raw(hub);
+    expect((await after.hello()).t).toBe('welcome');
+  });
+
   test('4000: heartbeat timeout — the hub drops a client that answers no ping', async () => {
     const c = await raw(await hubWith({ heartbeat: { intervalMs: 30, timeoutMs: 150 } }));
     await c.hello();
