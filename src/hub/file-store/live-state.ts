@@ -39,9 +39,7 @@ export class LiveState {
    * @param bytes the length of its line.
    */
   set(record: StoreRecord, bytes: number): void {
-    this.bytes += bytes - (this.sizes.get(record.fqn) ?? 0);
-    this.sizes.set(record.fqn, bytes);
-    this.byFqn.set(record.fqn, record);
+    this.hold(record, bytes);
     this.rev = record.rev;
   }
 
@@ -53,10 +51,14 @@ export class LiveState {
   apply(record: StoreRecord, bytes: number): void {
     const held = this.byFqn.get(record.fqn);
     if (held && held.rev >= record.rev) return;
+    this.hold(record, bytes);
+    if (record.rev > this.rev) this.rev = record.rev;
+  }
+
+  private hold(record: StoreRecord, bytes: number): void {
     this.bytes += bytes - (this.sizes.get(record.fqn) ?? 0);
     this.sizes.set(record.fqn, bytes);
     this.byFqn.set(record.fqn, record);
-    if (record.rev > this.rev) this.rev = record.rev;
   }
 
   /** A copy of every record as of now, and the revision it is complete up to (what a snapshot writes). */
