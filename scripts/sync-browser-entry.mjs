@@ -26,7 +26,7 @@ const HEADER = `// Public API of varspace in the browser (and Web Workers, Deno,
 export const NODE_ONLY_MODULES = [
   './hub/start-hub.js',
   './hub/upgrade-guard.js',
-  './hub/file-store.js',
+  './hub/file-store/file-store.js',
   './transport/ws-node.js',
   './hub/hub.js',
   './hub/memory-store.js',

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Space } from '../../src/core/space.js';
-import type { FileStoreRecovery } from '../../src/hub/file-store.js';
+import type { FileStoreRecovery } from '../../src/hub/file-store/file-store.js';
 import { connect } from '../../src/sync/connect-node.js';
 import type { Link } from '../../src/sync/link.js';
 

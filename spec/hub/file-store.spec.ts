@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ClosedError, StoreError, ValidationError, VarspaceError } from '../../src/core/errors.js';
 import { Space } from '../../src/core/space.js';
-import { fileStore, type FileStore, type FileStoreOptions } from '../../src/hub/file-store.js';
+import { fileStore, type FileStore, type FileStoreOptions } from '../../src/hub/file-store/file-store.js';
 import { memoryStore } from '../../src/hub/memory-store.js';
 import { startHub, type HubHandle } from '../../src/hub/start-hub.js';
 import type { Store, StoreRecord } from '../../src/hub/store.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ValidationError } from '../core/errors.js';
 import { checkAccessRules } from '../hub/access.js';
-import { fileStore } from '../hub/file-store.js';
+import { fileStore } from '../hub/file-store/file-store.js';
 import { jsonLogger, type LogLevel } from '../hub/logger.js';
 import { startHub, type HubHandle, type StartHubOptions } from '../hub/start-hub.js';
 import { checkStartHubOptions } from '../hub/start-hub-options.js';
