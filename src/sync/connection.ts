@@ -25,8 +25,8 @@ export interface ConnectionHooks {
   ended(reason: VarspaceError, report: boolean): void;
   /** An error with no caller to throw to. */
   fail(error: unknown): void;
-  /** Before each flush of the outbox (see `Outbox`'s `beforeFlush`): the write marks' turn. */
-  beforeFlush(lone: boolean): void;
+  /** Before each flush of the outbox (see `Outbox`'s `beforeFlush`): the write marks' turn. Called unbound. */
+  readonly beforeFlush: (lone: boolean) => void;
 }
 
 /** Options of {@link Connection}. @internal */
@@ -78,8 +78,7 @@ export class Connection {
   constructor(options: ConnectionOptions) {
     this.options = options;
     const placeholder: Transport = { isOpen: false, bufferedAmount: 0, send() {}, listen() {}, close() {} };
-    const { hooks } = options;
-    this.outbox = new Outbox(placeholder, () => PUBS_HEAD, { beforeFlush: (lone) => hooks.beforeFlush(lone), sendLoneAtOnce: true });
+    this.outbox = new Outbox(placeholder, () => PUBS_HEAD, { beforeFlush: options.hooks.beforeFlush, sendLoneAtOnce: true });
   }
 
   /** Whether the link is open (welcomed on its current transport). */

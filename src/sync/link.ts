@@ -175,7 +175,7 @@ export class Link {
    * @example const sub = link.share('ui.>'); … sub.unsubscribe();
    */
   share(pattern: string, options: { owned?: boolean } = {}): LinkSubscription {
-    parsePattern(pattern);
+    parsePattern(pattern); // for its NameError, at call time
     return this.shares.share(pattern, options.owned === true);
   }
 
