@@ -134,8 +134,8 @@ test(`a writer whose socket is slow coalesces its ${UPDATES} updates (latest val
   for (let i = 0; i < VARS; i++) writer.space.intern(`bp/v${i}`, { n: 0, pad: PAD });
   await writer.link.share('bp.>').synced;
   await waitFor(() => finalValues(follower.space).every((n) => n === 0), 'the initial values at the follower');
-  const outbox = (writer.link as unknown as { outbox: unknown }).outbox;
-  const unacked = (writer.link as unknown as { unconfirmed: { size: number } }).unconfirmed;
+  const outbox = (writer.link as unknown as { connection: { outbox: unknown } }).connection.outbox;
+  const unacked = (writer.link as unknown as { marks: { unconfirmed: { size: number } } }).marks.unconfirmed;
 
   const before = writer.link.stats();
   const baseline = memory();

@@ -155,7 +155,7 @@ interface Write {
 }
 
 /** The records a link keeps of every var's last write (private; read for the check). */
-const recordsOf = (link: Link) => (link as unknown as { records: Map<string, { stamp: string; from: string }> }).records;
+const recordsOf = (link: Link) => (link as unknown as { replica: { records: Map<string, { stamp: string; from: string }> } }).replica.records;
 
 async function runScenario(s: fc.Scheduler, scenario: Scenario): Promise<void> {
   nextId = 0;

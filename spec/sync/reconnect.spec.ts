@@ -165,7 +165,7 @@ describe('reconnect', () => {
     links.push(link);
     expect(link.status$.value).toBe('open');
     // drop the first connection: from now on every reconnect is welcomed and dropped at once
-    (link as unknown as { transport: Transport }).transport.close(1006, 'cut');
+    (link as unknown as { connection: { transport: Transport } }).connection.transport.close(1006, 'cut');
     await waitFor(() => retries.length >= 6, '6 retries');
     expect(retries.slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(connections).toBeGreaterThanOrEqual(6);
