@@ -6,16 +6,18 @@
 //   dist/browser/varspace.bundle.js  ESM, minified, self-contained (rxjs and zod included): what
 //                                    the hub serves as /varspace.js to the inspector page, and
 //                                    what the conformance page loads.
-//   dist/browser/inspector.js        the inspector page's code; imports ./varspace.js.
-//   dist/browser/sizes.json          bytes, minified and minified + gzip, of each.
+//   dist/browser/inspector.js        the inspector page's code (src/inspector/main.ts); imports
+//                                    ./varspace.js.
+//   dist/browser/inspector.html      the inspector's page (src/inspector/page.ts).
+//   dist/browser/sizes.json          bytes, minified and minified + gzip, of each bundle.
+//
+// The hub serves the inspector's three files from dist/browser/ (src/hub/inspector/serve.ts): they
+// exist only once this script ran, and nothing builds them at run time.
 //
 // Every bundle is built for `platform: 'browser'`: a Node built-in (`node:fs`, …) that sneaks
 // into the import graph fails the build, and so does a package other than rxjs, zod, uuid and
 // tslib (`ws` has a browser stub that would otherwise bundle silently), or any bare import
 // other than rxjs and zod left in varspace.js.
-//
-// `buildBrowserBundles({ write: false })` is also used by the hub when it runs from source
-// (no dist/) to serve the inspector.
 
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -82,7 +84,7 @@ const bundles = [
   },
   {
     name: 'inspector.js',
-    options: { entryPoints: ['src/hub/inspector/app.ts'], plugins: [libraryFromServedBundle, noNodeBuiltins] },
+    options: { entryPoints: ['src/inspector/main.ts'], plugins: [libraryFromServedBundle, noNodeBuiltins] },
   },
 ];
 
@@ -110,10 +112,20 @@ function strayImports(metafile, allowed) {
 }
 
 /**
- * Builds the three browser bundles. With `write: false` nothing is written: the result has the
- * code of each bundle by name (the hub serves them from memory when it runs from source).
+ * The inspector's HTML, as src/inspector/page.ts writes it: bundled (it imports the row height
+ * the page's code uses too) and evaluated here, so the page is a file the hub only reads.
+ */
+async function inspectorPage() {
+  const result = await build({ ...common, entryPoints: ['src/inspector/page.ts'], format: 'esm', platform: 'neutral', minify: false, metafile: false, write: false });
+  const { INSPECTOR_HTML } = await import(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0].text).toString('base64')}`);
+  return INSPECTOR_HTML;
+}
+
+/**
+ * Builds the three browser bundles and the inspector's page. With `write: false` nothing is
+ * written: the result has the text of each file by name.
  *
- * @returns `{ files: Map<name, string>, sizes: { [name]: { minified, gzip } } }`
+ * @returns `{ files: Map<name, string>, sizes: { [name]: { minified, gzip } } }` (sizes of the bundles)
  * @throws when esbuild fails, a Node built-in is imported, or varspace.js has a bare import
  *   other than rxjs and zod.
  */
@@ -131,6 +143,7 @@ export async function buildBrowserBundles({ write = true, outdir = join(root, 'd
     files.set(name, code);
     sizes[name] = { minified: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length };
   }
+  files.set('inspector.html', await inspectorPage());
   if (write) {
     mkdirSync(outdir, { recursive: true });
     for (const [name, code] of files) writeFileSync(join(outdir, name), code);

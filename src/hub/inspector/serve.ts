@@ -1,81 +1,61 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INSPECTOR_HTML } from './page.js';
 
-/** The files the inspector page needs besides its HTML, by URL path. */
-const ASSETS: ReadonlyMap<string, string> = new Map([
-  ['/varspace.js', 'varspace.bundle.js'],
-  ['/inspector.js', 'inspector.js'],
-]);
-
-/** The browser bundles, by file name (`varspace.bundle.js`, `inspector.js`). */
-type Bundles = ReadonlyMap<string, string>;
-
-let bundles: Promise<Bundles> | undefined;
-
-/**
- * The bundles the page loads. Running from the build (`dist/hub/inspector/serve.js`), they are
- * `dist/browser/*.js`, made by `npm run build`. Running from source (`src/…`, e.g. under tsx or
- * jest), they are built now with esbuild (a dev dependency), from the same sources, once per
- * process.
- *
- * @throws rejects with an error saying what to do when neither is possible.
- */
-export function inspectorBundles(): Promise<Bundles> {
-  return (bundles ??= loadBundles().catch((error: unknown) => {
-    bundles = undefined; // try again on the next request
-    throw error;
-  }));
+/** One file the inspector needs: its name in the build folder and its content type. */
+interface InspectorFile {
+  readonly name: string;
+  readonly type: string;
 }
 
-async function loadBundles(): Promise<Bundles> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const fromSource = fileURLToPath(import.meta.url).endsWith('.ts');
-  const packageRoot = join(here, '..', '..', '..');
-  if (!fromSource) {
-    const built = join(here, '..', '..', 'browser');
-    const names = [...ASSETS.values()];
-    if (names.every((name) => existsSync(join(built, name)))) {
-      return new Map(names.map((name) => [name, readFileSync(join(built, name), 'utf8')]));
-    }
-    throw new Error(`the inspector's browser bundles are missing from ${built}: run \`npm run build\``);
-  }
-  const script = join(packageRoot, 'scripts', 'build-browser.mjs');
-  if (!existsSync(script)) throw new Error(`running from source, but ${script} is missing: run \`npm run build\` and start the hub from dist/`);
-  let build: (options: { write: boolean }) => Promise<{ files: Map<string, string> }>;
-  try {
-    ({ buildBrowserBundles: build } = (await import(script)) as { buildBrowserBundles: typeof build });
-  } catch (error) {
-    throw new Error(`cannot build the inspector's bundles from source (is esbuild installed?): ${(error as Error).message}`);
-  }
-  return (await build({ write: false })).files;
+const HTML = 'text/html; charset=utf-8';
+const JAVASCRIPT = 'text/javascript; charset=utf-8';
+
+/** The inspector's files by URL path, as `npm run build` (scripts/build-browser.mjs) writes them. */
+const FILES: ReadonlyMap<string, InspectorFile> = new Map([
+  ['/', { name: 'inspector.html', type: HTML }],
+  ['/index.html', { name: 'inspector.html', type: HTML }],
+  ['/varspace.js', { name: 'varspace.bundle.js', type: JAVASCRIPT }],
+  ['/inspector.js', { name: 'inspector.js', type: JAVASCRIPT }],
+]);
+
+/**
+ * The package's `dist/browser/`, where `npm run build` puts the inspector's files. This module is
+ * three folders below the package root both as `dist/hub/inspector/serve.js` and as
+ * `src/hub/inspector/serve.ts` (under jest or tsx), so one relative path finds the build from
+ * either.
+ */
+export const INSPECTOR_BUILD_DIR = fileURLToPath(new URL('../../../dist/browser/', import.meta.url));
+
+/** Options of {@link serveInspector}. */
+export interface ServeInspectorOptions {
+  /** Where the built files are; {@link INSPECTOR_BUILD_DIR} unless told. */
+  readonly dir?: string;
 }
 
 /**
  * Serves the inspector: `GET /` (the page), `/varspace.js` (the self-contained library bundle)
- * and `/inspector.js` (the page's code). Returns false for any other path, leaving it to the
- * caller. A missing bundle answers 503 with the reason.
+ * and `/inspector.js` (the page's code), read from the build (`dist/browser/`) on each request;
+ * nothing is built at run time. Returns false for any other path, leaving it to the caller. A file
+ * that is missing (the package was not built) answers 503 with a message saying to run
+ * `npm run build`.
  *
  * @example if (request.method === 'GET' && serveInspector(path, response)) return;
  */
-export function serveInspector(path: string, response: ServerResponse): boolean {
-  if (path === '/' || path === '/index.html') {
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
-    response.end(INSPECTOR_HTML);
-    return true;
-  }
-  const file = ASSETS.get(path);
+export function serveInspector(path: string, response: ServerResponse, { dir = INSPECTOR_BUILD_DIR }: ServeInspectorOptions = {}): boolean {
+  const file = FILES.get(path);
   if (file === undefined) return false;
-  inspectorBundles().then(
-    (files) => {
-      response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' });
-      response.end(files.get(file));
+  const location = join(dir, file.name);
+  readFile(location).then(
+    (body) => {
+      response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache' });
+      response.end(body);
     },
-    (error: unknown) => {
+    (error: NodeJS.ErrnoException) => {
+      const reason = error.code === 'ENOENT' ? `${location} is missing: run \`npm run build\`, which builds it` : `cannot read ${location}: ${error.message}`;
       response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
-      response.end(`varspace inspector: ${(error as Error).message}\n`);
+      response.end(`varspace inspector: ${reason}\n`);
     },
   );
   return true;

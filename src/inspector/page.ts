@@ -1,6 +1,10 @@
+import { ROW_HEIGHT } from './row-height.js';
+
 /**
- * The inspector's HTML page (markup and style). Its code is `/inspector.js` (built from
- * `app.ts`), which imports the library from `/varspace.js`, both served by the hub.
+ * The inspector's HTML page (markup and style). `npm run build` writes it to
+ * dist/browser/inspector.html; the hub serves it at `/`, beside its code `/inspector.js` (built
+ * from `main.ts`), which imports the library from `/varspace.js`. The ids are the ones `dom.ts`
+ * looks up.
  */
 export const INSPECTOR_HTML = `<!doctype html>
 <html lang="en">
@@ -13,7 +17,7 @@ export const INSPECTOR_HTML = `<!doctype html>
   :root {
     --bg: #fbfbfa; --panel: #ffffff; --line: #e4e4e0; --text: #1f2328; --muted: #6e7781;
     --accent: #0b6bcb; --flash: #ffe58a; --error: #c62828; --ok: #2e7d32; --warn: #b26a00;
-    --row: ${22}px; font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--text);
+    --row: ${ROW_HEIGHT}px; font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--text);
   }
   * { box-sizing: border-box; }
   body { margin: 0; background: var(--bg); height: 100vh; display: flex; flex-direction: column; }
