@@ -31,7 +31,7 @@ export interface ReplicaOptions {
  * @example
  * const replica = new Replica({ space, clock });
  * replica.adopt('id-1');
- * const record = replica.ownWrite('ui/x', replica.clock.tick());   // from 'id-1', revision 0 until the hub says
+ * const record = replica.ownWrite('ui/x', replica.clock.tick());   // its writer is id-1; revision 0 until the hub says
  */
 export class Replica {
   /** The clock of this link's stamps (set to the hub's time at each welcome). */
