@@ -1,4 +1,4 @@
-import { en } from 'zod/locales';
+import en from 'zod/v4/locales/en.js';
 import { safeParse as parseWith } from 'zod/mini';
 import type { $ZodType, output, util } from 'zod/v4/core';
 
