@@ -1,91 +1,9 @@
 // Public API of varspace in the browser (and Web Workers, Deno, Bun: any runtime with a native
-// `WebSocket`). The same named exports as `index.ts`, less the server parts: `startHub`, `Hub`,
-// the stores and logger (hubs run on Node), `connectWs`, `wsServerTransport`, and the Node `connect` (here
-// `connect` opens the runtime's own `WebSocket`, or takes any `Transport`, such as a
-// `MessagePort`'s). Nothing here imports a Node built-in: `npm run build` bundles this file
-// for the browser and fails if one sneaks in; spec/conformance checks that the two entries
-// export the same names.
-// Made from index.ts by scripts/sync-browser-entry.mjs.
+// `WebSocket`): the shared list (`public.ts`) and a `connect` that opens the runtime's own
+// `WebSocket`, or takes any `Transport`, such as a `MessagePort`'s. The server parts (`startHub`,
+// `Hub`, stores, logger, `connectWs`, `wsServerTransport`) are Node's: hubs run on Node. Nothing
+// here imports a Node built-in: `npm run build` bundles this file for the browser and fails if one
+// sneaks in; spec/conformance checks that the two entries differ only by their own additions.
 
-export { Space } from './core/space.js';
-export { Namespace } from './core/namespace.js';
-export { Var } from './core/var.js';
-export { defaultSpace } from './core/default-space.js';
-export { parseFqn, parseNs, parsePattern } from './core/names.js';
-export { checkJsonValue } from './core/json-value.js';
-export {
-  VarspaceError,
-  NameError,
-  ReservedNameError,
-  ValidationError,
-  TimeoutError,
-  AbortedError,
-  ReadOnlyError,
-  UnmappedError,
-  ProtocolError,
-  VersionError,
-  ConflictError,
-  ForbiddenError,
-  UnauthenticatedError,
-  LimitError,
-  ClosedError,
-  CycleError,
-  StoreError,
-  NotFoundError,
-  PortInUseError,
-  InternalError,
-  ClockSkewError,
-} from './core/errors.js';
-
-// Operators for app code; instances, app types, local names
-export { ref$ } from './rx/ref$.js';
-export { intoVar } from './rx/into-var.js';
-export { select } from './rx/select.js';
-export { follow$ } from './rx/follow$.js';
-export { combineVars } from './rx/combine-vars.js';
-export { derive } from './rx/derive.js';
-export { fromInstance } from './rx/from-instance.js';
-export { notFrom } from './rx/not-from.js';
-export { createInstance, parseInstanceAttributes, instanceAttributesSchema } from './identity/instance.js';
-export { defineAppType, instantiate } from './identity/app-type.js';
-export { LocalNames } from './identity/local-names.js';
-
-// Links, hubs, transports, wire
+export * from './public.js';
 export { connect } from './sync/connect.js';
-export { Link } from './sync/link.js';
-export { toLink } from './sync/to-link.js';
-export { fromLink } from './sync/from-link.js';
-export { HybridClock, compareWrites } from './wire/hybrid-clock.js';
-export { backoffDelay } from './sync/backoff.js';
-export { memoryPair } from './transport/memory-pair.js';
-export { webSocketTransport, connectWebSocket } from './transport/web-socket-transport.js';
-export { messagePortTransport } from './transport/message-port-transport.js';
-export { PROTOCOL_VERSIONS } from './wire/messages.js';
-
-export type { Change, WatchFn, Meta } from './core/var.js';
-export type { Tagged, NameResolver } from './rx/tagged.js';
-export type { PathValue } from './rx/select.js';
-export type { CombineSpec } from './rx/combine-vars.js';
-export type { DeriveSources } from './rx/derive.js';
-export type { Instance, InstanceAttributes, ProcessType, CreateInstanceOptions } from './identity/instance.js';
-export type { AppType, AppResources, AppVars, AppInitial } from './identity/app-type.js';
-export type { LocalNameChange } from './identity/local-names.js';
-export type { ConnectOptions, ConnectTarget } from './sync/connect.js';
-export type { LinkStatus, LinkOptions, LinkSubscription, LinkStats, WriteAck } from './sync/link.js';
-export type { BackoffOptions } from './sync/backoff.js';
-export type { InstanceInfo } from './identity/instance-info.js';
-export type { InstanceFilter, PresenceEvent } from './sync/presence.js';
-export type { Transport, TransportHandlers, TransportFactory } from './transport/transport.js';
-export type { HubMessage, ClientMessage } from './wire/messages.js';
-export type { Validator } from './core/validator.js';
-export type { AwaitOptions, SpaceStats } from './core/space.js';
-export type { ParsedFqn, ParsedPattern } from './core/names.js';
-export type {
-  SpaceEvent,
-  VarEvent,
-  NsCreatedEvent,
-  NsRemovedEvent,
-  VarInternedEvent,
-  VarUnmappedEvent,
-  MetaChangedEvent,
-} from './core/space-event.js';

@@ -407,6 +407,21 @@ export const cases: ConformanceCase[] = [
   },
   {
     group: 'validators',
+    name: 'an app type of full zod schemas (the library itself uses zod/mini): instantiate and writes are checked',
+    async run({ api }) {
+      const space = new api.Space();
+      const Dash = api.defineAppType('dash', { state: z.object({ status: z.enum(['starting', 'up']) }), count: z.number().int().nonnegative() });
+      throwsCode(() => api.instantiate(space, Dash, 'dash.a', { state: { status: 'down' as never }, count: 0 }), 'VS_INVALID_VALUE', 'a bad initial value');
+      const app = api.instantiate(space, Dash, 'dash.b', { state: { status: 'starting' }, count: 0 });
+      app.state.reset({ status: 'up' });
+      const error = throwsCode(() => app.count.reset(-1), 'VS_INVALID_VALUE', 'a bad write') as Error;
+      ok(/dash\.b\/count: value refused: .*>=0/.test(error.message), `the schema's own message: ${error.message}`);
+      equal([app.state.deref(), app.count.deref()], [{ status: 'up' }, 0], 'kept');
+      equal(api.instanceAttributesSchema.safeParse({ colour: 'red' }).success, false, 'the attribute schema of the library still parses');
+    },
+  },
+  {
+    group: 'validators',
     name: 'a predicate validator; installing checks the current value; null removes it',
     async run({ api }) {
       const space = new api.Space();

@@ -8,7 +8,7 @@
  * `<os.tmpdir()>/varspace-conformance.json`.
  */
 import { build } from 'esbuild';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +16,8 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { chromium, type Browser } from 'playwright-core';
 import * as browserApi from '../../src/browser.js';
 import * as nodeApi from '../../src/index.js';
+import * as publicApi from '../../src/public.js';
 import { cases, runCases, type CaseResult } from './cases.js';
-// @ts-expect-error -- a plain .mjs script without type declarations
-import { NODE_ONLY_MODULES } from '../../scripts/sync-browser-entry.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..', '..');
@@ -60,16 +59,33 @@ test('the suite has at least 25 cases over names, intern, resolve, defonce, awai
   expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
 });
 
-test('the browser entry exports the Node entry’s names, less the Node-only ones', async () => {
-  const nodeOnly = new Set<string>();
-  for (const module of NODE_ONLY_MODULES as string[]) {
-    for (const name of Object.keys(await import(`../../src/${module.slice(2)}`))) nodeOnly.add(name);
-  }
-  expect([...nodeOnly]).toEqual(expect.arrayContaining(['startHub', 'connectWs', 'wsServerTransport']));
-  const expected = Object.keys(nodeApi).filter((name) => !nodeOnly.has(name)).sort();
-  // When this fails after a change to src/index.ts: node scripts/sync-browser-entry.mjs
-  expect(Object.keys(browserApi).sort()).toEqual(expected);
+/** Modules only a Node process may load: the hub (a server), `ws`, the Node `connect`. */
+const NODE_ONLY = /^\.\/(hub\/|transport\/ws-node\.js$|sync\/connect-node\.js$)/;
+
+/** The modules an entry file names, and how many `export *` it has from each. */
+function entryImports(file: string): { from: string[]; exportStar: string[] } {
+  const text = readFileSync(path.join(root, 'src', file), 'utf8');
+  return {
+    from: [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]),
+    exportStar: [...text.matchAll(/export \* from '([^']+)'/g)].map((m) => m[1]),
+  };
+}
+
+test('both entries export the shared list (src/public.ts) and only their own additions: Node its server parts', () => {
+  const shared = Object.keys(publicApi);
+  expect(shared).toEqual(expect.arrayContaining(['Space', 'Var', 'Link', 'VarspaceError', 'webSocketTransport']));
+  expect(Object.keys(browserApi).sort()).toEqual([...shared, 'connect'].sort());
+  const nodeOwn = Object.keys(nodeApi).filter((name) => !shared.includes(name));
+  expect(nodeOwn).toEqual(expect.arrayContaining(['connect', 'startHub', 'Hub', 'connectWs', 'wsServerTransport', 'fileStore']));
   expect(browserApi.connect).not.toBe(nodeApi.connect);
+  // public.ts is the explicit list: no `export *`, nothing Node-only.
+  const list = entryImports('public.ts');
+  expect(list.exportStar).toEqual([]);
+  expect(list.from.filter((from) => NODE_ONLY.test(from))).toEqual([]);
+  // The entries add only their own: anything both runtimes can load belongs in public.ts.
+  for (const entry of ['index.ts', 'browser.ts']) expect(entryImports(entry).exportStar).toEqual(['./public.js']);
+  expect(entryImports('index.ts').from.filter((from) => from !== './public.js' && !NODE_ONLY.test(from))).toEqual([]);
+  expect(entryImports('browser.ts').from.filter((from) => from !== './public.js')).toEqual(['./sync/connect.js']);
 });
 
 describe('node', () => {

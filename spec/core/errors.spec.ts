@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import * as api from '../../src/index.js';
+import { remoteError } from '../../src/wire/remote-error.js';
 import {
   AbortedError,
   ClockSkewError,
@@ -22,6 +24,7 @@ import {
 import * as coreErrors from '../../src/core/errors.js';
 // Not (yet) exported by the package; the hub and its stores use them.
 import { InternalError, NotFoundError, StoreError } from '../../src/core/errors.js';
+import { ERROR_CLASSES } from '../../src/core/error-classes.js';
 
 // [class, code, an instance made as the library makes it]
 const CASES: ReadonlyArray<readonly [Function, string, VarspaceError]> = [
@@ -86,6 +89,34 @@ describe('errors', () => {
     );
     const tested = new Set(CASES.map(([c]) => c));
     expect(exported.filter((c) => !tested.has(c)).map((c) => c.name)).toEqual([]);
+  });
+
+  test('the table of codes holds every class once, under the code its instances carry', () => {
+    expect([...ERROR_CLASSES].map(([code, errorClass]) => [errorClass.name, code]).sort()).toEqual(CASES.map(([c, code]) => [c.name, code]).sort());
+  });
+
+  test.each(CASES)('an err from the wire with the code of %p becomes that class again', (errorClass, code) => {
+    const error = remoteError({ t: 'err', code, message: 'refused there', fqn: 'app/n' });
+    expect(error).toBeInstanceOf(errorClass);
+    expect(error).toBeInstanceOf(VarspaceError);
+    expect(error.name).toBe(errorClass.name);
+    expect(error.code).toBe(code);
+    expect(error.message).toBe('refused there');
+    expect(error.details).toEqual({ fqn: 'app/n' });
+    expect(error.stack).toContain(errorClass.name);
+  });
+
+  test('an err with an unknown code stays a VarspaceError with that code', () => {
+    const error = remoteError({ t: 'err', code: 'VS_SOMETHING_NEW', message: 'new' });
+    expect(Object.getPrototypeOf(error)).toBe(VarspaceError.prototype);
+    expect(error).toMatchObject({ code: 'VS_SOMETHING_NEW', message: 'new', name: 'VarspaceError' });
+  });
+
+  test("the README's error table lists every code of the table, with its class", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = new Set([...readme.matchAll(/^\| `(VS_[A-Z_]+)` \| `(\w+)` \|/gm)].map(([, code, name]) => `${code} ${name}`));
+    const missing = [...ERROR_CLASSES].map(([code, errorClass]) => `${code} ${errorClass.name}`).filter((row) => !rows.has(row));
+    expect(missing).toEqual([]);
   });
 
   test('the base class keeps a code and a message', () => {

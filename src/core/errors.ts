@@ -20,106 +20,136 @@ export class VarspaceError extends Error {
 
 /** A namespace name, FQN, token or pattern is malformed (`VS_BAD_NAME`). */
 export class NameError extends VarspaceError {
+  static readonly code = 'VS_BAD_NAME';
+
   constructor(message: string, details?: Record<string, unknown>) {
-    super('VS_BAD_NAME', message, details);
+    super(NameError.code, message, details);
   }
 }
 
 /** A name in the reserved `$…` space was used by app code (`VS_RESERVED_NAME`). */
 export class ReservedNameError extends VarspaceError {
+  static readonly code = 'VS_RESERVED_NAME';
+
   constructor(name: string) {
-    super('VS_RESERVED_NAME', `"${name}" is reserved for the system (names beginning with "$")`, { name });
+    super(ReservedNameError.code, `"${name}" is reserved for the system (names beginning with "$")`, { name });
   }
 }
 
 /** A value was refused by a var's validator or a schema (`VS_INVALID_VALUE`). */
 export class ValidationError extends VarspaceError {
+  static readonly code = 'VS_INVALID_VALUE';
+
   constructor(message: string, details?: Record<string, unknown>) {
-    super('VS_INVALID_VALUE', message, details);
+    super(ValidationError.code, message, details);
   }
 }
 
 /** `await` (or another wait) ran out of time (`VS_TIMEOUT`). */
 export class TimeoutError extends VarspaceError {
+  static readonly code = 'VS_TIMEOUT';
+
   constructor(message: string, details?: Record<string, unknown>) {
-    super('VS_TIMEOUT', message, details);
+    super(TimeoutError.code, message, details);
   }
 }
 
 /** A wait was cancelled by its `AbortSignal` (`VS_ABORTED`). */
 export class AbortedError extends VarspaceError {
+  static readonly code = 'VS_ABORTED';
+
   constructor(message = 'aborted') {
-    super('VS_ABORTED', message);
+    super(AbortedError.code, message);
   }
 }
 
 /** App code wrote to a read-only (derived or remote-owned) var (`VS_READ_ONLY`). */
 export class ReadOnlyError extends VarspaceError {
+  static readonly code = 'VS_READ_ONLY';
+
   constructor(fqn: string) {
-    super('VS_READ_ONLY', `${fqn} is read-only`, { fqn });
+    super(ReadOnlyError.code, `${fqn} is read-only`, { fqn });
   }
 }
 
 /** A write reached a var that was unmapped (`VS_UNMAPPED`); intern the FQN again for a new var. */
 export class UnmappedError extends VarspaceError {
+  static readonly code = 'VS_UNMAPPED';
+
   constructor(fqn: string) {
-    super('VS_UNMAPPED', `${fqn} was unmapped; intern it again to get a new var`, { fqn });
+    super(UnmappedError.code, `${fqn} was unmapped; intern it again to get a new var`, { fqn });
   }
 }
 
 /** A wire frame or message failed validation (`VS_BAD_FRAME`); it was dropped and changed nothing. */
 export class ProtocolError extends VarspaceError {
+  static readonly code = 'VS_BAD_FRAME';
+
   constructor(message: string, details?: Record<string, unknown>) {
-    super('VS_BAD_FRAME', message, details);
+    super(ProtocolError.code, message, details);
   }
 }
 
 /** The peer speaks a protocol version this side does not support (`VS_UNSUPPORTED_VERSION`). */
 export class VersionError extends VarspaceError {
+  static readonly code = 'VS_UNSUPPORTED_VERSION';
+
   constructor(message: string, details?: Record<string, unknown>) {
-    super('VS_UNSUPPORTED_VERSION', message, details);
+    super(VersionError.code, message, details);
   }
 }
 
 /** A compare-and-set lost a race (`VS_CONFLICT`); `details` holds the current value and revision. */
 export class ConflictError extends VarspaceError {
+  static readonly code = 'VS_CONFLICT';
+
   constructor(message: string, details?: Record<string, unknown>) {
-    super('VS_CONFLICT', message, details);
+    super(ConflictError.code, message, details);
   }
 }
 
 /** The hub's rules do not allow this read or write (`VS_FORBIDDEN`). */
 export class ForbiddenError extends VarspaceError {
+  static readonly code = 'VS_FORBIDDEN';
+
   constructor(message: string, details?: Record<string, unknown>) {
-    super('VS_FORBIDDEN', message, details);
+    super(ForbiddenError.code, message, details);
   }
 }
 
 /** The hub refused the connection's credentials (`VS_UNAUTHENTICATED`). */
 export class UnauthenticatedError extends VarspaceError {
+  static readonly code = 'VS_UNAUTHENTICATED';
+
   constructor(message: string, details?: Record<string, unknown>) {
-    super('VS_UNAUTHENTICATED', message, details);
+    super(UnauthenticatedError.code, message, details);
   }
 }
 
 /** A limit (frame size, rate, count, depth) was exceeded (`VS_LIMIT`). */
 export class LimitError extends VarspaceError {
+  static readonly code = 'VS_LIMIT';
+
   constructor(message: string, details?: Record<string, unknown>) {
-    super('VS_LIMIT', message, details);
+    super(LimitError.code, message, details);
   }
 }
 
 /** The link or transport is closed, or closed before an answer came (`VS_CLOSED`). */
 export class ClosedError extends VarspaceError {
+  static readonly code = 'VS_CLOSED';
+
   constructor(message = 'closed', details?: Record<string, unknown>) {
-    super('VS_CLOSED', message, details);
+    super(ClosedError.code, message, details);
   }
 }
 
 /** A derived var would depend on itself, directly or through other derived vars (`VS_CYCLE`). */
 export class CycleError extends VarspaceError {
+  static readonly code = 'VS_CYCLE';
+
   constructor(message: string, details?: Record<string, unknown>) {
-    super('VS_CYCLE', message, details);
+    super(CycleError.code, message, details);
   }
 }
 
@@ -128,29 +158,37 @@ export class CycleError extends VarspaceError {
  * or is held by another process (`VS_STORE`). After a failed write the store refuses further writes.
  */
 export class StoreError extends VarspaceError {
+  static readonly code = 'VS_STORE';
+
   constructor(message: string, details?: Record<string, unknown>) {
-    super('VS_STORE', message, details);
+    super(StoreError.code, message, details);
   }
 }
 
 /** A var or record that was asked for does not exist (`VS_NOT_FOUND`). */
 export class NotFoundError extends VarspaceError {
+  static readonly code = 'VS_NOT_FOUND';
+
   constructor(message: string, details?: Record<string, unknown>) {
-    super('VS_NOT_FOUND', message, details);
+    super(NotFoundError.code, message, details);
   }
 }
 
 /** `startHub` could not listen: another hub or program holds the port (`VS_PORT_IN_USE`). */
 export class PortInUseError extends VarspaceError {
+  static readonly code = 'VS_PORT_IN_USE';
+
   constructor(message: string, details?: Record<string, unknown>) {
-    super('VS_PORT_IN_USE', message, details);
+    super(PortInUseError.code, message, details);
   }
 }
 
 /** Something failed that is not the caller's fault (`VS_INTERNAL`); details stay in the logs. */
 export class InternalError extends VarspaceError {
+  static readonly code = 'VS_INTERNAL';
+
   constructor(message = 'internal error', details?: Record<string, unknown>) {
-    super('VS_INTERNAL', message, details);
+    super(InternalError.code, message, details);
   }
 }
 
@@ -159,7 +197,9 @@ export class InternalError extends VarspaceError {
  * the hub option `maxClockDriftMs`): it was refused and changed nothing.
  */
 export class ClockSkewError extends VarspaceError {
+  static readonly code = 'VS_CLOCK_SKEW';
+
   constructor(message: string, details?: Record<string, unknown>) {
-    super('VS_CLOCK_SKEW', message, details);
+    super(ClockSkewError.code, message, details);
   }
 }

@@ -1,6 +1,7 @@
 import { v4 as uuidv4, validate as isUuid } from 'uuid';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../core/errors.js';
+import { safeParse } from './safe-parse.js';
 import { isToken, refused } from './token.js';
 
 /** The kind of runtime: `node`, `browser`, `worker`, or another token (`deno`, `bun`, …). */
@@ -40,22 +41,22 @@ export interface CreateInstanceOptions {
   readonly startedAt?: number;
 }
 
-const tokenText = (what: string) => z.string().refine(isToken, { message: `${what} must be one token ([A-Za-z0-9_] then [A-Za-z0-9_-+!?'], no "." or "$")` });
-const freeText = z.string().min(1).max(200);
+const tokenText = (what: string) => z.optional(z.string().check(z.refine(isToken, { message: `${what} must be one token ([A-Za-z0-9_] then [A-Za-z0-9_-+!?'], no "." or "$")` })));
+const freeText = z.optional(z.string().check(z.minLength(1), z.maxLength(200)));
 
 const ATTRIBUTE_KEYS = ['processType', 'appName', 'role', 'appType', 'identity'] as const;
 
 /**
- * The zod schema of {@link InstanceAttributes}: a strict object (unknown keys are refused),
- * every attribute optional. `processType`, `appType` and `identity` are tokens; `appName` and
+ * The zod schema of {@link InstanceAttributes} (a `zod/mini` schema: `safeParse`, `parse`, `shape`):
+ * a strict object (unknown keys are refused), every attribute optional. `processType`, `appType` and `identity` are tokens; `appName` and
  * `role` are strings of 1–200 characters.
  */
 export const instanceAttributesSchema = z.strictObject({
-  processType: tokenText('processType').optional(),
-  appName: freeText.optional(),
-  role: freeText.optional(),
-  appType: tokenText('appType').optional(),
-  identity: tokenText('identity').optional(),
+  processType: tokenText('processType'),
+  appName: freeText,
+  role: freeText,
+  appType: tokenText('appType'),
+  identity: tokenText('identity'),
 });
 
 /**
@@ -64,7 +65,7 @@ export const instanceAttributesSchema = z.strictObject({
  * @example parseInstanceAttributes({ processType: 'node', appName: 'dashboard' })
  */
 export function parseInstanceAttributes(attributes: unknown): Readonly<InstanceAttributes> {
-  const result = instanceAttributesSchema.safeParse(attributes);
+  const result = safeParse(instanceAttributesSchema, attributes);
   if (!result.success) throw refused('instance attributes', result.error, ATTRIBUTE_KEYS);
   const clean: Record<string, string> = {};
   for (const key of ATTRIBUTE_KEYS) {

@@ -1,5 +1,5 @@
 // Internal helpers of the identity module (not exported from the package).
-import type { ZodError } from 'zod';
+import type { $ZodError } from 'zod/v4/core';
 import { NameError, ValidationError, VarspaceError } from '../core/errors.js';
 import { parseNs } from '../core/names.js';
 
@@ -32,7 +32,7 @@ export function isToken(name: unknown): boolean {
 }
 
 /** Turns a zod error into a {@link ValidationError} whose message lists every issue. */
-export function refused(what: string, error: ZodError, allowedKeys?: readonly string[]): ValidationError {
+export function refused(what: string, error: $ZodError, allowedKeys?: readonly string[]): ValidationError {
   const issues = error.issues.map((issue) => {
     const path = issue.path.map(String).join('.');
     let message = issue.message;

@@ -1,9 +1,10 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../core/errors.js';
 import type { ConnectOptions, ConnectTarget } from './connect.js';
 import { fnOption, heartbeatOption, isThenable, objectWith, parseOptions, type CoversKeys } from '../wire/parse-options.js';
 
-const positiveMs = z.number().positive();
+const positive = z.number().check(z.positive());
+const nonNegative = z.number().check(z.nonnegative());
 
 const shape = {
   space: objectWith('Space', ['intern', 'resolve', 'match']),
@@ -11,23 +12,23 @@ const shape = {
   reconnect: z.union([
     z.boolean(),
     z.strictObject({
-      initialDelayMs: z.number().nonnegative().optional(),
-      maxDelayMs: z.number().nonnegative().optional(),
-      factor: z.number().positive().optional(),
-      maxAttempts: z.number().int().nonnegative().optional(),
-      random: fnOption.optional(),
-      onRetry: fnOption.optional(),
+      initialDelayMs: z.optional(nonNegative),
+      maxDelayMs: z.optional(nonNegative),
+      factor: z.optional(positive),
+      maxAttempts: z.optional(z.number().check(z.int(), z.nonnegative())),
+      random: z.optional(fnOption),
+      onRetry: z.optional(fnOption),
     }),
   ]),
-  welcomeTimeoutMs: positiveMs,
-  connectTimeoutMs: positiveMs,
+  welcomeTimeoutMs: positive,
+  connectTimeoutMs: positive,
   heartbeat: heartbeatOption,
   takeover: z.boolean(),
   now: fnOption,
   token: z.string(),
   WebSocket: fnOption,
 };
-const connectOptionsSchema = z.strictObject(shape).partial();
+const connectOptionsSchema = z.partial(z.strictObject(shape));
 // Fails to compile when ConnectOptions gains a key this schema lacks.
 type Covered = CoversKeys<ConnectOptions, typeof shape>;
 

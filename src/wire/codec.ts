@@ -1,5 +1,6 @@
-import type { ZodType } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import { ProtocolError } from '../core/errors.js';
+import { safeParse } from '../identity/safe-parse.js';
 
 /**
  * Parses and validates a whole frame before anything acts on it: one bad message refuses the
@@ -13,7 +14,7 @@ import { ProtocolError } from '../core/errors.js';
  * @throws {ProtocolError} (`VS_BAD_FRAME`) naming the first problem.
  * @example decodeFrame('[{"t":"ping","n":1}]', clientMessageSchema)
  */
-export function decodeFrame<T>(data: unknown, schema: ZodType<T>, quick?: (message: unknown) => T | undefined, maxMessages = 100_000, first?: string): T[] {
+export function decodeFrame<T>(data: unknown, schema: $ZodType<T>, quick?: (message: unknown) => T | undefined, maxMessages = 100_000, first?: string): T[] {
   if (typeof data !== 'string') throw new ProtocolError('a frame must be text (JSON)');
   let parsed: unknown;
   try {
@@ -31,7 +32,7 @@ export function decodeFrame<T>(data: unknown, schema: ZodType<T>, quick?: (messa
       messages[i] = checked;
       continue;
     }
-    const result = schema.safeParse(parsed[i]);
+    const result = safeParse(schema, parsed[i]);
     if (!result.success) {
       const issue = result.error.issues[0];
       const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';

@@ -1,29 +1,34 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** The protocol versions this build speaks (the newest last). */
 export const PROTOCOL_VERSIONS: readonly number[] = [1];
 
 const STAMP = /^[0-9a-f]{16}$/;
 /** A hybrid-logical-clock stamp: 12 hex digits of wall ms then 4 of counter; compares as a string. */
-const stamp = z.string().regex(STAMP, 'a stamp is 16 lowercase hex digits');
+const stamp = z.string().check(z.regex(STAMP, 'a stamp is 16 lowercase hex digits'));
 /**
  * An instance id: the hub's UUIDs, or any id a client resumes with, limited to name-token
  * characters, so that it is a valid `$sys.instances/<id>` name and needs no escaping in JSON.
  */
 const INSTANCE_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
-const instanceId = z.string().regex(INSTANCE_ID, 'an instance id is 1–64 letters, digits, "_" or "-"');
+const instanceId = z.string().check(z.regex(INSTANCE_ID, 'an instance id is 1–64 letters, digits, "_" or "-"'));
 const MAX_NAME = 1024;
-const name = z.string().min(1).max(MAX_NAME);
-const ref = z.number().int().nonnegative();
-const subId = z.number().int().nonnegative();
-const revision = z.number().int().nonnegative();
+const name = z.string().check(z.minLength(1), z.maxLength(MAX_NAME));
+const count = z.number().check(z.int(), z.nonnegative());
+const ref = count;
+const subId = count;
+const revision = count;
 /**
  * Values are JSON by construction (frames are JSON). `undefined` has no JSON form: a message
  * without its `value` field carries it (zod checks nothing inside a value: a hub checks its
  * nesting without recursion, see `checkValueLimits`).
  */
-const value = z.unknown().optional();
-const attributes = z.record(z.string().max(64), z.string().max(256)).refine((record) => Object.keys(record).length <= 16, 'at most 16 attributes');
+const value = z.optional(z.unknown());
+const token = z.string().check(z.minLength(1), z.maxLength(256));
+const epoch = z.string().check(z.maxLength(64));
+const attributes = z
+  .record(z.string().check(z.maxLength(64)), z.string().check(z.maxLength(256)))
+  .check(z.refine((record) => Object.keys(record).length <= 16, 'at most 16 attributes'));
 
 // The batch entries' checks, the same as the zod schemas above (a spec holds them to it).
 const isName = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_NAME;
@@ -36,21 +41,21 @@ const isRevision = (x: unknown): x is number => Number.isSafeInteger(x) && (x as
 /** First message of a client: versions it speaks, its attributes, and (on reconnect) its id and resume token. */
 export const helloSchema = z.object({
   t: z.literal('hello'),
-  versions: z.array(z.number().int()).min(1).max(16),
-  attributes: attributes.optional(),
-  resume: z.object({ id: instanceId, token: z.string().min(1).max(256) }).optional(),
+  versions: z.array(z.number().check(z.int())).check(z.minLength(1), z.maxLength(16)),
+  attributes: z.optional(attributes),
+  resume: z.optional(z.object({ id: instanceId, token })),
   /** Replace a live instance that carries the same `attributes.identity`. */
-  takeover: z.boolean().optional(),
+  takeover: z.optional(z.boolean()),
 });
 
 /** Follow a pattern: the hub sends matching state (newer than `since`, a hub revision), then `subok`, then live updates. */
-export const subSchema = z.object({ t: z.literal('sub'), sid: subId, pattern: name, since: revision.optional(), epoch: z.string().max(64).optional() });
+export const subSchema = z.object({ t: z.literal('sub'), sid: subId, pattern: name, since: z.optional(revision), epoch: z.optional(epoch) });
 
 /** Stop a follow. */
 export const unsubSchema = z.object({ t: z.literal('unsub'), sid: subId });
 
 /** A write of a shared var. With `ref`, the hub answers `ack` or `err`. */
-export const pubSchema = z.object({ t: z.literal('pub'), fqn: name, value, stamp, ref: ref.optional(), owned: z.boolean().optional() });
+export const pubSchema = z.object({ t: z.literal('pub'), fqn: name, value, stamp, ref: z.optional(ref), owned: z.optional(z.boolean()) });
 
 /**
  * One write in a `pubs` batch: `[fqn, stamp]` or `[fqn, stamp, value]` (no value: `undefined`,
@@ -67,7 +72,7 @@ export function isPubEntry(entry: unknown): entry is PubEntry {
 /** Plain writes of shared vars, batched (the same as a `pub` each, without `ref` or `owned`). */
 export const pubsSchema = z.object({
   t: z.literal('pubs'),
-  w: z.array(z.custom<PubEntry>(isPubEntry, 'a pubs entry is [fqn, stamp] or [fqn, stamp, value]')).min(1),
+  w: z.array(z.custom<PubEntry>(isPubEntry, 'a pubs entry is [fqn, stamp] or [fqn, stamp, value]')).check(z.minLength(1)),
 });
 
 /**
@@ -88,15 +93,15 @@ export function quickPubs(message: unknown): PubsMessage | undefined {
 export const casSchema = z.object({ t: z.literal('cas'), fqn: name, value, stamp, rev: revision, ref });
 
 /** Unmap a var (a stamped tombstone). */
-export const delSchema = z.object({ t: z.literal('del'), fqn: name, stamp, ref: ref.optional() });
+export const delSchema = z.object({ t: z.literal('del'), fqn: name, stamp, ref: z.optional(ref) });
 
 /** Asks the hub to confirm (with `marked`) that it processed every message before this one. */
-export const markSchema = z.object({ t: z.literal('mark'), n: z.number().int().nonnegative() });
+export const markSchema = z.object({ t: z.literal('mark'), n: count });
 
 /** Keep-alive. */
-export const pingSchema = z.object({ t: z.literal('ping'), n: z.number().int().nonnegative() });
+export const pingSchema = z.object({ t: z.literal('ping'), n: count });
 /** Answer to `ping`. */
-export const pongSchema = z.object({ t: z.literal('pong'), n: z.number().int().nonnegative() });
+export const pongSchema = z.object({ t: z.literal('pong'), n: count });
 
 /** A clean goodbye before closing. */
 export const byeSchema = z.object({ t: z.literal('bye') });
@@ -111,13 +116,13 @@ export const clientMessageSchema = z.discriminatedUnion('t', [
 /** Answer to `hello`: the instance id the hub assigned (or resumed), its resume token, the hub's own id and store epoch. */
 export const welcomeSchema = z.object({
   t: z.literal('welcome'),
-  version: z.number().int(),
+  version: z.number().check(z.int()),
   id: instanceId,
-  token: z.string().min(1).max(256),
+  token: token,
   hub: instanceId,
-  epoch: z.string().max(64),
+  epoch: epoch,
   /** The store's revision when this hub process started: what an earlier process issued after it may have been lost. */
-  startRev: revision.optional(),
+  startRev: z.optional(revision),
   time: z.number(),
 });
 
@@ -136,7 +141,7 @@ export function isUpdEntry(entry: unknown): entry is UpdEntry {
 export const updsSchema = z.object({
   t: z.literal('upds'),
   from: instanceId,
-  u: z.array(z.custom<UpdEntry>(isUpdEntry, 'an upds entry is [fqn, stamp, rev] or [fqn, stamp, rev, value]')).min(1),
+  u: z.array(z.custom<UpdEntry>(isUpdEntry, 'an upds entry is [fqn, stamp, rev] or [fqn, stamp, rev, value]')).check(z.minLength(1)),
 });
 
 /** The last instance id {@link quickUpds} found well-formed. */
@@ -176,18 +181,18 @@ export const currentSchema = z.object({ value, stamp, from: instanceId, rev: rev
 /** A refusal: `ref` names the request; `current` holds the hub's value where the writer should be corrected. */
 export const errSchema = z.object({
   t: z.literal('err'),
-  code: z.string().regex(/^VS_[A-Z_]+$/),
-  message: z.string().max(2048),
-  ref: ref.optional(),
-  sid: subId.optional(),
-  fqn: name.optional(),
-  current: currentSchema.optional(),
+  code: z.string().check(z.regex(/^VS_[A-Z_]+$/)),
+  message: z.string().check(z.maxLength(2048)),
+  ref: z.optional(ref),
+  sid: z.optional(subId),
+  fqn: z.optional(name),
+  current: z.optional(currentSchema),
   /** The stamp of the refused write, so its writer knows which of its writes the correction answers. */
-  refused: stamp.optional(),
+  refused: z.optional(stamp),
 });
 
 /** Confirms every client message before `mark n` was processed. */
-export const markedSchema = z.object({ t: z.literal('marked'), n: z.number().int().nonnegative() });
+export const markedSchema = z.object({ t: z.literal('marked'), n: count });
 
 /** Any message a hub may send. */
 export const hubMessageSchema = z.discriminatedUnion('t', [
