@@ -244,7 +244,7 @@ export class Hub {
   accept(transport: Transport, info: ConnectionInfo = {}): () => void {
     const session = new Session(transport, info, this.sessionSink);
     this.sessions.add(session);
-    session.helloTimer = setTimeout(this.helloExpired, this.options.helloTimeoutMs ?? 10_000, session);
+    session.startHelloTimer(this.helloExpired, this.options.helloTimeoutMs ?? 10_000);
     transport.listen(session);
     return () => transport.close(1001, 'hub closing');
   }

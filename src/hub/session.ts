@@ -105,7 +105,7 @@ export class Session implements TransportHandlers {
   /** When the hub last pinged (ms). */
   lastPing = 0;
   /** Closes the connection if no `hello` comes in time; cleared by the welcome. */
-  helloTimer: ReturnType<typeof setTimeout> | undefined;
+  private helloTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly transport: Transport,
@@ -243,6 +243,11 @@ export class Session implements TransportHandlers {
   addFollow(follow: SessionFollow): void {
     if (this.follows === NO_FOLLOWS) this.follows = new Map();
     this.follows.set(follow.sid, follow);
+  }
+
+  /** Calls `expired` with it after `ms` unless the welcome (or a close) stops the timer first. */
+  startHelloTimer(expired: (session: Session) => void, ms: number): void {
+    this.helloTimer = setTimeout(expired, ms, this);
   }
 
   /** Stops the hello timer (the welcome came, or the connection closed). */
