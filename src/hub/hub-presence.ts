@@ -4,7 +4,7 @@ import type { InstanceInfo } from '../identity/instance-info.js';
 import type { Session } from './session.js';
 
 /** The namespace of the hub's presence vars: `$sys.instances/<instance id>`, one per live instance. */
-export const SYS_INSTANCES = '$sys.instances';
+const SYS_INSTANCES = '$sys.instances';
 /** The prefix of every presence var's name. */
 export const INSTANCES_PREFIX = `${SYS_INSTANCES}/`;
 
