@@ -1,11 +1,14 @@
 import type { AppType } from '../identity/app-type.js';
+import type { InstanceInfo } from '../identity/instance-info.js';
 import { Liveness } from '../wire/liveness.js';
 import { Outbox } from '../transport/outbox.js';
 import type { Transport, TransportHandlers } from '../transport/transport.js';
 import { PING_FRAME, PING_TEXT } from '../wire/heartbeat-text.js';
 import { updsHead } from '../wire/state-text.js';
-import type { Access } from './access.js';
+import type { Access, Principal } from './access.js';
 import type { TokenBucket } from './limits.js';
+import { recordText } from './record-text.js';
+import type { StoreRecord } from './store.js';
 
 const UNLIMITED = { take: () => true } as unknown as TokenBucket;
 /**
@@ -41,6 +44,15 @@ export interface SessionSink {
   readonly maxQueuedBytes: number;
   /** More than `maxQueuedBytes` wait for the session's peer: it does not read. */
   overflow(session: Session): void;
+}
+
+/** What a session is given by its `welcome` (see {@link Session.welcome}). @internal */
+export interface Welcome {
+  readonly id: string;
+  readonly token: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly bucket: TokenBucket;
+  readonly appType: AppType | undefined;
 }
 
 /** What the hub knows of a connection before and after `hello`. */
@@ -93,7 +105,7 @@ export class Session implements TransportHandlers {
   /** When the hub last pinged (ms). */
   lastPing = 0;
   /** Closes the connection if no `hello` comes in time; cleared by the welcome. */
-  helloTimer: ReturnType<typeof setTimeout> | undefined;
+  private helloTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly transport: Transport,
@@ -144,6 +156,74 @@ export class Session implements TransportHandlers {
     this.box?.dispose();
   }
 
+  /** The name of the connection's principal (undefined: anonymous). */
+  get principalName(): string | undefined {
+    return (this.info.principal as Principal | undefined)?.name;
+  }
+
+  /** The instance as `$sys.instances` and `Hub.instances$` show it. */
+  get instanceInfo(): InstanceInfo {
+    return {
+      instanceId: this.id,
+      attributes: this.attributes,
+      connectedAt: this.connectedAt,
+      ...(this.info.principal ? { principal: this.principalName } : {}),
+    };
+  }
+
+  /** Takes what the handshake gave it: from now on its frames are messages, not a `hello`. */
+  welcome(welcome: Welcome): void {
+    this.id = welcome.id;
+    this.token = welcome.token;
+    this.attributes = welcome.attributes;
+    this.bucket = welcome.bucket;
+    this.appType = welcome.appType;
+    this.connectedAt = Date.now();
+    this.welcomed = true;
+    this.stopHelloTimer();
+  }
+
+  /**
+   * Takes `count` messages from its rate limit.
+   * @returns whether they are within it (then no frame in a row is throttled any more).
+   */
+  takeMessages(count: number): boolean {
+    if (!this.bucket.take(count)) return false;
+    this.throttled = 0;
+    return true;
+  }
+
+  /** Counts a frame throttled. @returns how many in a row are. */
+  throttle(): number {
+    return ++this.throttled;
+  }
+
+  /**
+   * Marks it closed and drops what waits in its outbox.
+   * @returns false when it was closed already.
+   */
+  markClosed(): boolean {
+    if (this.closed) return false;
+    this.closed = true;
+    this.disposeOutbox();
+    return true;
+  }
+
+  /** Queues the state of a var (replacing what is queued for it); `text` is the record's, when the caller made it already. */
+  queueState(record: StoreRecord, text: string = recordText(record)): void {
+    this.outbox.put(record.fqn, text, record.deleted ? undefined : record.from);
+  }
+
+  /** Holds back its marks until `settled`, the durability of its latest write, settles. */
+  unsynced(settled: Promise<unknown>): void {
+    this.lastUnsynced = settled;
+  }
+
+  /** `settled` (one of its writes) is durable: its marks wait no longer, unless a later write is not. */
+  synced(settled: Promise<unknown>): void {
+    if (this.lastUnsynced === settled) this.lastUnsynced = undefined;
+  }
+
   /** Sends a heartbeat ping: behind what is queued, or alone and at once when nothing is (no outbox needed). */
   ping(): void {
     if (this.box !== undefined) {
@@ -163,6 +243,11 @@ export class Session implements TransportHandlers {
   addFollow(follow: SessionFollow): void {
     if (this.follows === NO_FOLLOWS) this.follows = new Map();
     this.follows.set(follow.sid, follow);
+  }
+
+  /** Calls `expired` with it after `ms` unless the welcome (or a close) stops the timer first. */
+  startHelloTimer(expired: (session: Session) => void, ms: number): void {
+    this.helloTimer = setTimeout(expired, ms, this);
   }
 
   /** Stops the hello timer (the welcome came, or the connection closed). */

@@ -1,0 +1,14 @@
+/**
+ * The counters of a hub that its parts add to (held by reference: one increment, no lookup), and
+ * what closed connections had sent, so that `Hub.stats` still counts it.
+ * @internal
+ * @example counters.refused++;
+ */
+export class HubCounters {
+  messagesIn = 0;
+  valuesRouted = 0;
+  refused = 0;
+  errors = 0;
+  messagesOutClosed = 0;
+  coalescedClosed = 0;
+}
