@@ -15,7 +15,7 @@
 // exist only once this script ran, and nothing builds them at run time.
 //
 // Every bundle is built for `platform: 'browser'`: a Node built-in (`node:fs`, …) that sneaks
-// into the import graph fails the build, and so does a package other than rxjs, zod, uuid and
+// into the import graph fails the build, and so does a package other than rxjs, zod and
 // tslib (`ws` has a browser stub that would otherwise bundle silently), or any bare import
 // other than rxjs and zod left in varspace.js.
 
@@ -32,7 +32,7 @@ const PEERS = ['rxjs', 'zod'];
  * The only packages allowed into a browser bundle. Anything else fails the build: `ws`, for one,
  * has a `browser` stub that would bundle silently and throw at run time.
  */
-const BROWSER_PACKAGES = ['rxjs', 'zod', 'uuid', 'tslib'];
+const BROWSER_PACKAGES = ['rxjs', 'zod', 'tslib'];
 /** Size goal of the library's own code, minified + gzip (rxjs and zod excluded). */
 export const OWN_CODE_GZIP_BUDGET = 25 * 1024;
 

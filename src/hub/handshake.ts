@@ -1,4 +1,4 @@
-import { v4 as uuid } from 'uuid';
+import { randomUuid as uuid } from '../identity/uuid.js';
 import { ValidationError, VersionError, type VarspaceError } from '../core/errors.js';
 import type { AppType } from '../identity/app-type.js';
 import { instanceAttributesSchema, parseInstanceAttributes } from '../identity/instance.js';

@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { v4 as uuid } from 'uuid';
+import { randomUuid as uuid } from '../identity/uuid.js';
 import { ProtocolError, type VarspaceError } from '../core/errors.js';
 import { Space } from '../core/space.js';
 import type { AppType } from '../identity/app-type.js';

@@ -1,4 +1,4 @@
-import { v4 as uuid } from 'uuid';
+import { randomUuid as uuid } from '../identity/uuid.js';
 import { newSecret } from './resume-token.js';
 import type { Store, StoreRecord } from './store.js';
 

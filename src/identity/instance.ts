@@ -1,4 +1,4 @@
-import { v4 as uuidv4, validate as isUuid } from 'uuid';
+import { isUuid, randomUuid } from './uuid.js';
 import * as z from 'zod/mini';
 import { ValidationError } from '../core/errors.js';
 import { safeParse } from './safe-parse.js';
@@ -88,7 +88,7 @@ export function parseInstanceAttributes(attributes: unknown): Readonly<InstanceA
  */
 export function createInstance(attributes: InstanceAttributes = {}, options: CreateInstanceOptions = {}): Instance {
   const parsed = parseInstanceAttributes(attributes);
-  const instanceId = options.instanceId ?? uuidv4();
+  const instanceId = options.instanceId ?? randomUuid();
   if (typeof instanceId !== 'string' || !isUuid(instanceId)) {
     throw new ValidationError(`instance id ${JSON.stringify(instanceId)} is not a UUID`, { instanceId });
   }

@@ -1,5 +1,5 @@
 import { Observable, Subject } from 'rxjs';
-import { validate as isUuid } from 'uuid';
+import { isUuid } from './uuid.js';
 import { ValidationError } from '../core/errors.js';
 import { isToken, parseToken } from './token.js';
 

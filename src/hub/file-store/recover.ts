@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { v4 as uuid } from 'uuid';
+import { randomUuid as uuid } from '../../identity/uuid.js';
 import { StoreError } from '../../core/errors.js';
 import { writeSnapshot } from './compaction.js';
 import type { LiveState } from './live-state.js';
