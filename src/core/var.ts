@@ -278,6 +278,8 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
 
   /** Sets the value without emitting (initial value before the var is announced, transactions). @internal */
   store(value: T): void {
+    // RxJS has no public way to set a BehaviorSubject's value without emitting it: its private
+    // `_value`, pinned by spec/core/rxjs-internals.spec.ts.
     (this as unknown as { _value: T })._value = value;
     this.version++;
   }
