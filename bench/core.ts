@@ -1,9 +1,11 @@
 // Benchmarks of the in-process model (issue 2): each figure is a ratio against a baseline
-// measured in the same run, so the goals do not depend on the machine.
+// measured in the same run, so the goals do not depend on the machine. Every figure is the
+// median of interleaved runs (varspace and its baseline alternating which goes first), with
+// their range beside it; a ratio is median over median, never the best run of either side.
 import { BehaviorSubject, type Subscription } from 'rxjs';
 import { Space, parseFqn, parsePattern } from '../dist/index.js';
 import { patternMatches } from '../dist/core/pattern-trie.js';
-import { opsPerSecond, printTable, type BenchRow } from './table.js';
+import { interleave, medians, opsPerSecond, printTable, spread, type BenchRow } from './table.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -20,13 +22,6 @@ function settledHeap(): number {
   return used;
 }
 
-/** The highest of `rounds` rates: the one least disturbed by GC and other load. */
-function best(rounds: number, measure: () => number): number {
-  let result = measure();
-  for (let i = 1; i < rounds; i++) result = Math.max(result, measure());
-  return result;
-}
-
 function internFqn(i: number): string {
   return `ns${i % 1000}.sub/v${i}`;
 }
@@ -34,23 +29,30 @@ function internFqn(i: number): string {
 // Sinks keep the optimiser from dropping the work being measured.
 let sink = 0;
 
-function resetRow(): BenchRow {
-  const raw = new BehaviorSubject(0);
-  raw.subscribe((v) => { sink += v; });
-  const space = new Space();
-  const v = space.intern('bench/counter', 0);
-  v.subscribe((n) => { sink += n; });
-  const rawRate = () => opsPerSecond((n) => { for (let i = 0; i < n; i++) raw.next(i); }, 10_000, 300);
-  const varRate = () => opsPerSecond((n) => { for (let i = 0; i < n; i++) v.reset(i); }, 10_000, 300);
-  // Interleaved rounds, so that neither side gets the warmer machine.
-  let baseline = 0;
-  let value = 0;
-  for (let round = 0; round < 5; round++) {
-    baseline = Math.max(baseline, rawRate());
-    value = Math.max(value, varRate());
-  }
-  const ratio = value / baseline;
-  return { what: '`v.reset(i)`, one subscriber', value, unit: 'ops/s', baselineName: 'BehaviorSubject.next', baseline, goal: '≥ 0.7×', met: ratio >= 0.7 };
+const RUNS = 5;
+
+/**
+ * A var's writes against a raw BehaviorSubject's, with one subscriber each and with none (a var
+ * that only a link or hub shares: `Var.emit` skips rxjs's `next` then, see spec/core/rxjs-internals).
+ */
+function resetRows(): BenchRow[] {
+  return [1, 0].map((subscribers) => {
+    const raw = new BehaviorSubject(0);
+    const space = new Space();
+    const v = space.intern(`bench/counter${subscribers}`, 0);
+    if (subscribers > 0) {
+      raw.subscribe((n) => { sink += n; });
+      v.subscribe((n) => { sink += n; });
+    }
+    const { values, baselines } = interleave(
+      RUNS,
+      () => opsPerSecond((n) => { for (let i = 0; i < n; i++) v.reset(i); }, 10_000, 300),
+      () => opsPerSecond((n) => { for (let i = 0; i < n; i++) raw.next(i); }, 10_000, 300),
+    );
+    const figures = medians(values, baselines);
+    const what = subscribers > 0 ? '`v.reset(i)`, one subscriber' : '`v.reset(i)`, no subscriber';
+    return { what, ...figures, unit: 'ops/s', baselineName: 'BehaviorSubject.next', goal: '≥ 0.7×', met: figures.value / figures.baseline >= 0.7 };
+  });
 }
 
 const INTERN_COUNT = 1_000_000;
@@ -84,8 +86,8 @@ function freshKeys(flat: boolean): string[] {
   return keys;
 }
 
-/** Best of `rounds` interleaved rounds on each side: the fastest time and the smallest heap. */
-function internCosts(rounds: number, flat: boolean): { raw: Cost; vs: Cost } {
+/** Each side's cost in `rounds` interleaved rounds (alternating which goes first). */
+function internCosts(rounds: number, flat: boolean): { raw: Cost[]; vs: Cost[] } {
   const buildRaw = (keys: readonly string[]) => () => {
     const map = new Map<string, BehaviorSubject<number>>();
     for (let i = 0; i < keys.length; i++) map.set(keys[i], new BehaviorSubject(i));
@@ -96,27 +98,31 @@ function internCosts(rounds: number, flat: boolean): { raw: Cost; vs: Cost } {
     for (let i = 0; i < keys.length; i++) space.intern(keys[i], i);
     return space;
   };
-  const bestOf = (a: Cost, b: Cost): Cost => ({ ms: Math.min(a.ms, b.ms), bytesPerEntry: Math.min(a.bytesPerEntry, b.bytesPerEntry) });
-  let raw: Cost = { ms: Infinity, bytesPerEntry: Infinity };
-  let vs: Cost = { ms: Infinity, bytesPerEntry: Infinity };
+  const raw: Cost[] = [];
+  const vs: Cost[] = [];
   for (let round = 0; round < rounds; round++) {
-    raw = bestOf(raw, cost(buildRaw(freshKeys(flat))));
-    vs = bestOf(vs, cost(buildSpace(freshKeys(flat))));
+    const sides = [() => raw.push(cost(buildRaw(freshKeys(flat)))), () => vs.push(cost(buildSpace(freshKeys(flat))))];
+    if (round % 2 === 1) sides.reverse();
+    for (const side of sides) side();
   }
   return { raw, vs };
 }
 
 function internRows(): BenchRow[] {
-  const { raw, vs } = internCosts(3, false);
+  const plain = internCosts(3, false);
   // The same with names flattened beforehand: checking a name reads its characters, which makes
   // V8 flatten a rope into a new string; Map.set hashes a rope without doing so. This row shows
   // how much of the first one is that.
-  const flat = internCosts(2, true);
+  const flat = internCosts(3, true);
   const baselineName = 'BehaviorSubjects in a Map';
+  const ms = (costs: { raw: Cost[]; vs: Cost[] }) => medians(costs.vs.map((c) => c.ms), costs.raw.map((c) => c.ms));
+  const time = ms(plain);
+  const flatTime = ms(flat);
+  const heap = medians(plain.vs.map((c) => c.bytesPerEntry), plain.raw.map((c) => c.bytesPerEntry));
   return [
-    { what: 'intern 1,000,000 vars: time', value: vs.ms, unit: 'ms', baselineName, baseline: raw.ms, higherIsBetter: false, goal: '≤ 2× time', met: vs.ms <= 2 * raw.ms },
-    { what: 'intern 1,000,000 vars: time, names flattened first', value: flat.vs.ms, unit: 'ms', baselineName, baseline: flat.raw.ms, higherIsBetter: false, goal: '≤ 2× time', met: flat.vs.ms <= 2 * flat.raw.ms },
-    { what: 'intern 1,000,000 vars: heap per var', value: vs.bytesPerEntry, unit: 'B', baselineName, baseline: raw.bytesPerEntry, higherIsBetter: false, goal: '≤ 2× bytes', met: vs.bytesPerEntry <= 2 * raw.bytesPerEntry },
+    { what: 'intern 1,000,000 vars: time', ...time, unit: 'ms', baselineName, higherIsBetter: false, goal: '≤ 2× time', met: time.value <= 2 * time.baseline },
+    { what: 'intern 1,000,000 vars: time, names flattened first', ...flatTime, unit: 'ms', baselineName, higherIsBetter: false, goal: '≤ 2× time', met: flatTime.value <= 2 * flatTime.baseline },
+    { what: 'intern 1,000,000 vars: heap per var', ...heap, unit: 'B', baselineName, higherIsBetter: false, goal: '≤ 2× bytes', met: heap.value <= 2 * heap.baseline },
   ];
 }
 
@@ -182,45 +188,58 @@ function internRound({ space, fqns }: RoutedSpace, round: number): number {
   return rate;
 }
 
-/** The same FQNs routed by a linear scan over the same patterns (parse, then test each one). */
+/** The same FQNs routed by a linear scan over the same patterns (parse, then test each one): one run. */
 function linearScanRate(patterns: readonly string[]): number {
   const listeners = patterns.map((source) => ({ tokens: parsePattern(source).tokens, deliver: () => { sink++; } }));
   let next = 0;
-  return best(3, () => opsPerSecond((n) => {
+  return opsPerSecond((n) => {
     for (let i = 0; i < n; i++, next++) {
       const { tokens } = parseFqn(internFqn(next));
       for (const listener of listeners) if (patternMatches(listener.tokens, tokens)) listener.deliver();
     }
-  }, Math.max(10, Math.floor(20_000 / patterns.length)), 300));
+  }, Math.max(10, Math.floor(20_000 / patterns.length)), 300);
+}
+
+/** One run of a space with `patterns` subscribed: the median of its rounds after the first (a warm-up). */
+function routedRate(patterns: readonly string[]): number {
+  const routed = routedSpace(patterns);
+  const rounds: number[] = [];
+  for (let round = 0; round < 6; round++) {
+    const rate = internRound(routed, round);
+    if (round > 0) rounds.push(rate);
+  }
+  for (const s of routed.subscriptions) s.unsubscribe();
+  return spread(rounds).median;
 }
 
 function routingRows(): BenchRow[] {
   const patternSets = SCENARIOS.map(({ count, layout }) => makePatterns(count, layout));
-  const baselines = patternSets.map(linearScanRate);
-  const rates = patternSets.map(() => 0);
+  const rates: number[][] = patternSets.map(() => []);
+  const baselines: number[][] = patternSets.map(() => []);
   // Each space is measured alone (another one alive would slow it through the heap), and the
-  // whole sequence runs three times, keeping the best of each, so that a change in the machine's
-  // load during one pass does not decide the 1k-to-100k comparison.
+  // whole sequence runs three times, each scenario's linear scan beside it, so that a change in
+  // the machine's load during one pass does not decide the 1k-to-100k comparison.
   for (let pass = 0; pass < 3; pass++) {
     patternSets.forEach((patterns, i) => {
-      const routed = routedSpace(patterns);
-      for (let round = 0; round < 6; round++) rates[i] = Math.max(rates[i], internRound(routed, round));
-      for (const s of routed.subscriptions) s.unsubscribe();
+      const sides = [() => baselines[i].push(linearScanRate(patterns)), () => rates[i].push(routedRate(patterns))];
+      if (pass % 2 === 1) sides.reverse();
+      for (const side of sides) side();
     });
   }
   const rows: BenchRow[] = SCENARIOS.map(({ count, layout }, i) => {
     const label = count === 1_000 ? '1k' : `${count / 1000}k ${layout}`;
+    const figures = medians(rates[i], baselines[i]);
     return {
       what: `intern with ${label} live pattern subscriptions`,
-      value: rates[i], unit: 'interns/s', baselineName: `linear scan of the same ${count / 1000}k`, baseline: baselines[i],
-      ...(count === 10_000 ? { goal: '≥ 20×', met: rates[i] / baselines[i] >= 20 } : {}),
+      ...figures, unit: 'interns/s', baselineName: `linear scan of the same ${count / 1000}k`,
+      ...(count === 10_000 ? { goal: '≥ 20×', met: figures.value / figures.baseline >= 20 } : {}),
     };
   });
   for (const layout of ['dense', 'spread'] as const) {
-    const at100k = rates[SCENARIOS.findIndex((s) => s.count === 100_000 && s.layout === layout)];
+    const figures = medians(rates[SCENARIOS.findIndex((s) => s.count === 100_000 && s.layout === layout)], rates[0]);
     rows.push({
-      what: `intern rate, 100k ${layout} vs 1k subscriptions`, value: at100k, unit: 'interns/s',
-      baselineName: 'with 1k', baseline: rates[0], goal: '≥ 0.5× (near-flat)', met: at100k / rates[0] >= 0.5,
+      what: `intern rate, 100k ${layout} vs 1k subscriptions`, ...figures, unit: 'interns/s',
+      baselineName: 'with 1k', goal: '≥ 0.5× (near-flat)', met: figures.value / figures.baseline >= 0.5,
     });
   }
   return rows;
@@ -242,18 +261,14 @@ function resolveRow(): BenchRow {
   const resolveRate = () => opsPerSecond((n) => {
     for (let i = 0; i < n; i++) if (space.resolve(keys[i % count]) !== undefined) sink++;
   }, 10_000, 300);
-  let baseline = 0;
-  let value = 0;
-  for (let round = 0; round < 5; round++) {
-    baseline = Math.max(baseline, mapRate());
-    value = Math.max(value, resolveRate());
-  }
-  return { what: '`resolve(fqn)`', value, unit: 'ops/s', baselineName: 'Map.get', baseline, goal: '≥ 0.5×', met: value / baseline >= 0.5 };
+  const { values, baselines } = interleave(RUNS, resolveRate, mapRate);
+  const figures = medians(values, baselines);
+  return { what: '`resolve(fqn)`', ...figures, unit: 'ops/s', baselineName: 'Map.get', goal: '≥ 0.5×', met: figures.value / figures.baseline >= 0.5 };
 }
 
 /** Runs the core benchmarks and prints their table. */
 export async function run(): Promise<void> {
-  const rows = [resetRow(), ...internRows(), ...routingRows(), resolveRow()];
+  const rows = [...resetRows(), ...internRows(), ...routingRows(), resolveRow()];
   printTable('core (issue 2)', rows);
   if (sink === -1) console.log(sink);
 }

@@ -1,9 +1,10 @@
 // Benchmarks of the operators for app code (issue 3): each glitch-free varspace graph against
-// the same graph built from raw BehaviorSubject + combineLatest + map, measured in the same run
-// (interleaved rounds, best of each), so the ratios do not depend on the machine.
+// the same graph built from raw BehaviorSubject + combineLatest + map, measured in the same run,
+// so the ratios do not depend on the machine. Every figure is the median of interleaved runs
+// (alternating which side goes first) with their range beside it; a ratio is median over median.
 import { BehaviorSubject, combineLatest, map, type Observable } from 'rxjs';
 import { Space, combineVars, derive, type Var } from '../dist/index.js';
-import { opsPerSecond, printTable, type BenchRow } from './table.js';
+import { interleave, medians, opsPerSecond, printTable, type BenchRow, type Range } from './table.js';
 
 // Sinks keep the optimiser from dropping the work being measured.
 let sink = 0;
@@ -12,32 +13,20 @@ const ROUNDS = 6;
 const BATCH = 10_000;
 const MS = 300;
 
-/** Best rate of each side over interleaved rounds. */
-function compare(varspace: (n: number) => void, raw: (n: number) => void): { value: number; baseline: number } {
-  let value = 0;
-  let baseline = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    // Alternate which side goes first, so that neither gets the warmer (or quieter) machine.
-    if (round % 2 === 0) {
-      baseline = Math.max(baseline, opsPerSecond(raw, BATCH, MS));
-      value = Math.max(value, opsPerSecond(varspace, BATCH, MS));
-    } else {
-      value = Math.max(value, opsPerSecond(varspace, BATCH, MS));
-      baseline = Math.max(baseline, opsPerSecond(raw, BATCH, MS));
-    }
-  }
-  return { value, baseline };
+/** Each side's rate in interleaved runs: medians and ranges. */
+function compare(varspace: (n: number) => void, raw: (n: number) => void): { value: number; range: Range; baseline: number; baselineRange: Range } {
+  const { values, baselines } = interleave(ROUNDS, () => opsPerSecond(varspace, BATCH, MS), () => opsPerSecond(raw, BATCH, MS));
+  return medians(values, baselines);
 }
 
-function rateRow(what: string, value: number, baseline: number, goal = 0.8): BenchRow {
+function rateRow(what: string, figures: ReturnType<typeof compare>, goal = 0.8): BenchRow {
   return {
     what,
-    value,
+    ...figures,
     unit: 'updates/s',
     baselineName: 'BehaviorSubject + combineLatest + map',
-    baseline,
     goal: `≥ ${goal}×`,
-    met: value / baseline >= goal,
+    met: figures.value / figures.baseline >= goal,
   };
 }
 
@@ -55,11 +44,11 @@ function combineRow(): BenchRow {
     .pipe(map(([av, bv, cv]) => ({ a: av, b: bv, c: cv })))
     .subscribe((o) => { sink += o.a; });
 
-  const { value, baseline } = compare(
+  const figures = compare(
     (n) => { for (let i = 0; i < n; i++) a.reset(i); },
     (n) => { for (let i = 0; i < n; i++) ra.next(i); },
   );
-  return rateRow('`combineVars` of 3 vars, one writer', value, baseline);
+  return rateRow('`combineVars` of 3 vars, one writer', figures);
 }
 
 const DEPTH = 10;
@@ -81,11 +70,11 @@ function chainRow(): BenchRow {
   }
   rawLast.subscribe((v) => { sink += v; });
 
-  const { value, baseline } = compare(
+  const figures = compare(
     (n) => { for (let i = 0; i < n; i++) root.reset(i); },
     (n) => { for (let i = 0; i < n; i++) rawRoot.next(i); },
   );
-  return rateRow(`\`derive\` chain ${DEPTH} deep, root writes`, value, baseline);
+  return rateRow(`\`derive\` chain ${DEPTH} deep, root writes`, figures);
 }
 
 const WIDTH = 100;
@@ -122,22 +111,17 @@ function transactionRows(): BenchRow[] {
       for (let j = 0; j < WIDTH; j++) subjects[j].next(k + j);
     }
   };
-  let txRate = 0;
-  let rawRate = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    rawRate = Math.max(rawRate, opsPerSecond(raw, 100, MS));
-    txRate = Math.max(txRate, opsPerSecond(tx, 100, MS));
-  }
+  // Times per transaction (µs), so each run's figure is a time and the median is of times.
+  const { values, baselines } = interleave(ROUNDS, () => 1e6 / opsPerSecond(tx, 100, MS), () => 1e6 / opsPerSecond(raw, 100, MS));
   computations = 0;
   tx(1);
   const perTx = computations;
   return [
     {
       what: `transaction writing ${WIDTH} vars feeding one \`derive\`: time`,
-      value: 1e6 / txRate,
+      ...medians(values, baselines),
       unit: 'µs',
       baselineName: `${WIDTH} × next into combineLatest + map`,
-      baseline: 1e6 / rawRate,
       higherIsBetter: false,
     },
     {

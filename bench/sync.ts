@@ -2,14 +2,18 @@
 // and two writers racing on one var. The hub runs in its own process (bench/processes/hub.ts);
 // the links of the resync runs live in this process, over `ws` transports wrapped to count what
 // crosses them. Bytes are WebSocket payload bytes (UTF-8 JSON), both directions, hello and welcome
-// included; messages are the messages inside those frames.
+// included; messages are the messages inside those frames. Every figure is the median of the
+// runs with their range beside it (a ratio is median over median); each run measures the full
+// state and the resync one after the other, and the race runs alternate one and two writers.
 import { Space, connect, connectWs, type Link, type Transport, type Var } from '../dist/index.js';
 import { Child, hrMs, sleep } from './processes/ipc.js';
-import { printTable, type BenchRow } from './table.js';
+import { medians, printTable, spread, type BenchRow } from './table.js';
 
 const VARS = 10_000;
 const CHANGED = 100; // 1 %
 const RACE_ROUNDS = 20_000;
+/** Interleaved race runs of each side (one writer, two writers). */
+const RACE_RUNS = 3;
 const PAD = 'y'.repeat(60);
 
 const fqnOf = (prefix: string, i: number): string => `${prefix}.g${i % 100}/v${i}`;
@@ -243,17 +247,23 @@ async function race(hub: Child, url: string, writers: number): Promise<{ rate: n
   }
 }
 
-function ratioRow(what: string, value: number, baseline: number, unit: string, goal?: { max: number; text: string }): BenchRow {
+type Runs = readonly { full: Measured; resync: Measured }[];
+
+/** A resync figure (`key` of each run's resync) against the full state's, as medians of `runs`. */
+function ratioRow(what: string, runs: Runs, key: keyof Measured, unit: string, goal?: { max: number; text: string }): BenchRow {
+  const figures = medians(runs.map((r) => r.resync[key]), runs.map((r) => r.full[key]));
   return {
-    what: `${what} — ${((100 * value) / baseline).toFixed(2)} % of the full state`,
-    value,
+    what: `${what} — ${((100 * figures.value) / figures.baseline).toFixed(2)} % of the full state`,
+    ...figures,
     unit,
     baselineName: 'full state',
-    baseline,
     higherIsBetter: false,
-    ...(goal ? { goal: goal.text, met: value <= goal.max * baseline } : {}),
+    ...(goal ? { goal: goal.text, met: figures.value <= goal.max * figures.baseline } : {}),
   };
 }
+
+/** The median of one field of `runs` (for the counts quoted in a row's label). */
+const median = (runs: Runs, side: 'full' | 'resync', key: keyof Measured): number => spread(runs.map((r) => r[side][key])).median;
 
 export async function run(): Promise<void> {
   const started = Date.now();
@@ -267,7 +277,7 @@ export async function run(): Promise<void> {
     await writer.share('sync.>').synced;
 
     const version = { n: 0 };
-    // A warm-up round, then the measured ones (best time of 3; bytes do not vary).
+    // A warm-up round, then the measured ones.
     await followerRuns(url, writerVars, writer, CHANGED, version);
     const follower = [];
     for (let i = 0; i < 3; i++) follower.push(await followerRuns(url, writerVars, writer, CHANGED, version));
@@ -278,41 +288,39 @@ export async function run(): Promise<void> {
     const sharerUnchanged = await sharerRuns(url, 0, 'share0u');
     await writer.close();
 
-    const best = (runs: { full: Measured; resync: Measured }[]) => ({
-      full: runs.reduce((a, b) => (b.full.ms < a.full.ms ? b : a)).full,
-      resync: runs.reduce((a, b) => (b.resync.ms < a.resync.ms ? b : a)).resync,
-    });
-    const f = best(follower);
-    const s = best(sharer);
+    const bytes = { max: 0.05, text: '≤ 5 %' };
     const rows: BenchRow[] = [
-      ratioRow(`follower resync, ${VARS} vars, 1 % changed: bytes (${f.resync.values} values vs ${f.full.values})`, f.resync.bytes, f.full.bytes, 'B', { max: 0.05, text: '≤ 5 %' }),
-      ratioRow('follower resync, 1 % changed: messages', f.resync.messages, f.full.messages, 'msgs'),
-      ratioRow('follower resync, 1 % changed: reconnect → in sync', f.resync.ms, f.full.ms, 'ms'),
-      ratioRow(`follower resync, 0 % changed: bytes (${unchanged.resync.values} values)`, unchanged.resync.bytes, unchanged.full.bytes, 'B', { max: 0.05, text: '≤ 5 %' }),
-      ratioRow(`sharer resync, ${VARS} vars, 1 % written offline: bytes (${s.resync.values} values vs ${s.full.values})`, s.resync.bytes, s.full.bytes, 'B', { max: 0.05, text: '≤ 5 %' }),
-      ratioRow('sharer resync, 1 % written offline: messages', s.resync.messages, s.full.messages, 'msgs'),
-      ratioRow('sharer resync, 1 % written offline: reconnect → in sync', s.resync.ms, s.full.ms, 'ms'),
-      ratioRow(`sharer resync, 0 % changed: bytes (${sharerUnchanged.resync.values} values)`, sharerUnchanged.resync.bytes, sharerUnchanged.full.bytes, 'B', { max: 0.05, text: '≤ 5 %' }),
+      ratioRow(`follower resync, ${VARS} vars, 1 % changed: bytes (${median(follower, 'resync', 'values')} values vs ${median(follower, 'full', 'values')})`, follower, 'bytes', 'B', bytes),
+      ratioRow('follower resync, 1 % changed: messages', follower, 'messages', 'msgs'),
+      ratioRow('follower resync, 1 % changed: reconnect → in sync', follower, 'ms', 'ms'),
+      ratioRow(`follower resync, 0 % changed: bytes (${unchanged.resync.values} values)`, [unchanged], 'bytes', 'B', bytes),
+      ratioRow(`sharer resync, ${VARS} vars, 1 % written offline: bytes (${median(sharer, 'resync', 'values')} values vs ${median(sharer, 'full', 'values')})`, sharer, 'bytes', 'B', bytes),
+      ratioRow('sharer resync, 1 % written offline: messages', sharer, 'messages', 'msgs'),
+      ratioRow('sharer resync, 1 % written offline: reconnect → in sync', sharer, 'ms', 'ms'),
+      ratioRow(`sharer resync, 0 % changed: bytes (${sharerUnchanged.resync.values} values)`, [sharerUnchanged], 'bytes', 'B', bytes),
     ];
     printTable(`sync: resync after a reconnect vs the full state (${VARS} vars, ~100-byte values; hub in its own process)`, rows);
     console.log(`\nresync times (ms): follower ${follower.map((r) => r.resync.ms.toFixed(1)).join(', ')} (full ${follower.map((r) => r.full.ms.toFixed(1)).join(', ')}); sharer ${sharer.map((r) => r.resync.ms.toFixed(1)).join(', ')} (full ${sharer.map((r) => r.full.ms.toFixed(1)).join(', ')})`);
 
-    // Racing writers, interleaved with the single writer.
+    // Racing writers, interleaved with the single writer (alternating which goes first).
     const single = [];
     const double = [];
-    for (let i = 0; i < 2; i++) {
-      single.push(await race(hub, url, 1));
-      double.push(await race(hub, url, 2));
+    for (let i = 0; i < RACE_RUNS; i++) {
+      if (i % 2 === 0) {
+        single.push(await race(hub, url, 1));
+        double.push(await race(hub, url, 2));
+      } else {
+        double.push(await race(hub, url, 2));
+        single.push(await race(hub, url, 1));
+      }
     }
-    const one = single.reduce((a, b) => (b.rate > a.rate ? b : a));
-    const two = double.reduce((a, b) => (b.rate > a.rate ? b : a));
+    const accepted = spread(double.map((r) => r.accepted)).median;
     printTable(`sync: writers on one var through the hub (each writes once per event-loop turn, ${RACE_ROUNDS} writes)`, [
       {
-        what: `2 writers racing, writes the hub accepted/s (${two.accepted} of ${two.sent} won; replicas converged: ${double.every((r) => r.converged) ? 'yes' : 'NO'})`,
-        value: two.rate,
+        what: `2 writers racing, writes the hub accepted/s (median ${accepted} of ${double[0].sent} won; replicas converged: ${double.every((r) => r.converged) ? 'yes' : 'NO'})`,
+        ...medians(double.map((r) => r.rate), single.map((r) => r.rate)),
         unit: 'upd/s',
         baselineName: '1 writer',
-        baseline: one.rate,
       },
     ]);
     console.log(`\nrace runs (accepted/s): 1 writer ${single.map((r) => Math.round(r.rate)).join(', ')}; 2 writers ${double.map((r) => `${Math.round(r.rate)} (${r.accepted}/${r.sent})`).join(', ')}`);

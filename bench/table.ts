@@ -72,3 +72,29 @@ export function opsPerSecond(fn: (n: number) => void, batch: number, ms = 500): 
   }
   return (ops / elapsed) * 1000;
 }
+
+/**
+ * Measures `value` (varspace) and `baseline` `runs` times each, alternating which goes first,
+ * so that neither side always gets the warmer (or quieter) machine; returns every run's figure.
+ */
+export function interleave(runs: number, value: () => number, baseline: () => number): { values: number[]; baselines: number[] } {
+  const values: number[] = [];
+  const baselines: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    if (run % 2 === 0) {
+      baselines.push(baseline());
+      values.push(value());
+    } else {
+      values.push(value());
+      baselines.push(baseline());
+    }
+  }
+  return { values, baselines };
+}
+
+/** A row's figures from runs: the median and range of each side (their ratio is median over median). */
+export function medians(values: readonly number[], baselines: readonly number[]): { value: number; range: Range; baseline: number; baselineRange: Range } {
+  const side = spread(values);
+  const base = spread(baselines);
+  return { value: side.median, range: side.range, baseline: base.median, baselineRange: base.range };
+}

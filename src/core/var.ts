@@ -54,8 +54,6 @@ interface VarExtras {
   meta: Meta;
 }
 
-const subjectNext = Subject.prototype.next;
-
 /**
  * A named piece of state: a `BehaviorSubject` with a fully-qualified name, validation,
  * watches, metadata and a version. Get one from `space.intern(fqn)`; never construct it.
@@ -280,6 +278,8 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
 
   /** Sets the value without emitting (initial value before the var is announced, transactions). @internal */
   store(value: T): void {
+    // RxJS has no public way to set a BehaviorSubject's value without emitting it: its private
+    // `_value`, pinned by spec/core/rxjs-internals.spec.ts.
     (this as unknown as { _value: T })._value = value;
     this.version++;
   }
@@ -293,11 +293,10 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
   /** Emits the current value to subscribers, write hooks, `changes$` and watches. @internal */
   emit(old: T | undefined, origin: string | undefined): void {
     const value = this.getValue();
-    // Unobserved (a var that only a link or hub shares), Subject.next would only check that the
-    // subject is not closed, at the cost of a closure and rxjs's error context on every write.
-    // A closed subject has no observer list: it still goes through next, which throws.
-    const observers = this.observers as unknown[] | null;
-    if (observers === null || observers.length > 0) subjectNext.call(this, value);
+    // Unobserved (a var that only a link or hub shares), next would cost a closure and rxjs's
+    // error context per write and deliver nothing: skipping it doubles such writes (bench/core.ts).
+    // A closed subject never gets here: getValue throws first.
+    if (this.observed) super.next(value);
     const extras = this.extras;
     if (extras === undefined) return;
     const hooks = extras.writeHooks;
