@@ -66,11 +66,10 @@ interface Cost {
 function cost(build: () => unknown): Cost {
   const before = settledHeap();
   const start = performance.now();
-  let kept: unknown = build();
+  const kept: unknown = build();
   const ms = performance.now() - start;
   const after = settledHeap();
   if (kept === undefined) sink++;
-  kept = undefined;
   return { ms, bytesPerEntry: (after - before) / INTERN_COUNT };
 }
 

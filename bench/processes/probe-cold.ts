@@ -62,7 +62,7 @@ const vars: Var<BenchValue>[] = [];
 for (let i = 0; i < VARS; i++) vars.push(writer.space.intern<BenchValue>(`bench.v/v${i}`, { r: -1, i, s: -1, t: 0, p: PAD }));
 await reader.link.follow('bench.>').synced;
 await writer.link.share('bench.>').synced;
-let delivered = 0n;
+let delivered: bigint | undefined;
 reader.space.vars$('bench.>').subscribe((target) => target.subscribe(() => (delivered = process.hrtime.bigint())));
 
 const junk = new Float64Array(Number(process.env.JUNK_KB ?? 4096) * 128);
@@ -113,7 +113,7 @@ for (let k = 0; k < Number(rounds); k++) {
   // reader: that frame arrives → the subscriber has the value
   if (!out) continue;
   const replayOut = restamp(out).replace(/,(\d+),\{"r"/, (_m, rev: string) => `,${Number(rev) + 1_000_000},{"r"`);
-  delivered = 0n;
+  delivered = undefined;
   thrash();
   const t2 = process.hrtime.bigint();
   reader.client.handlers!.frame(replayOut);

@@ -27,7 +27,7 @@ import { InternalError, NotFoundError, StoreError } from '../../src/core/errors.
 import { ERROR_CLASSES } from '../../src/core/error-classes.js';
 
 // [class, code, an instance made as the library makes it]
-const CASES: ReadonlyArray<readonly [Function, string, VarspaceError]> = [
+const CASES: ReadonlyArray<readonly [abstract new (...args: never[]) => VarspaceError, string, VarspaceError]> = [
   [NameError, 'VS_BAD_NAME', new NameError('bad name "a b"', { name: 'a b' })],
   [ReservedNameError, 'VS_RESERVED_NAME', new ReservedNameError('$sys/x')],
   [ValidationError, 'VS_INVALID_VALUE', new ValidationError('app/n: value refused', { fqn: 'app/n' })],
@@ -85,7 +85,7 @@ describe('errors', () => {
 
   test('every error class the package exports is in the table', () => {
     const exported = (Object.values(api) as unknown[]).filter(
-      (value): value is Function => typeof value === 'function' && value.prototype instanceof VarspaceError,
+      (value): value is abstract new (...args: never[]) => VarspaceError => typeof value === 'function' && value.prototype instanceof VarspaceError,
     );
     const tested = new Set(CASES.map(([c]) => c));
     expect(exported.filter((c) => !tested.has(c)).map((c) => c.name)).toEqual([]);

@@ -71,7 +71,7 @@ test('a mark is answered only once the writes before it are durable', async () =
 });
 
 test('after a store failure the session’s marks go unanswered: its writes stay unconfirmed, to be sent again', async () => {
-  const { store, gates, gate } = gatedStore();
+  const { store, gate } = gatedStore();
   hub = await startHub({ port: 0, host: '127.0.0.1', store });
   const errors: unknown[] = [];
   hub.space.errors$.subscribe((e) => errors.push(e));

@@ -410,7 +410,7 @@ describe('varspace hub --data', () => {
     const listening = JSON.parse(lines[0]);
     expect(listening).toMatchObject({ event: 'listening', data: dir, rev: 0 });
     const epoch = listening.epoch;
-    let link = await connect(hub.url, { space: new Space(), reconnect: false });
+    const link = await connect(hub.url, { space: new Space(), reconnect: false });
     await link.set('app/kept', 'yes');
     await link.close();
     await hub.close();

@@ -23,7 +23,7 @@ describe('defineAppType', () => {
     expect(() => defineAppType('a.b', { a: z.number() })).toThrow(/one token/);
     expect(() => defineAppType('x', { 'bad name': z.number() })).toThrow(NameError);
     expect(() => defineAppType('x', JSON.parse('{"__proto__": 1}'))).toThrow(NameError);
-    expect(() => defineAppType('x', { a: ((v: unknown) => true) as any })).toThrow(ValidationError);
+    expect(() => defineAppType('x', { a: ((_v: unknown) => true) as any })).toThrow(ValidationError);
     expect(() => defineAppType('x', null as any)).toThrow(ValidationError);
   });
 });

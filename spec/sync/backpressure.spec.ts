@@ -96,14 +96,13 @@ test(`a follower whose socket is paused while ${UPDATES} updates to ${VARS} vars
   let maxState = 0;
   let maxControl = 0;
   let maxBuffered = 0;
-  let peak = 0;
   await writeStream(writer.space, () => {
     maxState = Math.max(maxState, queuedState(session.outbox));
     maxControl = Math.max(maxControl, queuedControl(session.outbox));
     maxBuffered = Math.max(maxBuffered, session.transport.bufferedAmount);
   });
   await writer.link.ping(); // the hub has taken every update
-  peak = memory() - baseline;
+  const peak = memory() - baseline;
   const during = hub.hub.stats();
   proxy.resumeToClient();
   await waitFor(() => finalValues(follower.space).every((n) => n === UPDATES / VARS), 'the final values at the follower', 15_000);

@@ -58,13 +58,13 @@ export class TcpProxy {
   ) {}
 
   static async start(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
-    let proxy!: TcpProxy;
+    // `proxy` is set right after `listen` resolves, before any connection can be accepted.
     const server = createServer((client) => proxy.onConnection(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    proxy = new TcpProxy(server, (server.address() as { port: number }).port, { host: targetHost, port: targetPort });
+    const proxy = new TcpProxy(server, (server.address() as { port: number }).port, { host: targetHost, port: targetPort });
     return proxy;
   }
 

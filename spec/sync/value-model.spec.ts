@@ -30,6 +30,7 @@ const BAD: [label: string, make: () => unknown, path: string][] = [
   ['a class instance', () => new Point(1), 'value'],
   ['a circular structure', circular, 'value.self.back'],
   ['undefined inside an array', () => [1, undefined, 3], 'value[1]'],
+  // eslint-disable-next-line no-sparse-arrays -- the hole is the case under test
   ['a hole in an array', () => [1, , 3], 'value[1]'],
   ['a function deep inside', () => ({ items: [{ ok: 1 }, { 'on click': () => 1 }] }), 'value.items[1]["on click"]'],
   ['NaN inside an object', () => ({ a: { b: NaN } }), 'value.a.b'],

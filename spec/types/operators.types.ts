@@ -89,6 +89,7 @@ app['app-state'].reset({ status: 'up' });
 // @ts-expect-error not one of the enum values
 app['app-state'].reset({ status: 'sleeping' });
 // @ts-expect-error no such resource
+// eslint-disable-next-line @typescript-eslint/no-unused-expressions -- a type check: the access alone must not compile
 app['logs'];
 // @ts-expect-error initial values are typed by the schemas
 instantiate(space, Dashboard, 'd', { 'app-state': { status: 'starting' }, 'user-prefs': { theme: 'pink' } });

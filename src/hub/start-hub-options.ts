@@ -33,7 +33,7 @@ const shape = {
 };
 const startHubOptionsSchema = z.strictObject(shape).partial();
 // Fails to compile when StartHubOptions gains a key this schema lacks.
-type Covered = CoversKeys<StartHubOptions, typeof shape>;
+type _Covered = CoversKeys<StartHubOptions, typeof shape>;
 
 /**
  * Checks `startHub`'s options before anything starts (no port bound, no store read). A store

@@ -30,7 +30,7 @@ const shape = {
 };
 const connectOptionsSchema = z.partial(z.strictObject(shape));
 // Fails to compile when ConnectOptions gains a key this schema lacks.
-type Covered = CoversKeys<ConnectOptions, typeof shape>;
+type _Covered = CoversKeys<ConnectOptions, typeof shape>;
 
 const URL_PROTOCOLS = new Set(['ws:', 'wss:', 'http:', 'https:']);
 
