@@ -41,17 +41,42 @@ function resetRows(): BenchRow[] {
     const space = new Space();
     const v = space.intern(`bench/counter${subscribers}`, 0);
     if (subscribers > 0) {
-      raw.subscribe((n) => { sink += n; });
-      v.subscribe((n) => { sink += n; });
+      raw.subscribe((n) => {
+        sink += n;
+      });
+      v.subscribe((n) => {
+        sink += n;
+      });
     }
     const { values, baselines } = interleave(
       RUNS,
-      () => opsPerSecond((n) => { for (let i = 0; i < n; i++) v.reset(i); }, 10_000, 300),
-      () => opsPerSecond((n) => { for (let i = 0; i < n; i++) raw.next(i); }, 10_000, 300),
+      () =>
+        opsPerSecond(
+          (n) => {
+            for (let i = 0; i < n; i++) v.reset(i);
+          },
+          10_000,
+          300,
+        ),
+      () =>
+        opsPerSecond(
+          (n) => {
+            for (let i = 0; i < n; i++) raw.next(i);
+          },
+          10_000,
+          300,
+        ),
     );
     const figures = medians(values, baselines);
     const what = subscribers > 0 ? '`v.reset(i)`, one subscriber' : '`v.reset(i)`, no subscriber';
-    return { what, ...figures, unit: 'ops/s', baselineName: 'BehaviorSubject.next', goal: '≥ 0.7×', met: figures.value / figures.baseline >= 0.7 };
+    return {
+      what,
+      ...figures,
+      unit: 'ops/s',
+      baselineName: 'BehaviorSubject.next',
+      goal: '≥ 0.7×',
+      met: figures.value / figures.baseline >= 0.7,
+    };
   });
 }
 
@@ -114,14 +139,45 @@ function internRows(): BenchRow[] {
   // how much of the first one is that.
   const flat = internCosts(3, true);
   const baselineName = 'BehaviorSubjects in a Map';
-  const ms = (costs: { raw: Cost[]; vs: Cost[] }) => medians(costs.vs.map((c) => c.ms), costs.raw.map((c) => c.ms));
+  const ms = (costs: { raw: Cost[]; vs: Cost[] }) =>
+    medians(
+      costs.vs.map((c) => c.ms),
+      costs.raw.map((c) => c.ms),
+    );
   const time = ms(plain);
   const flatTime = ms(flat);
-  const heap = medians(plain.vs.map((c) => c.bytesPerEntry), plain.raw.map((c) => c.bytesPerEntry));
+  const heap = medians(
+    plain.vs.map((c) => c.bytesPerEntry),
+    plain.raw.map((c) => c.bytesPerEntry),
+  );
   return [
-    { what: 'intern 1,000,000 vars: time', ...time, unit: 'ms', baselineName, higherIsBetter: false, goal: '≤ 2× time', met: time.value <= 2 * time.baseline },
-    { what: 'intern 1,000,000 vars: time, names flattened first', ...flatTime, unit: 'ms', baselineName, higherIsBetter: false, goal: '≤ 2× time', met: flatTime.value <= 2 * flatTime.baseline },
-    { what: 'intern 1,000,000 vars: heap per var', ...heap, unit: 'B', baselineName, higherIsBetter: false, goal: '≤ 2× bytes', met: heap.value <= 2 * heap.baseline },
+    {
+      what: 'intern 1,000,000 vars: time',
+      ...time,
+      unit: 'ms',
+      baselineName,
+      higherIsBetter: false,
+      goal: '≤ 2× time',
+      met: time.value <= 2 * time.baseline,
+    },
+    {
+      what: 'intern 1,000,000 vars: time, names flattened first',
+      ...flatTime,
+      unit: 'ms',
+      baselineName,
+      higherIsBetter: false,
+      goal: '≤ 2× time',
+      met: flatTime.value <= 2 * flatTime.baseline,
+    },
+    {
+      what: 'intern 1,000,000 vars: heap per var',
+      ...heap,
+      unit: 'B',
+      baselineName,
+      higherIsBetter: false,
+      goal: '≤ 2× bytes',
+      met: heap.value <= 2 * heap.baseline,
+    },
   ];
 }
 
@@ -140,9 +196,15 @@ function makePatterns(count: number, layout: 'dense' | 'spread'): string[] {
   for (let j = patterns.length; j < count; j++) {
     const k = layout === 'dense' ? j % 1000 : j;
     switch (j % 3) {
-      case 0: patterns.push(`ns${k}.sub/w${j}`); break;
-      case 1: patterns.push(`ns${k}.*/x${j}`); break;
-      default: patterns.push(`ns${k}.x${j}.>`); break;
+      case 0:
+        patterns.push(`ns${k}.sub/w${j}`);
+        break;
+      case 1:
+        patterns.push(`ns${k}.*/x${j}`);
+        break;
+      default:
+        patterns.push(`ns${k}.x${j}.>`);
+        break;
     }
   }
   return patterns;
@@ -169,7 +231,11 @@ interface RoutedSpace {
 function routedSpace(patterns: readonly string[]): RoutedSpace {
   const space = new Space();
   for (let k = 0; k < 1000; k++) space.createNs(`ns${k}.sub`);
-  const subscriptions = patterns.map((p) => space.events$(p).subscribe(() => { sink++; }));
+  const subscriptions = patterns.map((p) =>
+    space.events$(p).subscribe(() => {
+      sink++;
+    }),
+  );
   return { space, subscriptions, fqns: Array.from({ length: ROUTED_INTERNS }, (_, i) => internFqn(i)) };
 }
 
@@ -189,14 +255,23 @@ function internRound({ space, fqns }: RoutedSpace, round: number): number {
 
 /** The same FQNs routed by a linear scan over the same patterns (parse, then test each one): one run. */
 function linearScanRate(patterns: readonly string[]): number {
-  const listeners = patterns.map((source) => ({ tokens: parsePattern(source).tokens, deliver: () => { sink++; } }));
+  const listeners = patterns.map((source) => ({
+    tokens: parsePattern(source).tokens,
+    deliver: () => {
+      sink++;
+    },
+  }));
   let next = 0;
-  return opsPerSecond((n) => {
-    for (let i = 0; i < n; i++, next++) {
-      const { tokens } = parseFqn(internFqn(next));
-      for (const listener of listeners) if (patternMatches(listener.tokens, tokens)) listener.deliver();
-    }
-  }, Math.max(10, Math.floor(20_000 / patterns.length)), 300);
+  return opsPerSecond(
+    (n) => {
+      for (let i = 0; i < n; i++, next++) {
+        const { tokens } = parseFqn(internFqn(next));
+        for (const listener of listeners) if (patternMatches(listener.tokens, tokens)) listener.deliver();
+      }
+    },
+    Math.max(10, Math.floor(20_000 / patterns.length)),
+    300,
+  );
 }
 
 /** One run of a space with `patterns` subscribed: the median of its rounds after the first (a warm-up). */
@@ -230,15 +305,21 @@ function routingRows(): BenchRow[] {
     const figures = medians(rates[i], baselines[i]);
     return {
       what: `intern with ${label} live pattern subscriptions`,
-      ...figures, unit: 'interns/s', baselineName: `linear scan of the same ${count / 1000}k`,
+      ...figures,
+      unit: 'interns/s',
+      baselineName: `linear scan of the same ${count / 1000}k`,
       ...(count === 10_000 ? { goal: '≥ 20×', met: figures.value / figures.baseline >= 20 } : {}),
     };
   });
   for (const layout of ['dense', 'spread'] as const) {
     const figures = medians(rates[SCENARIOS.findIndex((s) => s.count === 100_000 && s.layout === layout)], rates[0]);
     rows.push({
-      what: `intern rate, 100k ${layout} vs 1k subscriptions`, ...figures, unit: 'interns/s',
-      baselineName: 'with 1k', goal: '≥ 0.5× (near-flat)', met: figures.value / figures.baseline >= 0.5,
+      what: `intern rate, 100k ${layout} vs 1k subscriptions`,
+      ...figures,
+      unit: 'interns/s',
+      baselineName: 'with 1k',
+      goal: '≥ 0.5× (near-flat)',
+      met: figures.value / figures.baseline >= 0.5,
     });
   }
   return rows;
@@ -254,15 +335,32 @@ function resolveRow(): BenchRow {
     keys.push(fqn);
     map.set(fqn, space.intern(fqn, i));
   }
-  const mapRate = () => opsPerSecond((n) => {
-    for (let i = 0; i < n; i++) if (map.get(keys[i % count]) !== undefined) sink++;
-  }, 10_000, 300);
-  const resolveRate = () => opsPerSecond((n) => {
-    for (let i = 0; i < n; i++) if (space.resolve(keys[i % count]) !== undefined) sink++;
-  }, 10_000, 300);
+  const mapRate = () =>
+    opsPerSecond(
+      (n) => {
+        for (let i = 0; i < n; i++) if (map.get(keys[i % count]) !== undefined) sink++;
+      },
+      10_000,
+      300,
+    );
+  const resolveRate = () =>
+    opsPerSecond(
+      (n) => {
+        for (let i = 0; i < n; i++) if (space.resolve(keys[i % count]) !== undefined) sink++;
+      },
+      10_000,
+      300,
+    );
   const { values, baselines } = interleave(RUNS, resolveRate, mapRate);
   const figures = medians(values, baselines);
-  return { what: '`resolve(fqn)`', ...figures, unit: 'ops/s', baselineName: 'Map.get', goal: '≥ 0.5×', met: figures.value / figures.baseline >= 0.5 };
+  return {
+    what: '`resolve(fqn)`',
+    ...figures,
+    unit: 'ops/s',
+    baselineName: 'Map.get',
+    goal: '≥ 0.5×',
+    met: figures.value / figures.baseline >= 0.5,
+  };
 }
 
 /** Runs the core benchmarks and prints their table. */

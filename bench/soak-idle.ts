@@ -74,10 +74,12 @@ async function measure(kind: 'varspace' | 'raw'): Promise<Measured> {
       errors: results.flatMap((r) => r.errors),
     };
   } finally {
-    await Promise.all(clients.map(async (client) => {
-      await client.call('close', {}, 30_000).catch(() => {});
-      await client.stop();
-    }));
+    await Promise.all(
+      clients.map(async (client) => {
+        await client.call('close', {}, 30_000).catch(() => {});
+        await client.stop();
+      }),
+    );
     await server.stop();
   }
 }
@@ -87,16 +89,51 @@ const raw = await measure('raw');
 const hub = await measure('varspace');
 const kb = (bytes: number) => bytes / 1024;
 const rows: BenchRow[] = [
-  { what: 'live heap per idle connection (after gc)', value: kb(hub.heapPerConnection), baseline: kb(raw.heapPerConnection), baselineName: 'raw ws', unit: 'KB', higherIsBetter: false, goal: '≤ 1.5×', met: hub.heapPerConnection <= 1.5 * raw.heapPerConnection },
-  { what: 'RSS per idle connection', value: kb(hub.rssPerConnection), baseline: kb(raw.rssPerConnection), baselineName: 'raw ws', unit: 'KB', higherIsBetter: false },
-  { what: `server CPU while idle (heartbeats every ${HEARTBEAT.intervalMs} ms)`, value: hub.cpuMsPerSecond, baseline: raw.cpuMsPerSecond, baselineName: 'raw ws', unit: 'ms/s', higherIsBetter: false, goal: '≤ 1.5×', met: hub.cpuMsPerSecond <= 1.5 * raw.cpuMsPerSecond },
-  { what: `time to connect ${LINKS.toLocaleString('en-US')} (${PROCS} processes, bursts of ${BURST})`, value: hub.connectMs, baseline: raw.connectMs, baselineName: 'raw ws', unit: 'ms', higherIsBetter: false },
+  {
+    what: 'live heap per idle connection (after gc)',
+    value: kb(hub.heapPerConnection),
+    baseline: kb(raw.heapPerConnection),
+    baselineName: 'raw ws',
+    unit: 'KB',
+    higherIsBetter: false,
+    goal: '≤ 1.5×',
+    met: hub.heapPerConnection <= 1.5 * raw.heapPerConnection,
+  },
+  {
+    what: 'RSS per idle connection',
+    value: kb(hub.rssPerConnection),
+    baseline: kb(raw.rssPerConnection),
+    baselineName: 'raw ws',
+    unit: 'KB',
+    higherIsBetter: false,
+  },
+  {
+    what: `server CPU while idle (heartbeats every ${HEARTBEAT.intervalMs} ms)`,
+    value: hub.cpuMsPerSecond,
+    baseline: raw.cpuMsPerSecond,
+    baselineName: 'raw ws',
+    unit: 'ms/s',
+    higherIsBetter: false,
+    goal: '≤ 1.5×',
+    met: hub.cpuMsPerSecond <= 1.5 * raw.cpuMsPerSecond,
+  },
+  {
+    what: `time to connect ${LINKS.toLocaleString('en-US')} (${PROCS} processes, bursts of ${BURST})`,
+    value: hub.connectMs,
+    baseline: raw.connectMs,
+    baselineName: 'raw ws',
+    unit: 'ms',
+    higherIsBetter: false,
+  },
   // counts: the raw server's beside, in the label (a ratio of counts that may be 0 says nothing)
   { what: `connections that failed to open (raw ws: ${raw.failed})`, value: hub.failed, unit: 'links', goal: '0', met: hub.failed === 0 },
   { what: `connections dropped while idle (raw ws: ${raw.dropped})`, value: hub.dropped, unit: 'links', goal: '0', met: hub.dropped === 0 },
 ];
 printTable(`soak: ${LINKS.toLocaleString('en-US')} idle links (bench/soak-idle.ts)`, rows);
-for (const [name, m] of [['varspace', hub], ['raw ws', raw]] as const) {
+for (const [name, m] of [
+  ['varspace', hub],
+  ['raw ws', raw],
+] as const) {
   if (m.errors.length > 0) console.log(`\n${name} open failures: ${m.errors.join('; ')}`);
 }
 console.log(`\n(${((performance.now() - began) / 1000).toFixed(1)} s)`);

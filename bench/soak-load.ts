@@ -33,11 +33,16 @@ try {
   const { rss: idle, memory: idleMemory }: { rss: number; memory: string } = await hub.call('idleRss');
   for (let p = 0; p < PROCESSES; p++) clients.push(new Child('soak-client'));
   const per = Math.ceil(LINKS / PROCESSES);
-  await Promise.all(clients.map((client, p) =>
-    client.call('connect', { url, first: p * per, links: Math.max(0, Math.min(per, LINKS - p * per)), total: LINKS, vars: VARS })));
+  await Promise.all(
+    clients.map((client, p) =>
+      client.call('connect', { url, first: p * per, links: Math.max(0, Math.min(per, LINKS - p * per)), total: LINKS, vars: VARS }),
+    ),
+  );
   await Promise.all(clients.map((client) => client.call('follow')));
   await hub.call('start');
-  const runs: { t0: number; tDone: number }[] = await Promise.all(clients.map((client) => client.call('run', { rounds: ROUNDS, timeoutMs: 90_000 }, 100_000)));
+  const runs: { t0: number; tDone: number }[] = await Promise.all(
+    clients.map((client) => client.call('run', { rounds: ROUNDS, timeoutMs: 90_000 }, 100_000)),
+  );
   const load: { p50: number; p99: number; max: number; peak: number; peakMemory: string } = await hub.call('stop');
   const t0 = Math.min(...runs.map((r) => r.t0));
   const tDone = Math.max(...runs.map((r) => r.tDone));
@@ -47,22 +52,54 @@ try {
   await Promise.all(clients.map((client) => client.call('close')));
   const settled: { rss: number; memory: string; connections: number } = await hub.call('settle', { ms: SETTLE_MS });
   if (process.env.SOAK_JSON) {
-    appendFileSync(process.env.SOAK_JSON, `${JSON.stringify({ dist: process.env.SOAK_DIST ?? 'this', throughput, p50: load.p50, p99: load.p99, max: load.max, idle: idle / MB, peak: load.peak / MB, after: settled.rss / MB, dropped, loadavg: loadavg()[0] })}\n`);
+    appendFileSync(
+      process.env.SOAK_JSON,
+      `${JSON.stringify({ dist: process.env.SOAK_DIST ?? 'this', throughput, p50: load.p50, p99: load.p99, max: load.max, idle: idle / MB, peak: load.peak / MB, after: settled.rss / MB, dropped, loadavg: loadavg()[0] })}\n`,
+    );
   }
-  const row = (what: string, value: number, unit: string, before: number, goal: string, met: boolean | undefined, higherIsBetter = false): BenchRow =>
-    ({ what, value, unit, baselineName: 'main', baseline: Number.isNaN(before) ? undefined : before, goal, met, higherIsBetter });
-  printTable(`Soak: ${LINKS} links × ${(ROUNDS * VARS).toLocaleString('en-US')} updates through one hub (${PROCESSES} client processes, each link follows its neighbour)`, [
-    row('throughput', throughput, 'upd/s', BEFORE.throughput, '≥ main (within 5 %)', Number.isNaN(BEFORE.throughput) ? undefined : throughput >= BEFORE.throughput * 0.95, true),
-    row('hub loop delay p50', load.p50, 'ms', BEFORE.p50, '', undefined),
-    row('hub loop delay p99', load.p99, 'ms', BEFORE.p99, '≤ 50 ms', load.p99 <= 50),
-    row('hub loop delay max', load.max, 'ms', BEFORE.max, '≤ 200 ms', load.max <= 200),
-    row('hub RSS idle', idle / MB, 'MB', BEFORE.idle, '', undefined),
-    row('hub RSS peak', load.peak / MB, 'MB', BEFORE.peak, '', undefined),
-    row(`hub RSS after (${SETTLE_MS / 1000} s, gc)`, settled.rss / MB, 'MB', BEFORE.after, '≤ 1.5× idle', settled.rss <= 1.5 * idle),
-    row('links dropped', dropped, '', BEFORE.dropped, '0', dropped === 0),
-  ]);
+  const row = (
+    what: string,
+    value: number,
+    unit: string,
+    before: number,
+    goal: string,
+    met: boolean | undefined,
+    higherIsBetter = false,
+  ): BenchRow => ({
+    what,
+    value,
+    unit,
+    baselineName: 'main',
+    baseline: Number.isNaN(before) ? undefined : before,
+    goal,
+    met,
+    higherIsBetter,
+  });
+  printTable(
+    `Soak: ${LINKS} links × ${(ROUNDS * VARS).toLocaleString('en-US')} updates through one hub (${PROCESSES} client processes, each link follows its neighbour)`,
+    [
+      row(
+        'throughput',
+        throughput,
+        'upd/s',
+        BEFORE.throughput,
+        '≥ main (within 5 %)',
+        Number.isNaN(BEFORE.throughput) ? undefined : throughput >= BEFORE.throughput * 0.95,
+        true,
+      ),
+      row('hub loop delay p50', load.p50, 'ms', BEFORE.p50, '', undefined),
+      row('hub loop delay p99', load.p99, 'ms', BEFORE.p99, '≤ 50 ms', load.p99 <= 50),
+      row('hub loop delay max', load.max, 'ms', BEFORE.max, '≤ 200 ms', load.max <= 200),
+      row('hub RSS idle', idle / MB, 'MB', BEFORE.idle, '', undefined),
+      row('hub RSS peak', load.peak / MB, 'MB', BEFORE.peak, '', undefined),
+      row(`hub RSS after (${SETTLE_MS / 1000} s, gc)`, settled.rss / MB, 'MB', BEFORE.after, '≤ 1.5× idle', settled.rss <= 1.5 * idle),
+      row('links dropped', dropped, '', BEFORE.dropped, '0', dropped === 0),
+    ],
+  );
   // Loop delays are wall time: on a shared machine, other processes' CPU shows in them.
-  console.log(`\nLoad took ${((tDone - t0) / 1000).toFixed(1)} s; machine load average ${loadavg()[0].toFixed(1)} (${availableParallelism()} cores). Hub memory idle: ${idleMemory}; at the peak of the heap: ${load.peakMemory}; after: ${settled.memory}; connections open after: ${settled.connections}.`);
+  console.log(
+    `\nLoad took ${((tDone - t0) / 1000).toFixed(1)} s; machine load average ${loadavg()[0].toFixed(1)} (${availableParallelism()} cores). Hub memory idle: ${idleMemory}; at the peak of the heap: ${load.peakMemory}; after: ${settled.memory}; connections open after: ${settled.connections}.`,
+  );
 } finally {
   await Promise.all(clients.map((client) => client.stop()));
   await hub.stop();

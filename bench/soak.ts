@@ -4,7 +4,9 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const halves = ['soak-load.ts', 'soak-idle.ts'].map((name) => fileURLToPath(new URL(`./${name}`, import.meta.url))).filter((file) => existsSync(file));
+const halves = ['soak-load.ts', 'soak-idle.ts']
+  .map((name) => fileURLToPath(new URL(`./${name}`, import.meta.url)))
+  .filter((file) => existsSync(file));
 let failed = false;
 for (const file of halves) {
   const code = await new Promise<number | null>((resolve) => {

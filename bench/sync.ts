@@ -159,14 +159,25 @@ interface Measured {
 const RECONNECT = { initialDelayMs: 1, maxDelayMs: 10 };
 
 /** A follower: the full state (a fresh follow) and the resync after a reconnect with `changed` vars changed meanwhile. */
-async function followerRuns(url: string, writerVars: Var<any>[], writer: Link, changed: number, version: { n: number }): Promise<{ full: Measured; resync: Measured }> {
+async function followerRuns(
+  url: string,
+  writerVars: Var<any>[],
+  writer: Link,
+  changed: number,
+  version: { n: number },
+): Promise<{ full: Measured; resync: Measured }> {
   // full state: a new link follows everything
   const fresh = new CountingConnection(url);
   const freshSubok = fresh.next('subok');
   const freshLink = await connect(fresh.factory, { space: new Space(), reconnect: RECONNECT });
   freshLink.follow('sync.>');
   const freshDone = await freshSubok;
-  const full: Measured = { bytes: fresh.traffic.bytes, messages: fresh.traffic.messages(), values: fresh.traffic.count('upd'), ms: freshDone - fresh.startedAt };
+  const full: Measured = {
+    bytes: fresh.traffic.bytes,
+    messages: fresh.traffic.messages(),
+    values: fresh.traffic.count('upd'),
+    ms: freshDone - fresh.startedAt,
+  };
   await freshLink.close();
 
   // resync: a follower that was in sync loses its connection; `changed` vars change meanwhile
@@ -179,12 +190,21 @@ async function followerRuns(url: string, writerVars: Var<any>[], writer: Link, c
   conn.current!.close(4000, 'bench: connection lost');
   await reconnecting;
   version.n++;
-  await Promise.all(Array.from({ length: changed }, (_, k) => writer.set(writerVars[k * Math.floor(VARS / Math.max(1, changed))].fqn, valueOf(k, version.n))));
+  await Promise.all(
+    Array.from({ length: changed }, (_, k) =>
+      writer.set(writerVars[k * Math.floor(VARS / Math.max(1, changed))].fqn, valueOf(k, version.n)),
+    ),
+  );
   conn.traffic.reset();
   const subok = conn.next('subok');
   conn.release();
   const done = await subok;
-  const resync: Measured = { bytes: conn.traffic.bytes, messages: conn.traffic.messages(), values: conn.traffic.count('upd'), ms: done - conn.startedAt };
+  const resync: Measured = {
+    bytes: conn.traffic.bytes,
+    messages: conn.traffic.messages(),
+    values: conn.traffic.count('upd'),
+    ms: done - conn.startedAt,
+  };
   // check: the follower holds the new values
   for (let k = 0; k < changed; k++) {
     const i = k * Math.floor(VARS / Math.max(1, changed));
@@ -205,7 +225,12 @@ async function sharerRuns(url: string, changed: number, prefix: string): Promise
   const marked = conn.next('marked');
   link.share(`${prefix}.>`);
   const fullDone = await marked;
-  const full: Measured = { bytes: conn.traffic.bytes, messages: conn.traffic.messages(), values: conn.traffic.count('pub'), ms: fullDone - conn.startedAt };
+  const full: Measured = {
+    bytes: conn.traffic.bytes,
+    messages: conn.traffic.messages(),
+    values: conn.traffic.count('pub'),
+    ms: fullDone - conn.startedAt,
+  };
 
   // resync: the connection is lost, `changed` vars are written offline, then it comes back
   conn.hold();
@@ -220,12 +245,21 @@ async function sharerRuns(url: string, changed: number, prefix: string): Promise
   conn.release();
   const done = await resynced;
   await sleep(changed > 0 ? 0 : 50); // with nothing to send, give stray traffic a chance to show
-  const resync: Measured = { bytes: conn.traffic.bytes, messages: conn.traffic.messages(), values: conn.traffic.count('pub'), ms: done - conn.startedAt };
+  const resync: Measured = {
+    bytes: conn.traffic.bytes,
+    messages: conn.traffic.messages(),
+    values: conn.traffic.count('pub'),
+    ms: done - conn.startedAt,
+  };
   await link.close();
   return { full, resync };
 }
 
-async function race(hub: Child, url: string, writers: number): Promise<{ rate: number; accepted: number; sent: number; converged: boolean }> {
+async function race(
+  hub: Child,
+  url: string,
+  writers: number,
+): Promise<{ rate: number; accepted: number; sent: number; converged: boolean }> {
   const children = Array.from({ length: writers }, () => new Child('writer'));
   try {
     for (const child of children) await child.call('connect', { mode: 'varspace', url, vars: 1, sync: true });
@@ -251,7 +285,10 @@ type Runs = readonly { full: Measured; resync: Measured }[];
 
 /** A resync figure (`key` of each run's resync) against the full state's, as medians of `runs`. */
 function ratioRow(what: string, runs: Runs, key: keyof Measured, unit: string, goal?: { max: number; text: string }): BenchRow {
-  const figures = medians(runs.map((r) => r.resync[key]), runs.map((r) => r.full[key]));
+  const figures = medians(
+    runs.map((r) => r.resync[key]),
+    runs.map((r) => r.full[key]),
+  );
   return {
     what: `${what} — ${((100 * figures.value) / figures.baseline).toFixed(2)} % of the full state`,
     ...figures,
@@ -290,17 +327,31 @@ export async function run(): Promise<void> {
 
     const bytes = { max: 0.05, text: '≤ 5 %' };
     const rows: BenchRow[] = [
-      ratioRow(`follower resync, ${VARS} vars, 1 % changed: bytes (${median(follower, 'resync', 'values')} values vs ${median(follower, 'full', 'values')})`, follower, 'bytes', 'B', bytes),
+      ratioRow(
+        `follower resync, ${VARS} vars, 1 % changed: bytes (${median(follower, 'resync', 'values')} values vs ${median(follower, 'full', 'values')})`,
+        follower,
+        'bytes',
+        'B',
+        bytes,
+      ),
       ratioRow('follower resync, 1 % changed: messages', follower, 'messages', 'msgs'),
       ratioRow('follower resync, 1 % changed: reconnect → in sync', follower, 'ms', 'ms'),
       ratioRow(`follower resync, 0 % changed: bytes (${unchanged.resync.values} values)`, [unchanged], 'bytes', 'B', bytes),
-      ratioRow(`sharer resync, ${VARS} vars, 1 % written offline: bytes (${median(sharer, 'resync', 'values')} values vs ${median(sharer, 'full', 'values')})`, sharer, 'bytes', 'B', bytes),
+      ratioRow(
+        `sharer resync, ${VARS} vars, 1 % written offline: bytes (${median(sharer, 'resync', 'values')} values vs ${median(sharer, 'full', 'values')})`,
+        sharer,
+        'bytes',
+        'B',
+        bytes,
+      ),
       ratioRow('sharer resync, 1 % written offline: messages', sharer, 'messages', 'msgs'),
       ratioRow('sharer resync, 1 % written offline: reconnect → in sync', sharer, 'ms', 'ms'),
       ratioRow(`sharer resync, 0 % changed: bytes (${sharerUnchanged.resync.values} values)`, [sharerUnchanged], 'bytes', 'B', bytes),
     ];
     printTable(`sync: resync after a reconnect vs the full state (${VARS} vars, ~100-byte values; hub in its own process)`, rows);
-    console.log(`\nresync times (ms): follower ${follower.map((r) => r.resync.ms.toFixed(1)).join(', ')} (full ${follower.map((r) => r.full.ms.toFixed(1)).join(', ')}); sharer ${sharer.map((r) => r.resync.ms.toFixed(1)).join(', ')} (full ${sharer.map((r) => r.full.ms.toFixed(1)).join(', ')})`);
+    console.log(
+      `\nresync times (ms): follower ${follower.map((r) => r.resync.ms.toFixed(1)).join(', ')} (full ${follower.map((r) => r.full.ms.toFixed(1)).join(', ')}); sharer ${sharer.map((r) => r.resync.ms.toFixed(1)).join(', ')} (full ${sharer.map((r) => r.full.ms.toFixed(1)).join(', ')})`,
+    );
 
     // Racing writers, interleaved with the single writer (alternating which goes first).
     const single = [];
@@ -318,12 +369,17 @@ export async function run(): Promise<void> {
     printTable(`sync: writers on one var through the hub (each writes once per event-loop turn, ${RACE_ROUNDS} writes)`, [
       {
         what: `2 writers racing, writes the hub accepted/s (median ${accepted} of ${double[0].sent} won; replicas converged: ${double.every((r) => r.converged) ? 'yes' : 'NO'})`,
-        ...medians(double.map((r) => r.rate), single.map((r) => r.rate)),
+        ...medians(
+          double.map((r) => r.rate),
+          single.map((r) => r.rate),
+        ),
         unit: 'upd/s',
         baselineName: '1 writer',
       },
     ]);
-    console.log(`\nrace runs (accepted/s): 1 writer ${single.map((r) => Math.round(r.rate)).join(', ')}; 2 writers ${double.map((r) => `${Math.round(r.rate)} (${r.accepted}/${r.sent})`).join(', ')}`);
+    console.log(
+      `\nrace runs (accepted/s): 1 writer ${single.map((r) => Math.round(r.rate)).join(', ')}; 2 writers ${double.map((r) => `${Math.round(r.rate)} (${r.accepted}/${r.sent})`).join(', ')}`,
+    );
   } finally {
     await hub.stop();
   }

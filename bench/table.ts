@@ -53,9 +53,12 @@ export function printTable(title: string, rows: readonly BenchRow[]): void {
   console.log('|---|---|---|---|---|---|');
   for (const row of rows) {
     const r = ratio(row);
-    const base = row.baseline === undefined ? '' : `${figure(row.baseline, row.unit, row.baselineRange)} (${row.baselineName ?? 'baseline'})`;
+    const base =
+      row.baseline === undefined ? '' : `${figure(row.baseline, row.unit, row.baselineRange)} (${row.baselineName ?? 'baseline'})`;
     const met = row.met === undefined ? '' : row.met ? 'yes' : 'NO';
-    console.log(`| ${row.what} | ${figure(row.value, row.unit, row.range)} | ${base} | ${r === undefined ? '' : `${r.toFixed(2)}×`} | ${row.goal ?? ''} | ${met} |`);
+    console.log(
+      `| ${row.what} | ${figure(row.value, row.unit, row.range)} | ${base} | ${r === undefined ? '' : `${r.toFixed(2)}×`} | ${row.goal ?? ''} | ${met} |`,
+    );
   }
 }
 
@@ -93,7 +96,10 @@ export function interleave(runs: number, value: () => number, baseline: () => nu
 }
 
 /** A row's figures from runs: the median and range of each side (their ratio is median over median). */
-export function medians(values: readonly number[], baselines: readonly number[]): { value: number; range: Range; baseline: number; baselineRange: Range } {
+export function medians(
+  values: readonly number[],
+  baselines: readonly number[],
+): { value: number; range: Range; baseline: number; baselineRange: Range } {
   const side = spread(values);
   const base = spread(baselines);
   return { value: side.median, range: side.range, baseline: base.median, baselineRange: base.range };

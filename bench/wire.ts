@@ -65,10 +65,22 @@ const socketIoName = (): string => `Socket.IO ${versionOf('socket.io')} relay (w
 
 /** The peers that run in a session of their own, each with the name of its row. */
 const PEERS: { peer: Exclude<Peer, 'socketio'>; name: () => string }[] = [
-  { peer: 'yjs', name: () => `Yjs ${versionOf('yjs')} + y-websocket ${versionOf('y-websocket')} server, Y.Map, one transaction per update` },
-  { peer: 'yjs-round', name: () => `Yjs ${versionOf('yjs')} + y-websocket ${versionOf('y-websocket')} server, Y.Map, one transaction per round` },
-  { peer: 'tinybase', name: () => `TinyBase ${versionOf('tinybase')} WsServer + WsSynchronizer, MergeableStore values, one transaction per update` },
-  { peer: 'tinybase-round', name: () => `TinyBase ${versionOf('tinybase')} WsServer + WsSynchronizer, MergeableStore values, one transaction per round` },
+  {
+    peer: 'yjs',
+    name: () => `Yjs ${versionOf('yjs')} + y-websocket ${versionOf('y-websocket')} server, Y.Map, one transaction per update`,
+  },
+  {
+    peer: 'yjs-round',
+    name: () => `Yjs ${versionOf('yjs')} + y-websocket ${versionOf('y-websocket')} server, Y.Map, one transaction per round`,
+  },
+  {
+    peer: 'tinybase',
+    name: () => `TinyBase ${versionOf('tinybase')} WsServer + WsSynchronizer, MergeableStore values, one transaction per update`,
+  },
+  {
+    peer: 'tinybase-round',
+    name: () => `TinyBase ${versionOf('tinybase')} WsServer + WsSynchronizer, MergeableStore values, one transaction per round`,
+  },
 ];
 
 const SIDES: readonly Mode[] = ['raw', 'varspace', 'socketio'];
@@ -76,7 +88,11 @@ const SIDES: readonly Mode[] = ['raw', 'varspace', 'socketio'];
 const profileDir = process.env.BENCH_PROF || undefined;
 
 /** Starts the three processes of a session and connects the writer, then the reader(s). */
-async function startSession(scripts: { server: string; writer: string; reader: string }, writerParams: object, readerParams: object): Promise<Session> {
+async function startSession(
+  scripts: { server: string; writer: string; reader: string },
+  writerParams: object,
+  readerParams: object,
+): Promise<Session> {
   const server = new Child(scripts.server, { profileDir });
   const reader = new Child(scripts.reader, { profileDir });
   const writer = new Child(scripts.writer, { profileDir });
@@ -125,7 +141,10 @@ async function latency(session: Session): Promise<Latency> {
 }
 
 /** A row's figures: the median and range of `runs` against the median and range of the raw relay's. */
-function againstRaw(runs: readonly number[], rawRuns: readonly number[]): { value: number; range: Range; baseline: number; baselineRange: Range } {
+function againstRaw(
+  runs: readonly number[],
+  rawRuns: readonly number[],
+): { value: number; range: Range; baseline: number; baselineRange: Range } {
   const side = spread(runs);
   const raw = spread(rawRuns);
   return { value: side.median, range: side.range, baseline: raw.median, baselineRange: raw.range };
@@ -136,7 +155,6 @@ function delivered(runs: readonly Burst[], total: number): string {
   const [min, max] = spread(runs.map((b) => b.received)).range;
   return `${min === max ? min : `${min}–${max}`} of ${total} delivered`;
 }
-
 
 export async function run(): Promise<void> {
   const started = Date.now();
@@ -192,12 +210,17 @@ export async function run(): Promise<void> {
   const rows: BenchRow[] = [
     {
       what: `updates/s delivered, writer → hub → reader (${VARS} vars × ${ROUNDS} rounds; ${delivered(single.varspace, VARS * ROUNDS)}; ${runsText})`,
-      ...tp, unit: 'upd/s', baselineName: 'raw ws relay',
-      goal: '≥ 0.8×', met: tp.value >= 0.8 * tp.baseline,
+      ...tp,
+      unit: 'upd/s',
+      baselineName: 'raw ws relay',
+      goal: '≥ 0.8×',
+      met: tp.value >= 0.8 * tp.baseline,
     },
     {
       what: `peer: ${socketIoName()}: updates/s delivered, writer → server → reader (${delivered(single.socketio, VARS * ROUNDS)}; ${runsText})`,
-      ...againstRaw(rates(single.socketio), rates(single.raw)), unit: 'upd/s', baselineName: 'raw ws relay',
+      ...againstRaw(rates(single.socketio), rates(single.raw)),
+      unit: 'upd/s',
+      baselineName: 'raw ws relay',
     },
   ];
   for (const { peer, name } of PEERS) {
@@ -205,7 +228,9 @@ export async function run(): Promise<void> {
     if (!runs) continue;
     rows.push({
       what: `peer: ${name()}: updates/s delivered, writer → server → reader (${delivered(runs, VARS * ROUNDS)}; 1 session, median of ${runs.length} bursts)`,
-      ...againstRaw(rates(runs), rates(single.raw)), unit: 'upd/s', baselineName: 'raw ws relay',
+      ...againstRaw(rates(runs), rates(single.raw)),
+      unit: 'upd/s',
+      baselineName: 'raw ws relay',
     });
   }
   const samples = spread(lat.varspace.map((l) => l.samples)).range[0];
@@ -214,43 +239,65 @@ export async function run(): Promise<void> {
     rows.push(
       {
         what: `latency ${p} at ${LATENCY_RATE} upd/s (${samples} samples a session; median of ${SESSIONS} sessions)`,
-        ...vs, unit: 'ms', baselineName: 'raw ws relay', higherIsBetter: false,
+        ...vs,
+        unit: 'ms',
+        baselineName: 'raw ws relay',
+        higherIsBetter: false,
         ...(p === 'p99' ? { goal: '≤ 1.5× (ratio ≥ 0.67)', met: vs.value <= 1.5 * vs.baseline } : {}),
       },
       {
         what: `peer: ${socketIoName()}: latency ${p} at ${LATENCY_RATE} upd/s (median of ${SESSIONS} sessions)`,
-        ...againstRaw(latencies('socketio', p), latencies('raw', p)), unit: 'ms', baselineName: 'raw ws relay', higherIsBetter: false,
+        ...againstRaw(latencies('socketio', p), latencies('raw', p)),
+        unit: 'ms',
+        baselineName: 'raw ws relay',
+        higherIsBetter: false,
       },
     );
   }
   const bc = againstRaw(rates(fan.varspace), rates(fan.raw));
   rows.push({
     what: `1 writer → ${FOLLOWERS} followers, deliveries/s (${VARS} vars × ${BROADCAST_ROUNDS} rounds; ${delivered(fan.varspace, VARS * BROADCAST_ROUNDS * FOLLOWERS)}; median of ${fan.raw.length} runs in ${FAN_SESSIONS} sessions)`,
-    ...bc, unit: 'del/s', baselineName: 'raw ws broadcast relay',
-    goal: '≥ 0.8×', met: bc.value >= 0.8 * bc.baseline,
+    ...bc,
+    unit: 'del/s',
+    baselineName: 'raw ws broadcast relay',
+    goal: '≥ 0.8×',
+    met: bc.value >= 0.8 * bc.baseline,
   });
   printTable('wire: writer process → hub process → reader process(es), 127.0.0.1', rows);
-  console.log('\nFigures are medians over the runs, (min–max) beside them; ratios are median over median. "peer:" rows show that peer\'s figure in the varspace column, against the raw ws relay of this run.');
+  console.log(
+    '\nFigures are medians over the runs, (min–max) beside them; ratios are median over median. "peer:" rows show that peer\'s figure in the varspace column, against the raw ws relay of this run.',
+  );
 
   const median = (mode: Mode, p: Percentile) => spread(latencies(mode, p)).median;
   const [v50, v99, s50, s99, r50, r99] = (['varspace', 'socketio', 'raw'] as const).flatMap((m) => [median(m, 'p50'), median(m, 'p99')]);
   const metText = (met: boolean) => (met ? 'met' : 'NOT met');
   console.log(`\nGoals of issue 18, from the medians above:`);
-  console.log(`- latency p50 and p99 at ${LATENCY_RATE} upd/s below Socket.IO's: p50 ${v50.toFixed(3)} vs ${s50.toFixed(3)} ms, p99 ${v99.toFixed(3)} vs ${s99.toFixed(3)} ms: ${metText(v50 < s50 && v99 < s99)}`);
-  console.log(`- moonshot, latency p50 and p99 ≤ ${MOONSHOT}× the raw relay's: p50 ${(v50 / r50).toFixed(2)}×, p99 ${(v99 / r99).toFixed(2)}×: ${metText(v50 <= MOONSHOT * r50 && v99 <= MOONSHOT * r99)}`);
+  console.log(
+    `- latency p50 and p99 at ${LATENCY_RATE} upd/s below Socket.IO's: p50 ${v50.toFixed(3)} vs ${s50.toFixed(3)} ms, p99 ${v99.toFixed(3)} vs ${s99.toFixed(3)} ms: ${metText(v50 < s50 && v99 < s99)}`,
+  );
+  console.log(
+    `- moonshot, latency p50 and p99 ≤ ${MOONSHOT}× the raw relay's: p50 ${(v50 / r50).toFixed(2)}×, p99 ${(v99 / r99).toFixed(2)}×: ${metText(v50 <= MOONSHOT * r50 && v99 <= MOONSHOT * r99)}`,
+  );
   console.log(`- throughput ≥ 1.0× the raw relay: ${(tp.value / tp.baseline).toFixed(2)}×: ${metText(tp.value >= tp.baseline)}`);
 
   const listRates = (runs: readonly Burst[]) => runs.map((b) => Math.round(b.rate)).join(', ');
-  console.log(`\nall single-follower runs (upd/s), each side in session order: ${SIDES.map((m) => `${m} ${listRates(single[m])}`).join('; ')}`);
+  console.log(
+    `\nall single-follower runs (upd/s), each side in session order: ${SIDES.map((m) => `${m} ${listRates(single[m])}`).join('; ')}`,
+  );
   console.log(`all ${FOLLOWERS}-follower runs (del/s): raw ${listRates(fan.raw)}; varspace ${listRates(fan.varspace)}`);
-  console.log(`CPU µs per delivered update, writer / server / reader, median of runs: 1 follower: ${SIDES.map((m) => `${m} ${cpuLine(single[m])}`).join('; ')}`);
-  console.log(`  ${FOLLOWERS} followers (reader = all ${FOLLOWERS} in one process): raw ${cpuLine(fan.raw)}; varspace ${cpuLine(fan.varspace)}`);
+  console.log(
+    `CPU µs per delivered update, writer / server / reader, median of runs: 1 follower: ${SIDES.map((m) => `${m} ${cpuLine(single[m])}`).join('; ')}`,
+  );
+  console.log(
+    `  ${FOLLOWERS} followers (reader = all ${FOLLOWERS} in one process): raw ${cpuLine(fan.raw)}; varspace ${cpuLine(fan.varspace)}`,
+  );
   for (const { peer } of PEERS) {
     const runs = peerRuns.get(peer);
     if (runs) console.log(`peer ${peer}: runs (upd/s) ${listRates(runs)}; CPU µs per delivered update ${cpuLine(runs)}`);
     else console.log(`peer ${peer}: FAILED (${peerErrors.get(peer)})`);
   }
-  const listLatencies = (runs: readonly Latency[]) => runs.map((l) => `${l.p50.toFixed(3)}/${l.p90.toFixed(3)}/${l.p99.toFixed(3)} (max ${l.max.toFixed(1)})`).join(', ');
+  const listLatencies = (runs: readonly Latency[]) =>
+    runs.map((l) => `${l.p50.toFixed(3)}/${l.p90.toFixed(3)}/${l.p99.toFixed(3)} (max ${l.max.toFixed(1)})`).join(', ');
   console.log(`latency runs p50/p90/p99 (ms): ${SIDES.map((m) => `${m} ${listLatencies(lat[m])}`).join('; ')}`);
   console.log(`(wire bench took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }

@@ -20,7 +20,12 @@ const app = instantiate(space, DashboardServer, `apps.${me.attributes.identity}`
   'app-state': { status: 'starting', clients: 0 },
   'user-prefs': { theme: 'dark', pageSize: 25 },
 });
-console.log(`interned ${space.match('apps.>').map((v) => v.fqn).join(', ')}`);
+console.log(
+  `interned ${space
+    .match('apps.>')
+    .map((v) => v.fqn)
+    .join(', ')}`,
+);
 
 app['app-state'].swap((s) => ({ ...s, status: 'up', clients: s.clients + 1 }));
 console.log(`app-state: ${JSON.stringify(app['app-state'].deref())}`);

@@ -9,10 +9,15 @@ const price = space.intern('cart/price', 10);
 const qty = space.intern('cart/qty', 2);
 
 let computations = 0;
-const total = derive('cart/total', [price, qty], (p, q) => {
-  computations++;
-  return p * q;
-}, space);
+const total = derive(
+  'cart/total',
+  [price, qty],
+  (p, q) => {
+    computations++;
+    return p * q;
+  },
+  space,
+);
 console.log(`cart/total = ${total.deref()}`);
 
 combineVars({ qty, total }, space).subscribe(({ qty: n, total: t }) => console.log(`view: ${n} items, total ${t}`));

@@ -44,7 +44,13 @@ const noNodeBuiltins = {
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /.*/ }, (args) => {
       if (nodeBuiltins.has(args.path) || args.path.startsWith('node:')) {
-        return { errors: [{ text: `Node built-in "${args.path}" imported by ${relative(root, args.importer)}: the browser bundle must not use Node APIs` }] };
+        return {
+          errors: [
+            {
+              text: `Node built-in "${args.path}" imported by ${relative(root, args.importer)}: the browser bundle must not use Node APIs`,
+            },
+          ],
+        };
       }
       return undefined;
     });
@@ -116,7 +122,15 @@ function strayImports(metafile, allowed) {
  * the page's code uses too) and evaluated here, so the page is a file the hub only reads.
  */
 async function inspectorPage() {
-  const result = await build({ ...common, entryPoints: ['src/inspector/page.ts'], format: 'esm', platform: 'neutral', minify: false, metafile: false, write: false });
+  const result = await build({
+    ...common,
+    entryPoints: ['src/inspector/page.ts'],
+    format: 'esm',
+    platform: 'neutral',
+    minify: false,
+    metafile: false,
+    write: false,
+  });
   const { INSPECTOR_HTML } = await import(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0].text).toString('base64')}`);
   return INSPECTOR_HTML;
 }

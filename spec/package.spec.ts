@@ -70,14 +70,17 @@ test('package.json: every module the published types import is a dependency, wit
     if (name.startsWith('node:')) {
       // Node's own modules: @types/node comes with @types/ws (a user of the Node entry has it anyway).
       const typesWs = JSON.parse(await readFile(join(root, 'node_modules/@types/ws/package.json'), 'utf8'));
-      expect(dependencies.includes('@types/node') || (dependencies.includes('@types/ws') && typesWs.dependencies['@types/node'] !== undefined)).toBe(true);
+      expect(
+        dependencies.includes('@types/node') || (dependencies.includes('@types/ws') && typesWs.dependencies['@types/node'] !== undefined),
+      ).toBe(true);
       continue;
     }
     const packageName = name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0];
     expect({ name: packageName, dependency: dependencies.includes(packageName) }).toEqual({ name: packageName, dependency: true });
     const own = JSON.parse(await readFile(join(root, 'node_modules', packageName, 'package.json'), 'utf8'));
     const shipsTypes = own.types !== undefined || own.typings !== undefined || JSON.stringify(own.exports ?? {}).includes('"types"');
-    if (!shipsTypes) expect({ name: packageName, types: dependencies.includes(`@types/${packageName}`) }).toEqual({ name: packageName, types: true });
+    if (!shipsTypes)
+      expect({ name: packageName, types: dependencies.includes(`@types/${packageName}`) }).toEqual({ name: packageName, types: true });
   }
 });
 

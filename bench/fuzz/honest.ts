@@ -47,7 +47,10 @@ export class HonestSide {
     private readonly readerSpace: Space,
     readonly reader: Link,
   ) {
-    for (const [who, link, space] of [['writer', writer, writerSpace], ['reader', reader, readerSpace]] as const) {
+    for (const [who, link, space] of [
+      ['writer', writer, writerSpace],
+      ['reader', reader, readerSpace],
+    ] as const) {
       link.errors$.subscribe((error) => this.onError(`${who} link`, error));
       space.errors$.subscribe((error) => this.onError(`${who} space`, error));
     }
@@ -126,7 +129,9 @@ export class HonestSide {
     if (records) {
       for (const fqn of this.disagreeing(records)) {
         this.report.mismatches++;
-        this.example(`mismatch ${fqn}: writer ${JSON.stringify(this.writerSpace.resolve(fqn)?.getValue())}, reader ${JSON.stringify(this.readerSpace.resolve(fqn)?.getValue())}, hub ${JSON.stringify(records[fqn])}`);
+        this.example(
+          `mismatch ${fqn}: writer ${JSON.stringify(this.writerSpace.resolve(fqn)?.getValue())}, reader ${JSON.stringify(this.readerSpace.resolve(fqn)?.getValue())}, hub ${JSON.stringify(records[fqn])}`,
+        );
       }
       for (const [fqn, value] of this.lastAcked) {
         if (same(records[fqn]?.value, value)) continue;

@@ -31,12 +31,26 @@ process.exit(failed(report) ? 1 : 0);
 
 /** True when the run found a defect. */
 function failed(r: FuzzReport): boolean {
-  return r.hubCrashes + r.honest.lost + r.honest.refused + r.honest.mismatches + r.honest.internalErrors + r.internalAnswers + r.hubErrorLogs + r.idThefts + r.stalls > 0;
+  return (
+    r.hubCrashes +
+      r.honest.lost +
+      r.honest.refused +
+      r.honest.mismatches +
+      r.honest.internalErrors +
+      r.internalAnswers +
+      r.hubErrorLogs +
+      r.idThefts +
+      r.stalls >
+    0
+  );
 }
 
 function printReport(r: FuzzReport): void {
-  const line = (label: string, value: number | string, bad = false) => console.log(`${label.padEnd(34)} ${value}${bad && value !== 0 ? '   <-- defect' : ''}`);
-  console.log(`varspace fuzz, seed ${r.seed}: ${(r.durationMs / 1000).toFixed(1)} s (${(r.hostileMs / 1000).toFixed(1)} s of hostile frames)`);
+  const line = (label: string, value: number | string, bad = false) =>
+    console.log(`${label.padEnd(34)} ${value}${bad && value !== 0 ? '   <-- defect' : ''}`);
+  console.log(
+    `varspace fuzz, seed ${r.seed}: ${(r.durationMs / 1000).toFixed(1)} s (${(r.hostileMs / 1000).toFixed(1)} s of hostile frames)`,
+  );
   line('hostile frames sent', r.framesSent);
   line('hub crashes', r.hubCrashes, true);
   line('honest writes acked', r.honest.acked);
@@ -48,9 +62,22 @@ function printReport(r: FuzzReport): void {
   line('internal errors (links)', r.honest.internalErrors, true);
   line('instance ids stolen by resume', r.idThefts, true);
   line('stalled sockets', r.stalls, true);
-  console.log(`err codes: ${Object.entries(r.errCodes).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  console.log(`closes: ${Object.entries(r.closes).sort().map(([k, v]) => `${k}: ${v}`).join(', ')}`);
-  for (const [title, list] of [['internal errors', r.examples.internal], ['id thefts', r.examples.thefts], ['crash', r.examples.crash]] as const) {
+  console.log(
+    `err codes: ${Object.entries(r.errCodes)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `closes: ${Object.entries(r.closes)
+      .sort()
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')}`,
+  );
+  for (const [title, list] of [
+    ['internal errors', r.examples.internal],
+    ['id thefts', r.examples.thefts],
+    ['crash', r.examples.crash],
+  ] as const) {
     if (list.length === 0) continue;
     console.log(`\n${title} (first ${list.length}):`);
     for (const e of list) console.log(`- ${e.kind}\n    frame:  ${e.frame}\n    answer: ${e.answer}`);

@@ -73,9 +73,20 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   const progress = options.progress ?? (() => {});
   const started = Date.now();
   const report: FuzzReport = {
-    seed, framesSent: 0, durationMs: 0, hubCrashes: 0,
+    seed,
+    framesSent: 0,
+    durationMs: 0,
+    hubCrashes: 0,
     honest: { acked: 0, lost: 0, refused: 0, mismatches: 0, internalErrors: 0, examples: [] },
-    internalAnswers: 0, hubErrorLogs: 0, hostileMs: 0, idThefts: 0, stalls: 0, examples: { internal: [], thefts: [], crash: [] }, kinds: {}, errCodes: {}, closes: {},
+    internalAnswers: 0,
+    hubErrorLogs: 0,
+    hostileMs: 0,
+    idThefts: 0,
+    stalls: 0,
+    examples: { internal: [], thefts: [], crash: [] },
+    kinds: {},
+    errCodes: {},
+    closes: {},
   };
   /** The last plan sent anywhere: what a hub log line or a crash is laid to. */
   let lastPlan: { plan: HostilePlan; frame: string | Buffer } | undefined;
@@ -97,7 +108,11 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
     // A JSON log line at level error, or any other text (a stack trace): the hub failed inside.
     if (entry?.level === 'error' || (entry === undefined && /\S/.test(line) && !/^\s+at /.test(line))) {
       report.hubErrorLogs++;
-      addExample(report.examples.internal, { kind: `${lastPlan?.plan.kind ?? '(before any frame)'} (the last frame sent before the log line)`, frame: cut(lastPlan?.frame ?? ''), answer: `hub log: ${cut(line, 400)}` });
+      addExample(report.examples.internal, {
+        kind: `${lastPlan?.plan.kind ?? '(before any frame)'} (the last frame sent before the log line)`,
+        frame: cut(lastPlan?.frame ?? ''),
+        answer: `hub log: ${cut(line, 400)}`,
+      });
     }
   });
 
@@ -129,7 +144,11 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
     tally(report.errCodes, message.code);
     if (message.code === 'VS_INTERNAL') {
       report.internalAnswers++;
-      addExample(report.examples.internal, { kind: plan?.kind ?? '(unknown)', frame: cut(plan?.frames.find((f) => typeof f === 'string') ?? ''), answer: cut(JSON.stringify(message)) });
+      addExample(report.examples.internal, {
+        kind: plan?.kind ?? '(unknown)',
+        frame: cut(plan?.frames.find((f) => typeof f === 'string') ?? ''),
+        answer: cut(JSON.stringify(message)),
+      });
     }
   };
   /** Notes every message of a frame the hub sent. */
@@ -142,7 +161,6 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
     }
     if (Array.isArray(messages)) for (const message of messages) onAnswer(plan, message);
   };
-
 
   // ---- welcomed sockets: frames, each followed by a ping marker that tells whose answers are whose ----
 
@@ -168,7 +186,13 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
           // 1006: the fuzzer cut the socket itself (or the hub vanished); only the hub's closes are tallied.
           if (code !== 1006) tally(report.closes, `${code} ${plan?.kind.split(':')[0] ?? '(hello)'}`);
         });
-        ws.on('open', () => ws.send(JSON.stringify([{ t: 'hello', versions: [1], attributes: { appName: 'fuzz-hostile', identity: `fz${this.slot}` }, takeover: true }])));
+        ws.on('open', () =>
+          ws.send(
+            JSON.stringify([
+              { t: 'hello', versions: [1], attributes: { appName: 'fuzz-hostile', identity: `fz${this.slot}` }, takeover: true },
+            ]),
+          ),
+        );
         ws.on('message', (data, binary) => {
           const text = binary ? '' : data.toString();
           if (text.startsWith('[{"t":"welcome"')) resolve(true);
@@ -275,7 +299,8 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   report.hostileMs = Date.now() - hostileStart;
   // Let the hub answer what is in flight, then prove it still serves.
   const settleUntil = Date.now() + 10_000;
-  while (pool.some((s) => s.ws.readyState === WebSocket.OPEN && s.inFlight.length > 0) && Date.now() < settleUntil && !hub.exit) await sleep(10);
+  while (pool.some((s) => s.ws.readyState === WebSocket.OPEN && s.inFlight.length > 0) && Date.now() < settleUntil && !hub.exit)
+    await sleep(10);
   for (const socket of pool) socket.close();
   report.honest = await honest.finish();
   const serves = !hub.exit && (await welcomes(hub.url));
@@ -284,7 +309,9 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
     addExample(report.examples.crash, {
       kind: lastPlan?.plan.kind ?? '',
       frame: cut(lastPlan?.frame ?? ''),
-      answer: hub.exit ? `exit ${hub.exit.code ?? hub.exit.signal}: ${stderrTail.join('\n').slice(-1500)}` : 'the hub no longer welcomes a hello within 5 s',
+      answer: hub.exit
+        ? `exit ${hub.exit.code ?? hub.exit.signal}: ${stderrTail.join('\n').slice(-1500)}`
+        : 'the hub no longer welcomes a hello within 5 s',
     });
   }
   await hub.stop();

@@ -23,7 +23,8 @@ export interface Burst {
   cpu: [number, number, number];
 }
 
-const cpuOf = (session: Session): Promise<number[]> => Promise.all([session.writer.call('cpu'), session.server.call('cpu'), session.reader.call('cpu')]);
+const cpuOf = (session: Session): Promise<number[]> =>
+  Promise.all([session.writer.call('cpu'), session.server.call('cpu'), session.reader.call('cpu')]);
 
 /** `rounds` rounds of one write to each of `vars` vars, from the writer's first write to the reader holding every final value. */
 export async function burst(session: Session, vars: number, rounds: number): Promise<Burst> {

@@ -53,11 +53,13 @@ serve({
     for (let i = 0; i < count; i += burst) {
       for (let j = i; j < Math.min(count, i + burst); j++) {
         const attempt = kind === 'varspace' ? openLink(url, heartbeat) : openRaw(url);
-        attempts.push(attempt.catch((error: unknown) => {
-          failed++;
-          const message = String((error as Error)?.message ?? error).replace(/ws:\/\/[^ :]+:\d+/g, 'the server');
-          errors.set(message, (errors.get(message) ?? 0) + 1);
-        }));
+        attempts.push(
+          attempt.catch((error: unknown) => {
+            failed++;
+            const message = String((error as Error)?.message ?? error).replace(/ws:\/\/[^ :]+:\d+/g, 'the server');
+            errors.set(message, (errors.get(message) ?? 0) + 1);
+          }),
+        );
       }
       await new Promise((resolve) => setImmediate(resolve));
     }

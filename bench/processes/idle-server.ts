@@ -33,7 +33,10 @@ if (kind === 'varspace') {
 } else {
   // The raw baseline: what a hand-written `ws` server does to keep idle peers honest — the hub's
   // rule (ping a peer quiet for intervalMs, drop it after timeoutMs), with WebSocket pings.
-  interface Peer { readonly liveness: Liveness; lastPing: number }
+  interface Peer {
+    readonly liveness: Liveness;
+    lastPing: number;
+  }
   const peers = new Map<WebSocket, Peer>();
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((resolve) => wss.once('listening', resolve));

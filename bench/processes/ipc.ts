@@ -53,7 +53,10 @@ export class Child {
   private readonly waiting = new Map<number, { resolve(v: any): void; reject(e: Error): void }>();
   private readonly exited: Promise<void>;
 
-  constructor(readonly script: string, options: { profileDir?: string; args?: string[] } = {}) {
+  constructor(
+    readonly script: string,
+    options: { profileDir?: string; args?: string[] } = {},
+  ) {
     const file = script.startsWith('/') ? script : fileURLToPath(new URL(`./${script}.ts`, import.meta.url));
     const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
     // BENCH_NODE_ARGS: extra node flags for every child (e.g. `--trace-gc`).
@@ -69,11 +72,13 @@ export class Child {
       if (message.ok) waiter.resolve(message.result);
       else waiter.reject(new Error(`${script}: ${message.error}`));
     });
-    this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => {
-      for (const waiter of this.waiting.values()) waiter.reject(new Error(`${script} exited (${code ?? signal})`));
-      this.waiting.clear();
-      resolve();
-    }));
+    this.exited = new Promise((resolve) =>
+      this.proc.on('exit', (code, signal) => {
+        for (const waiter of this.waiting.values()) waiter.reject(new Error(`${script} exited (${code ?? signal})`));
+        this.waiting.clear();
+        resolve();
+      }),
+    );
   }
 
   /** Sends a command and resolves with the child's answer. */
@@ -85,8 +90,14 @@ export class Child {
         reject(new Error(`${this.script}: ${cmd} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiting.set(id, {
-        resolve: (v) => { clearTimeout(timer); resolve(v); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
       this.proc.send({ id, cmd, ...params });
     });

@@ -48,7 +48,10 @@ serve({
   async wait(params) {
     if (!finished) {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`not every final value arrived within ${params.timeoutMs} ms (${finals} finals, ${received} updates)`)), params.timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`not every final value arrived within ${params.timeoutMs} ms (${finals} finals, ${received} updates)`)),
+          params.timeoutMs,
+        );
         onFinished = () => {
           clearTimeout(timer);
           resolve();

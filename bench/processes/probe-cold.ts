@@ -76,7 +76,8 @@ const p50 = (a: number[]) => (a.sort((x, y) => x - y)[a.length >> 1] / 1000).toF
 
 // Newer stamps for frames replayed to the hub and the reader (so that they are taken, not ignored).
 let bump = 0;
-const restamp = (frame: string) => frame.replace(/"([0-9a-f]{12})[0-9a-f]{4}"/, (_m, wall: string) => `"${wall}${(0x8000 + (bump++ % 0x8000)).toString(16)}"`);
+const restamp = (frame: string) =>
+  frame.replace(/"([0-9a-f]{12})[0-9a-f]{4}"/, (_m, wall: string) => `"${wall}${(0x8000 + (bump++ % 0x8000)).toString(16)}"`);
 
 const times = { writer: [] as number[], hub: [] as number[], reader: [] as number[] };
 for (let k = 0; k < Number(rounds); k++) {
@@ -120,7 +121,9 @@ for (let k = 0; k < Number(rounds); k++) {
   if (delivered) times.reader.push(Number(delivered - t2));
   await tick();
 }
-console.log(`${warm ? 'warm' : 'cold'} p50 µs: writer ${p50(times.writer)} (${times.writer.length}), hub ${p50(times.hub)} (${times.hub.length}), reader ${p50(times.reader)} (${times.reader.length})`);
+console.log(
+  `${warm ? 'warm' : 'cold'} p50 µs: writer ${p50(times.writer)} (${times.writer.length}), hub ${p50(times.hub)} (${times.hub.length}), reader ${p50(times.reader)} (${times.reader.length})`,
+);
 if (sink < 0) console.log(sink); // keeps the walk from being optimized away
 await writer.link.close();
 await reader.link.close();

@@ -18,7 +18,9 @@ for (let k = 0; k < Number(sessions); k++) {
     await reader.call('arm', { vars: 1000, total: Number(total), warmup: Number(total) / 2, latency: true });
     await writer.call('paced', { rate: 1000, total: Number(total) });
     const got = await reader.call('wait', { timeoutMs: 30_000 });
-    console.log(`${mode.padEnd(8)} p50 ${got.p50.toFixed(3)} p90 ${got.p90.toFixed(3)} p95 ${got.p95.toFixed(3)} p99 ${got.p99.toFixed(3)} max ${got.max.toFixed(2)} ms`);
+    console.log(
+      `${mode.padEnd(8)} p50 ${got.p50.toFixed(3)} p90 ${got.p90.toFixed(3)} p95 ${got.p95.toFixed(3)} p99 ${got.p99.toFixed(3)} max ${got.max.toFixed(2)} ms`,
+    );
     await writer.call('close').catch(() => undefined);
     await reader.call('close').catch(() => undefined);
     await Promise.all([writer.stop(), reader.stop(), server.stop()]);

@@ -36,7 +36,9 @@ for (let k = 0; k < Number(sessions); k++) {
       const series = (got.series as number[]).slice().sort((a, b) => a - b);
       pooled.set(combo, [...(pooled.get(combo) ?? []), ...series]);
       cpu.set(combo, [...(cpu.get(combo) ?? []), perUpdate]);
-      console.log(`${combo.padEnd(10)} p50/p90/p95/p99 ${line(series)} µs; CPU µs per update writer/server/reader ${perUpdate.map((c) => c.toFixed(0)).join(' / ')}`);
+      console.log(
+        `${combo.padEnd(10)} p50/p90/p95/p99 ${line(series)} µs; CPU µs per update writer/server/reader ${perUpdate.map((c) => c.toFixed(0)).join(' / ')}`,
+      );
     } finally {
       await writer.call('close').catch(() => undefined);
       await reader.call('close').catch(() => undefined);

@@ -13,7 +13,8 @@ for (const peer of list.split(',') as Peer[]) {
     const url: string = await server.call('url');
     await writer.call('connect', { peer, url, vars: 1000 });
     await reader.call('connect', { peer, url });
-    for (let rep = 0; rep < Number(reps); rep++) console.log(burstLine(peer, await burst({ writer, server, reader }, 1000, Number(rounds))));
+    for (let rep = 0; rep < Number(reps); rep++)
+      console.log(burstLine(peer, await burst({ writer, server, reader }, 1000, Number(rounds))));
   } catch (error) {
     console.log(`${peer}: failed: ${(error as Error).message}`);
   } finally {

@@ -116,7 +116,13 @@ serve({
   async wait(params) {
     if (!finished) {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`not every final value arrived within ${params.timeoutMs} ms (${followers.map((f) => f.finals).join(',')} finals)`)), params.timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`not every final value arrived within ${params.timeoutMs} ms (${followers.map((f) => f.finals).join(',')} finals)`),
+            ),
+          params.timeoutMs,
+        );
         onFinished = () => {
           clearTimeout(timer);
           resolve();

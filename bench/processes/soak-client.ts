@@ -60,7 +60,8 @@ serve({
     const deadline = Date.now() + params.timeoutMs;
     const last = rounds - 1;
     const finished = (each: SoakLink) => {
-      for (let k = 0; k < vars; k++) if ((each.space.resolve(fqnOf(each.neighbour, k))?.getValue() as SoakValue | undefined)?.r !== last) return false;
+      for (let k = 0; k < vars; k++)
+        if ((each.space.resolve(fqnOf(each.neighbour, k))?.getValue() as SoakValue | undefined)?.r !== last) return false;
       return true;
     };
     while (!links.every(finished)) {

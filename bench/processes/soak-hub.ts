@@ -63,7 +63,14 @@ serve({
     delay.disable();
     clearInterval(sampler);
     const ms = (ns: number) => ns / 1e6;
-    return { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), peak, peakMemory, connections: hub.stats().connections };
+    return {
+      p50: ms(delay.percentile(50)),
+      p99: ms(delay.percentile(99)),
+      max: ms(delay.max),
+      peak,
+      peakMemory,
+      connections: hub.stats().connections,
+    };
   },
   /** Waits `ms`, then the RSS after a gc. */
   async settle(params) {

@@ -91,7 +91,11 @@ test('no source file imports anything outside src at run time (scripts are for t
 });
 
 test('core imports no I/O module', () => {
-  const io = sourceFiles(join(src, 'core')).flatMap((file) => importsOf(file).filter((specifier) => IO_MODULES.test(specifier)).map((specifier) => `${relative(src, file)} -> ${specifier}`));
+  const io = sourceFiles(join(src, 'core')).flatMap((file) =>
+    importsOf(file)
+      .filter((specifier) => IO_MODULES.test(specifier))
+      .map((specifier) => `${relative(src, file)} -> ${specifier}`),
+  );
   expect(io).toEqual([]);
 });
 

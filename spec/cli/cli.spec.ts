@@ -27,8 +27,14 @@ test('set, get and ls talk to the hub at --url (the URL the hub prints works as 
 }, 60_000);
 
 test('errors are typed, on stderr, with exit code 1 (an unreachable hub too)', async () => {
-  await expect(cli('get', 'nothing/here', '--url', hub.url)).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^error VS_NOT_FOUND/) });
-  await expect(cli('ls', '--url', 'ws://127.0.0.1:1')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^error VS_CLOSED/) });
+  await expect(cli('get', 'nothing/here', '--url', hub.url)).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringMatching(/^error VS_NOT_FOUND/),
+  });
+  await expect(cli('ls', '--url', 'ws://127.0.0.1:1')).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringMatching(/^error VS_CLOSED/),
+  });
 }, 60_000);
 
 test('usage errors exit 2 with one line on stderr: bad JSON value, bad name, missing argument, unknown command or option, --url not-a-url', async () => {
@@ -44,7 +50,10 @@ test('usage errors exit 2 with one line on stderr: bad JSON value, bad name, mis
     [['hub', '--allow-host', 'hub.example:80'], /allowedHosts/],
   ];
   for (const [args, message] of usage) {
-    const failure = await cli(...args).then(() => undefined, (error: { code: number; stderr: string }) => error);
+    const failure = await cli(...args).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
     expect({ args, code: failure?.code }).toEqual({ args, code: 2 });
     expect(failure!.stderr).toMatch(message);
     expect(failure!.stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -68,7 +77,9 @@ test('port in use: a second hub on a busy port prints error VS_PORT_IN_USE namin
 }, 60_000);
 
 test('watch prints one line per update: time, fqn, from, JSON value', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, 'watch', 'w.>', '--url', hub.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', main, 'watch', 'w.>', '--url', hub.url], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines: string[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
   const space = new Space();

@@ -190,7 +190,8 @@ export const cases: ConformanceCase[] = [
       equal(api.parsePattern('*.buttons/*').tokens, ['*', 'buttons', '*'], '*.buttons/*');
       equal(api.parsePattern('ui.buttons/b1').literal, true, 'literal FQN');
       equal(api.parsePattern('ui.*').literal, false, 'wildcard');
-      for (const bad of ['ui*', 'a/>', 'a.>/x', '>.a', 'a.b/c.d', '']) throwsCode(() => api.parsePattern(bad), NAME, `parsePattern(${JSON.stringify(bad)})`);
+      for (const bad of ['ui*', 'a/>', 'a.>/x', '>.a', 'a.b/c.d', ''])
+        throwsCode(() => api.parsePattern(bad), NAME, `parsePattern(${JSON.stringify(bad)})`);
     },
   },
   // intern, resolve, defonce
@@ -206,8 +207,19 @@ export const cases: ConformanceCase[] = [
       equal(created.deref(), 1, 'value kept');
       const ui = space.findNs('ui');
       ok(ui instanceof api.Namespace, 'ancestor namespace created');
-      equal(ui.children().map((ns) => ns.name), ['ui.buttons'], 'children');
-      equal(space.findNs('ui.buttons')?.vars().map((v) => v.fqn), ['ui.buttons/b1'], 'vars of the namespace');
+      equal(
+        ui.children().map((ns) => ns.name),
+        ['ui.buttons'],
+        'children',
+      );
+      equal(
+        space
+          .findNs('ui.buttons')
+          ?.vars()
+          .map((v) => v.fqn),
+        ['ui.buttons/b1'],
+        'vars of the namespace',
+      );
     },
   },
   {
@@ -218,9 +230,17 @@ export const cases: ConformanceCase[] = [
       const count = space.intern('app/count', 0);
       const seen = record(count);
       equal(count.reset(5), 5, 'reset returns the value');
-      equal(count.swap((n: number, by: number) => n + by, 2), 7, 'swap with args');
+      equal(
+        count.swap((n: number, by: number) => n + by, 2),
+        7,
+        'swap with args',
+      );
       equal(count.resetVals(10), [7, 10], 'resetVals');
-      equal(count.swapVals((n: number) => n * 2), [10, 20], 'swapVals');
+      equal(
+        count.swapVals((n: number) => n * 2),
+        [10, 20],
+        'swapVals',
+      );
       equal(count.compareAndSet(19, 0), false, 'CAS with a stale value');
       equal(count.compareAndSet(20, 21), true, 'CAS with the current value');
       count.reset(21); // emits even when unchanged
@@ -311,8 +331,13 @@ export const cases: ConformanceCase[] = [
     name: 'match: * is one token, > is one or more, wildcards are whole tokens',
     async run({ api }) {
       const space = new api.Space();
-      for (const fqn of ['ui/x', 'ui.buttons/b1', 'ui.buttons/b2', 'ui.buttons.extra/y', 'ui.a.b/c', 'admin.buttons/b9', 'other/z']) space.intern(fqn, 0);
-      const fqns = (pattern: string) => space.match(pattern).map((v) => v.fqn).sort();
+      for (const fqn of ['ui/x', 'ui.buttons/b1', 'ui.buttons/b2', 'ui.buttons.extra/y', 'ui.a.b/c', 'admin.buttons/b9', 'other/z'])
+        space.intern(fqn, 0);
+      const fqns = (pattern: string) =>
+        space
+          .match(pattern)
+          .map((v) => v.fqn)
+          .sort();
       equal(fqns('ui.>'), ['ui.a.b/c', 'ui.buttons.extra/y', 'ui.buttons/b1', 'ui.buttons/b2', 'ui/x'], 'ui.>');
       equal(fqns('ui.buttons/*'), ['ui.buttons/b1', 'ui.buttons/b2'], 'ui.buttons/*');
       equal(fqns('*.buttons/*'), ['admin.buttons/b9', 'ui.buttons/b1', 'ui.buttons/b2'], '*.buttons/*');
@@ -326,9 +351,21 @@ export const cases: ConformanceCase[] = [
     async run({ api }) {
       const space = new api.Space();
       for (const fqn of ['ui/x', 'ui.y/z', 'a.b/c']) space.intern(fqn, 0);
-      equal(space.match('ui.*').map((v) => v.fqn), ['ui/x'], 'ui.* matches ui/x only');
-      equal(space.match('a.b.c').map((v) => v.fqn), ['a.b/c'], 'a.b.c matches a.b/c');
-      equal(space.match('ui.*.*').map((v) => v.fqn), ['ui.y/z'], 'ui.*.*');
+      equal(
+        space.match('ui.*').map((v) => v.fqn),
+        ['ui/x'],
+        'ui.* matches ui/x only',
+      );
+      equal(
+        space.match('a.b.c').map((v) => v.fqn),
+        ['a.b/c'],
+        'a.b.c matches a.b/c',
+      );
+      equal(
+        space.match('ui.*.*').map((v) => v.fqn),
+        ['ui.y/z'],
+        'ui.*.*',
+      );
     },
   },
   {
@@ -342,7 +379,11 @@ export const cases: ConformanceCase[] = [
       space.intern('ui.deep/b', 2);
       space.intern('server/t', 2);
       space.intern('ui/a', 3); // already there: not announced again
-      equal(seen.values.map((v) => v.fqn), ['ui/a', 'ui.deep/b'], 'existing, then new');
+      equal(
+        seen.values.map((v) => v.fqn),
+        ['ui/a', 'ui.deep/b'],
+        'existing, then new',
+      );
       seen.stop();
       space.intern('ui/c', 4);
       equal(seen.values.length, 2, 'nothing after unsubscribing');
@@ -363,7 +404,11 @@ export const cases: ConformanceCase[] = [
         ['ns-created ui', 'ns-created ui.b', 'var-interned ui.b/x', 'ns-created server', 'var-interned server/y', 'var-unmapped ui.b/x'],
         'all events, in order',
       );
-      equal(onlyUi.values.filter((e) => e.fqn !== undefined).map((e) => `${e.type} ${e.fqn}`), ['var-interned ui.b/x', 'var-unmapped ui.b/x'], 'var events under ui');
+      equal(
+        onlyUi.values.filter((e) => e.fqn !== undefined).map((e) => `${e.type} ${e.fqn}`),
+        ['var-interned ui.b/x', 'var-unmapped ui.b/x'],
+        'var events under ui',
+      );
       all.stop();
       onlyUi.stop();
     },
@@ -378,7 +423,14 @@ export const cases: ConformanceCase[] = [
       space.intern('app.b/z', 3);
       const app = space.findNs('app');
       ok(app !== undefined, 'app exists');
-      equal(app.children().map((n) => n.name).sort(), ['app.a', 'app.b'], 'children');
+      equal(
+        app
+          .children()
+          .map((n) => n.name)
+          .sort(),
+        ['app.a', 'app.b'],
+        'children',
+      );
       const seen = record<{ fqn: string }>(app.vars$());
       equal(seen.values.map((v) => v.fqn).sort(), ['app.a/x', 'app.a/y', 'app.b/z'], 'vars$ of a namespace covers its subtree');
       seen.stop();
@@ -410,8 +462,15 @@ export const cases: ConformanceCase[] = [
     name: 'an app type of full zod schemas (the library itself uses zod/mini): instantiate and writes are checked',
     async run({ api }) {
       const space = new api.Space();
-      const Dash = api.defineAppType('dash', { state: z.object({ status: z.enum(['starting', 'up']) }), count: z.number().int().nonnegative() });
-      throwsCode(() => api.instantiate(space, Dash, 'dash.a', { state: { status: 'down' as never }, count: 0 }), 'VS_INVALID_VALUE', 'a bad initial value');
+      const Dash = api.defineAppType('dash', {
+        state: z.object({ status: z.enum(['starting', 'up']) }),
+        count: z.number().int().nonnegative(),
+      });
+      throwsCode(
+        () => api.instantiate(space, Dash, 'dash.a', { state: { status: 'down' as never }, count: 0 }),
+        'VS_INVALID_VALUE',
+        'a bad initial value',
+      );
       const app = api.instantiate(space, Dash, 'dash.b', { state: { status: 'starting' }, count: 0 });
       app.state.reset({ status: 'up' });
       const error = throwsCode(() => app.count.reset(-1), 'VS_INVALID_VALUE', 'a bad write') as Error;
@@ -453,7 +512,14 @@ export const cases: ConformanceCase[] = [
       v.reset(3);
       equal(v.removeWatch('log'), true, 'removeWatch');
       v.reset(4);
-      equal(calls, [['log', true, 1, 2], ['replaced', 2, 3]], 'watch calls');
+      equal(
+        calls,
+        [
+          ['log', true, 1, 2],
+          ['replaced', 2, 3],
+        ],
+        'watch calls',
+      );
       equal(v.deref(), 4, 'writes kept');
       equal(errors.values.length, 3, 'each throw reported on errors$');
       errors.stop();
@@ -580,8 +646,14 @@ export const cases: ConformanceCase[] = [
         equal(event?.origin, writer.instanceId, 'var-interned carries the writer as origin');
         sensor.reset(21);
         writer.space.intern(`${ns}.later/new`, 'late');
-        await eventually(() => reader.space.resolve(`${ns}.later/new`)?.deref() === 'late' && reader.space.resolve(`${ns}/temp`)?.deref() === 21, 'live updates');
-        ok(tagged.values.length >= 2 && tagged.values.every((t) => t.from === writer.instanceId), `every update from the writer: ${show(tagged.values)}`);
+        await eventually(
+          () => reader.space.resolve(`${ns}.later/new`)?.deref() === 'late' && reader.space.resolve(`${ns}/temp`)?.deref() === 21,
+          'live updates',
+        );
+        ok(
+          tagged.values.length >= 2 && tagged.values.every((t) => t.from === writer.instanceId),
+          `every update from the writer: ${show(tagged.values)}`,
+        );
         interned.stop();
         tagged.stop();
       });
@@ -600,7 +672,11 @@ export const cases: ConformanceCase[] = [
         ok(typeof ack.stamp === 'string' && ack.rev > 0, `ack ${show(ack)}`);
         equal(writer.space.resolve(`${ns}/mode`)?.deref(), { dark: true }, 'set writes locally too');
         await eventually(() => remote.values.length > 0, 'remote$ update');
-        equal([remote.values[0].value, remote.values[0].from, remote.values[0].stamp], [{ dark: true }, writer.instanceId, ack.stamp], 'tagged value');
+        equal(
+          [remote.values[0].value, remote.values[0].from, remote.values[0].stamp],
+          [{ dark: true }, writer.instanceId, ack.stamp],
+          'tagged value',
+        );
         await eventually(() => reader.space.resolve(`peers.w.${ns}/mode`) !== undefined, 'mounted under peers.w');
         equal(reader.space.resolve(`peers.w.${ns}/mode`)?.deref(), { dark: true }, 'mounted value');
         remote.stop();
@@ -622,7 +698,11 @@ export const cases: ConformanceCase[] = [
         b.space.resolve<string>(`${ns}/x`)!.reset('from b');
         await eventually(() => a.space.resolve(`${ns}/x`)?.deref() === 'from b', 'b → a');
         await sleep(30);
-        equal(fromHub.values.map((t) => t.fqn), [`${ns}/x`], 'a received only b\'s write, not its own echoed');
+        equal(
+          fromHub.values.map((t) => t.fqn),
+          [`${ns}/x`],
+          "a received only b's write, not its own echoed",
+        );
         fromHub.stop();
       });
     },
@@ -657,7 +737,9 @@ export const cases: ConformanceCase[] = [
       const watcher = await openLink(env, new Space(), 'watcher');
       try {
         await watcher.follow('$sys.instances/*').synced;
-        const own = watcher.space.resolve<{ instanceId: string; attributes: Record<string, string> }>(`$sys.instances/${watcher.instanceId}`);
+        const own = watcher.space.resolve<{ instanceId: string; attributes: Record<string, string> }>(
+          `$sys.instances/${watcher.instanceId}`,
+        );
         equal(own?.deref().attributes, { processType: env.runtime, appName: 'conformance', role: 'watcher' }, 'own entry with attributes');
         const visitor = await openLink(env, new Space(), 'visitor');
         const visitorId = visitor.instanceId;

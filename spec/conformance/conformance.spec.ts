@@ -18,22 +18,18 @@ import * as browserApi from '../../src/browser.js';
 import * as nodeApi from '../../src/index.js';
 import * as publicApi from '../../src/public.js';
 import { cases, runCases, type CaseResult } from './cases.js';
+import { CHROMIUM_LAUNCH } from '../support/chromium.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..', '..');
-
-/** Chromium as the issue asks: Debian's binary, driven by playwright-core, never a downloaded one. */
-const CHROMIUM_LAUNCH = {
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-};
 
 const results = new Map<string, CaseResult[]>();
 
 function expectPassed(runtime: string, name: string): void {
   const result = results.get(runtime)?.find((r) => r.name === name);
   const loadFailure = results.get(runtime)?.find((r) => r.group === 'load');
-  if (!result) throw new Error(`${runtime}: no result for "${name}" (the run failed before it${loadFailure ? `: ${loadFailure.error}` : ''})`);
+  if (!result)
+    throw new Error(`${runtime}: no result for "${name}" (the run failed before it${loadFailure ? `: ${loadFailure.error}` : ''})`);
   if (!result.passed) throw new Error(`${runtime}: ${result.error}`);
 }
 
@@ -148,7 +144,8 @@ describe('headless Chromium over the native WebSocket', () => {
       logLevel: 'silent',
       absWorkingDir: root,
     });
-    if (!existsSync(CHROMIUM_LAUNCH.executablePath)) throw new Error('Debian\'s chromium is missing: apt-get install -y chromium (.ci/run does it as root)');
+    if (!existsSync(CHROMIUM_LAUNCH.executablePath))
+      throw new Error("Debian's chromium is missing: apt-get install -y chromium (.ci/run does it as root)");
     browser = await chromium.launch(CHROMIUM_LAUNCH);
     const page = await browser.newPage();
     const pageErrors: string[] = [];
@@ -158,7 +155,9 @@ describe('headless Chromium over the native WebSocket', () => {
     // cases (bundled with esbuild, no imports left) from a blob: URL.
     await page.goto(`${hub.httpUrl}/health`);
     await page.evaluate(CONFORMANCE_RUNNER, { casesSource: casesBundle.outputFiles[0].text, hubUrl: hub.url });
-    const handle = await page.waitForFunction(() => (window as { conformanceResults?: unknown }).conformanceResults, undefined, { timeout: 100_000 });
+    const handle = await page.waitForFunction(() => (window as { conformanceResults?: unknown }).conformanceResults, undefined, {
+      timeout: 100_000,
+    });
     const list = (await handle.jsonValue()) as CaseResult[];
     if (pageErrors.length > 0) throw new Error(`errors in the page: ${pageErrors.join('; ')}`);
     results.set('chromium', list);
@@ -179,6 +178,9 @@ const CONFORMANCE_RUNNER = ({ casesSource, hubUrl }: { casesSource: string; hubU
   );
   running.then(
     (list: unknown) => ((window as { conformanceResults?: unknown }).conformanceResults = list),
-    (error: Error) => ((window as { conformanceResults?: unknown }).conformanceResults = [{ group: 'load', name: 'load', passed: false, ms: 0, error: String(error?.stack ?? error) }]),
+    (error: Error) =>
+      ((window as { conformanceResults?: unknown }).conformanceResults = [
+        { group: 'load', name: 'load', passed: false, ms: 0, error: String(error?.stack ?? error) },
+      ]),
   );
 };

@@ -85,14 +85,17 @@ describe('errors', () => {
 
   test('every error class the package exports is in the table', () => {
     const exported = (Object.values(api) as unknown[]).filter(
-      (value): value is abstract new (...args: never[]) => VarspaceError => typeof value === 'function' && value.prototype instanceof VarspaceError,
+      (value): value is abstract new (...args: never[]) => VarspaceError =>
+        typeof value === 'function' && value.prototype instanceof VarspaceError,
     );
     const tested = new Set(CASES.map(([c]) => c));
     expect(exported.filter((c) => !tested.has(c)).map((c) => c.name)).toEqual([]);
   });
 
   test('the table of codes holds every class once, under the code its instances carry', () => {
-    expect([...ERROR_CLASSES].map(([code, errorClass]) => [errorClass.name, code]).sort()).toEqual(CASES.map(([c, code]) => [c.name, code]).sort());
+    expect([...ERROR_CLASSES].map(([code, errorClass]) => [errorClass.name, code]).sort()).toEqual(
+      CASES.map(([c, code]) => [c.name, code]).sort(),
+    );
   });
 
   test.each(CASES)('an err from the wire with the code of %p becomes that class again', (errorClass, code) => {

@@ -12,7 +12,20 @@ const refusal = (value: unknown): unknown => {
 };
 
 test('JSON values pass: primitives, arrays, plain and null-prototype objects, undefined at the top or as a property', () => {
-  for (const value of [null, true, 0, -0, 1.5, 'text', [], {}, [1, ['a', { b: null }]], Object.create(null), undefined, { gone: undefined }]) {
+  for (const value of [
+    null,
+    true,
+    0,
+    -0,
+    1.5,
+    'text',
+    [],
+    {},
+    [1, ['a', { b: null }]],
+    Object.create(null),
+    undefined,
+    { gone: undefined },
+  ]) {
     expect(refusal(value)).toBeUndefined();
   }
 });
@@ -32,7 +45,11 @@ test('symbol-keyed properties are not looked at (JSON has no symbol keys)', () =
 });
 
 test('the error names the first bad part by its path', () => {
-  expect(refusal({ list: [0, { 'a b': 10n }] })).toMatchObject({ code: 'VS_INVALID_VALUE', message: 'ui/x: value.list[1]["a b"] is a bigint, not a JSON value', details: { path: 'value.list[1]["a b"]' } });
+  expect(refusal({ list: [0, { 'a b': 10n }] })).toMatchObject({
+    code: 'VS_INVALID_VALUE',
+    message: 'ui/x: value.list[1]["a b"] is a bigint, not a JSON value',
+    details: { path: 'value.list[1]["a b"]' },
+  });
   expect(refusal([[1], [2, Symbol('s')]])).toMatchObject({ details: { path: 'value[1][1]' } });
 });
 

@@ -176,7 +176,29 @@ describe('checkFqn (the one-pass check of the intern path)', () => {
   // Strings built from the characters that matter to the grammar, so that near-misses are common.
   const nameLike = fc
     .array(
-      fc.constantFrom('a', 'b', 'Z', '0', '_', '-', '+', '!', '?', "'", '.', '/', '$', '*', '>', ' ', 'é', '\n', '__proto__', 'prototype', 'constructor'),
+      fc.constantFrom(
+        'a',
+        'b',
+        'Z',
+        '0',
+        '_',
+        '-',
+        '+',
+        '!',
+        '?',
+        "'",
+        '.',
+        '/',
+        '$',
+        '*',
+        '>',
+        ' ',
+        'é',
+        '\n',
+        '__proto__',
+        'prototype',
+        'constructor',
+      ),
       { maxLength: 12 },
     )
     .map((parts) => parts.join(''));
@@ -218,7 +240,7 @@ describe('checkFqn (the one-pass check of the intern path)', () => {
   });
 });
 
-describe('flatName (the intern path\'s flattening of ropes)', () => {
+describe("flatName (the intern path's flattening of ropes)", () => {
   test('returns a string with the same content', () => {
     const ropes = Array.from({ length: 50 }, (_, i) => `ns${i % 7}.sub/v${i}`);
     for (const rope of ropes) expect(flatName(rope)).toBe(rope);

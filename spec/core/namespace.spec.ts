@@ -116,7 +116,10 @@ describe('Namespace', () => {
   test('works for a system namespace too', () => {
     const sys = space.ensure('$sys.instances/i1', { system: true }, 'up').namespace as Namespace;
     const seen: string[] = [];
-    space.findNs('$sys')!.vars$().subscribe((v) => seen.push(v.fqn));
+    space
+      .findNs('$sys')!
+      .vars$()
+      .subscribe((v) => seen.push(v.fqn));
     space.ensure('$sys/boot', { system: true }, 1);
     expect(seen).toEqual(['$sys.instances/i1', '$sys/boot']);
     expect(sys.name).toBe('$sys.instances');

@@ -143,16 +143,20 @@ describe('PatternTrie', () => {
 
   test('agrees with a linear scan on random patterns', () => {
     fc.assert(
-      fc.property(fc.array(patternArb, { minLength: 1, maxLength: 20 }), fc.array(fqnArb, { minLength: 1, maxLength: 10 }), (patterns, fqns) => {
-        const trie = new PatternTrie<number>();
-        patterns.forEach((p, i) => trie.add(p, i));
-        for (const tokens of fqns) {
-          const found: number[] = [];
-          trie.forEachMatch(tokens, (i) => found.push(i));
-          const expected = patterns.flatMap((p, i) => (patternMatches(p, tokens) ? [i] : []));
-          expect(found.sort((x, y) => x - y)).toEqual(expected);
-        }
-      }),
+      fc.property(
+        fc.array(patternArb, { minLength: 1, maxLength: 20 }),
+        fc.array(fqnArb, { minLength: 1, maxLength: 10 }),
+        (patterns, fqns) => {
+          const trie = new PatternTrie<number>();
+          patterns.forEach((p, i) => trie.add(p, i));
+          for (const tokens of fqns) {
+            const found: number[] = [];
+            trie.forEachMatch(tokens, (i) => found.push(i));
+            const expected = patterns.flatMap((p, i) => (patternMatches(p, tokens) ? [i] : []));
+            expect(found.sort((x, y) => x - y)).toEqual(expected);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

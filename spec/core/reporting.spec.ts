@@ -10,7 +10,10 @@ describe('ReportingObservable', () => {
   beforeEach(() => {
     errors = [];
     source = new Subject<number>();
-    guarded = new ReportingObservable<number>((subscriber) => source.subscribe(subscriber), (error) => errors.push(error));
+    guarded = new ReportingObservable<number>(
+      (subscriber) => source.subscribe(subscriber),
+      (error) => errors.push(error),
+    );
   });
 
   test('a throwing next callback is reported and later values still arrive', () => {
@@ -29,12 +32,18 @@ describe('ReportingObservable', () => {
   test('throwing error and complete callbacks are reported too', () => {
     const [onError, onComplete] = [new Error('error callback'), new Error('complete callback')];
     const other = new Subject<number>();
-    new ReportingObservable<number>((s) => source.subscribe(s), (e) => errors.push(e)).subscribe({
+    new ReportingObservable<number>(
+      (s) => source.subscribe(s),
+      (e) => errors.push(e),
+    ).subscribe({
       error: () => {
         throw onError;
       },
     });
-    new ReportingObservable<number>((s) => other.subscribe(s), (e) => errors.push(e)).subscribe({
+    new ReportingObservable<number>(
+      (s) => other.subscribe(s),
+      (e) => errors.push(e),
+    ).subscribe({
       complete: () => {
         throw onComplete;
       },

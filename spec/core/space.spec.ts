@@ -81,7 +81,12 @@ describe('createNs, findNs, namespaces', () => {
     space.createNs('a.y');
     space.createNs('b');
     expect(space.namespaces().map((ns) => ns.name)).toEqual(['a', 'b']);
-    expect(space.findNs('a')!.children().map((ns) => ns.name)).toEqual(['a.x', 'a.y']);
+    expect(
+      space
+        .findNs('a')!
+        .children()
+        .map((ns) => ns.name),
+    ).toEqual(['a.x', 'a.y']);
   });
 
   test('createNs refuses bad and reserved names', () => {
@@ -353,7 +358,12 @@ describe('removeNs', () => {
     space.intern('a.b/y', 1);
     const sibling = space.intern('a.c/z', 2);
     space.removeNs('a.b');
-    expect(space.findNs('a')!.children().map((ns) => ns.name)).toEqual(['a.c']);
+    expect(
+      space
+        .findNs('a')!
+        .children()
+        .map((ns) => ns.name),
+    ).toEqual(['a.c']);
     expect(space.resolve('a.c/z')).toBe(sibling);
   });
 
@@ -384,7 +394,13 @@ describe('match', () => {
     for (const fqn of fqns) ensureSystem(fqn, 1);
     for (const pattern of new Set(VAR_CASES.map(([p]) => p))) {
       const expected = fqns.filter((fqn) => patternMatches(parsePattern(pattern).tokens, parseFqn(fqn, { system: true }).tokens));
-      expect([pattern, space.match(pattern).map((v) => v.fqn).sort()]).toEqual([pattern, expected.sort()]);
+      expect([
+        pattern,
+        space
+          .match(pattern)
+          .map((v) => v.fqn)
+          .sort(),
+      ]).toEqual([pattern, expected.sort()]);
     }
   });
 
@@ -651,7 +667,9 @@ describe('errors$', () => {
   test('collects what watches, subscribers and event listeners throw', () => {
     const errors: unknown[] = [];
     space.errors$.subscribe((error) => errors.push(error));
-    const [watch, subscriber, listener, varsListener, refListener] = ['watch', 'subscriber', 'listener', 'vars', 'ref'].map((what) => new Error(what));
+    const [watch, subscriber, listener, varsListener, refListener] = ['watch', 'subscriber', 'listener', 'vars', 'ref'].map(
+      (what) => new Error(what),
+    );
     space.events$('app/n').subscribe((event) => {
       if (event.type === 'var-interned') throw listener;
     });
@@ -705,7 +723,10 @@ describe('stats and teardown', () => {
       space.vars$('a.>').subscribe(() => {}),
       space.ref$('a/x').subscribe(() => {}),
       space.findNs('a') ? undefined : space.createNs('a').events$.subscribe(() => {}),
-      space.createNs('a').vars$().subscribe(() => {}),
+      space
+        .createNs('a')
+        .vars$()
+        .subscribe(() => {}),
     ];
     const v = space.intern('a/x', 1);
     expect(space.stats()).toEqual({ namespaces: 1, vars: 1, listeners: 6 });

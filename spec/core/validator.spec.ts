@@ -44,9 +44,13 @@ describe('checkValue', () => {
 
   test('a predicate that throws refuses, naming its reason', () => {
     const error = refusal(() =>
-      checkValue('app/n', () => {
-        throw new Error('too big');
-      }, 1),
+      checkValue(
+        'app/n',
+        () => {
+          throw new Error('too big');
+        },
+        1,
+      ),
     );
     expect(error.message).toContain('too big');
   });

@@ -153,7 +153,10 @@ describe('next: a var as the observer of a source', () => {
     const failure = new Error('source failed');
     let erred = false;
     v.subscribe({ error: () => (erred = true) });
-    concat(of(1), throwError(() => failure)).subscribe(v);
+    concat(
+      of(1),
+      throwError(() => failure),
+    ).subscribe(v);
     expect(v.deref()).toBe(1);
     expect(errors).toEqual([failure]);
     expect(erred).toBe(false);

@@ -8,11 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Space, connect, startHub, type HubHandle, type Link } from '../../src/index.js';
-
-const CHROMIUM_LAUNCH = {
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-};
+import { CHROMIUM_LAUNCH } from '../support/chromium.js';
 
 let hub: HubHandle;
 let browser: Browser;
@@ -21,8 +17,9 @@ const pages: Page[] = [];
 
 beforeAll(async () => {
   hub = await startHub({ port: 0, host: '127.0.0.1' });
-  if (!existsSync(CHROMIUM_LAUNCH.executablePath)) throw new Error('Debian\'s chromium is missing: apt-get install -y chromium (.ci/run does it as root)');
-    browser = await chromium.launch(CHROMIUM_LAUNCH);
+  if (!existsSync(CHROMIUM_LAUNCH.executablePath))
+    throw new Error("Debian's chromium is missing: apt-get install -y chromium (.ci/run does it as root)");
+  browser = await chromium.launch(CHROMIUM_LAUNCH);
 }, 60_000);
 
 afterEach(async () => {
@@ -83,7 +80,9 @@ test('a var written by a Node client appears within a second, with its writer; c
   expect(await page.textContent(`${row('e2e.live/counter')} .value`)).toBe('1');
   expect(await page.textContent(`${row('e2e.live/counter')} .writer`)).toContain('e2e-writer');
   counter.reset(2);
-  await page.waitForFunction((selector) => document.querySelector(selector)?.textContent === '2', `${row('e2e.live/counter')} .value`, { timeout: 1000 });
+  await page.waitForFunction((selector) => document.querySelector(selector)?.textContent === '2', `${row('e2e.live/counter')} .value`, {
+    timeout: 1000,
+  });
   writer.space.intern('e2e.live.nested/obj', { a: [1, 2], b: 'x' });
   await page.waitForSelector(row('e2e.live.nested/obj'), { timeout: 1000 });
   expect(await page.textContent(`${row('e2e.live.nested/obj')} .value`)).toBe('{"a":[1,2],"b":"x"}');
@@ -109,7 +108,12 @@ test('the writer line of a selected var (and an instance\'s "since") wraps the l
     const range = document.createRange();
     range.selectNodeContents(meta);
     const since = Array.from(document.querySelectorAll('#instances .attrs .time')).map(tops);
-    return { meta: new Set(Array.from(range.getClientRects()).map((rect) => Math.round(rect.top))).size, time: tops(time), text: time.textContent, since };
+    return {
+      meta: new Set(Array.from(range.getClientRects()).map((rect) => Math.round(rect.top))).size,
+      time: tops(time),
+      text: time.textContent,
+      since,
+    };
   });
   expect(lines.meta).toBeGreaterThan(1); // the line does wrap at this width…
   expect(lines.time).toBe(1); // …but not inside the time
@@ -153,7 +157,8 @@ test('editing a value as JSON writes it through the link to a Node client; bad J
 
 test('the filter takes the pattern syntax, and shows pattern errors', async () => {
   const writer = await nodeClient('e2e-filter');
-  for (const fqn of ['e2e.f.ui.buttons/b1', 'e2e.f.ui.buttons/b2', 'e2e.f.admin.buttons/b9', 'e2e.f.ui/theme', 'e2e.f.sensors/t1']) writer.space.intern(fqn, 0);
+  for (const fqn of ['e2e.f.ui.buttons/b1', 'e2e.f.ui.buttons/b2', 'e2e.f.admin.buttons/b9', 'e2e.f.ui/theme', 'e2e.f.sensors/t1'])
+    writer.space.intern(fqn, 0);
   await writer.share('e2e.f.>').synced;
   const page = await openInspector();
   const shown = () => page.$$eval('.row.var', (rows) => rows.map((r) => (r as HTMLElement).dataset.fqn).sort());
@@ -203,7 +208,8 @@ test('with 10,000 vars the page stays responsive: collapsed tree, virtual list, 
   const opened = Date.now();
   const page = await openInspector();
   const loadMs = Date.now() - opened;
-  const stats = () => page.evaluate(() => (window as unknown as { varspaceInspector: { stats(): Record<string, number> } }).varspaceInspector.stats());
+  const stats = () =>
+    page.evaluate(() => (window as unknown as { varspaceInspector: { stats(): Record<string, number> } }).varspaceInspector.stats());
   expect((await stats()).vars).toBeGreaterThanOrEqual(10_000);
 
   // Collapsed by default: one row for `big`, with its count.
@@ -234,7 +240,9 @@ test('with 10,000 vars the page stays responsive: collapsed tree, virtual list, 
 
   // Still live: an update reaches its row.
   hub.space.resolve('big.g42/v07')!.reset('updated');
-  await page.waitForFunction((selector) => document.querySelector(selector)?.textContent === '"updated"', `${row('big.g42/v07')} .value`, { timeout: 2000 });
+  await page.waitForFunction((selector) => document.querySelector(selector)?.textContent === '"updated"', `${row('big.g42/v07')} .value`, {
+    timeout: 2000,
+  });
 
   // The main thread answers promptly.
   started = Date.now();
@@ -243,7 +251,9 @@ test('with 10,000 vars the page stays responsive: collapsed tree, virtual list, 
 
   const shot = screenshotPath('10k');
   await page.screenshot({ path: shot });
-  console.log(`10,000 vars: synced in ${loadMs} ms, expand all ${expandMs} ms, filter ${filterMs} ms, one frame ${frameMs} ms; screenshot ${shot}`);
+  console.log(
+    `10,000 vars: synced in ${loadMs} ms, expand all ${expandMs} ms, filter ${filterMs} ms, one frame ${frameMs} ms; screenshot ${shot}`,
+  );
   // Generous bounds: they catch a page that hangs, not a slow machine.
   expect(loadMs).toBeLessThan(15_000);
   expect(expandMs).toBeLessThan(5_000);

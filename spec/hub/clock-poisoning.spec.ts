@@ -6,7 +6,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { ClockSkewError, Space, connect, fileStore, startHub, type HubHandle, type Link, type PresenceEvent, type StartHubOptions } from '../../src/index.js';
+import {
+  ClockSkewError,
+  Space,
+  connect,
+  fileStore,
+  startHub,
+  type HubHandle,
+  type Link,
+  type PresenceEvent,
+  type StartHubOptions,
+} from '../../src/index.js';
 import { waitFor } from '../sync/net-helpers.js';
 
 const WELL_FORMED = /^[0-9a-f]{16}$/;
@@ -56,7 +66,7 @@ async function linked(hub: HubHandle, options: { now?: () => number } = {}): Pro
   return { link, space, errors };
 }
 
-test('a pub stamped ffffffffffffffff is refused and the hub\'s later stamps stay well-formed', async () => {
+test("a pub stamped ffffffffffffffff is refused and the hub's later stamps stay well-formed", async () => {
   const hub = await hubWith();
   const evil = await attacker(hub);
   evil.send([{ t: 'pub', fqn: 'p/x', value: 'evil', stamp: 'ffffffffffffffff', ref: 1 }]);
@@ -71,7 +81,7 @@ test('a pub stamped ffffffffffffffff is refused and the hub\'s later stamps stay
   link.updates$.subscribe((update) => seen.push(update.stamp));
   await link.follow('h.>').synced;
   hub.space.intern('h/y', 1);
-  await waitFor(() => seen.length > 0, 'the hub\'s write');
+  await waitFor(() => seen.length > 0, "the hub's write");
   expect(seen[0]).toMatch(WELL_FORMED);
   expect(Math.abs(wallOf(seen[0]) - Date.now())).toBeLessThan(MINUTE);
   const ack = await link.set('h/z', 2);
@@ -91,7 +101,13 @@ test.each([
   const rev = hub.hub.store.rev;
   evil.send([message(YEAR_3000)]);
   const err = await evil.next((m) => m.t === 'err', 'the refusal');
-  expect(err).toMatchObject({ code: 'VS_CLOCK_SKEW', ref: 7, fqn: 's/x', refused: YEAR_3000, current: { value: 'honest', stamp: held.stamp, rev: held.rev } });
+  expect(err).toMatchObject({
+    code: 'VS_CLOCK_SKEW',
+    ref: 7,
+    fqn: 's/x',
+    refused: YEAR_3000,
+    current: { value: 'honest', stamp: held.stamp, rev: held.rev },
+  });
   expect(hub.space.resolve('s/x')!.deref()).toBe('honest');
   expect(hub.hub.store.rev).toBe(rev);
   expect(link.revision('s/x')).toBe(held.rev);
@@ -102,7 +118,16 @@ test('each entry of a pubs batch is judged alone: the far-future one is refused,
   const hub = await hubWith();
   const evil = await attacker(hub);
   const now = stampAt(Date.now());
-  evil.send([{ t: 'pubs', w: [['b/ok1', now, 1], ['b/evil', YEAR_3000, 2], ['b/ok2', now, 3]] }]);
+  evil.send([
+    {
+      t: 'pubs',
+      w: [
+        ['b/ok1', now, 1],
+        ['b/evil', YEAR_3000, 2],
+        ['b/ok2', now, 3],
+      ],
+    },
+  ]);
   const err = await evil.next((m) => m.t === 'err', 'the refusal');
   expect(err).toMatchObject({ code: 'VS_CLOCK_SKEW', fqn: 'b/evil', refused: YEAR_3000 });
   await waitFor(() => hub.space.resolve('b/ok2') !== undefined, 'the batch');
@@ -142,7 +167,7 @@ test('a stamp ahead within maxClockDriftMs wins only until a writer has seen it:
   expect(honest.errors).toEqual([]);
 });
 
-test('the bound follows the hub\'s wall clock, not stamps it accepted: it cannot creep', async () => {
+test("the bound follows the hub's wall clock, not stamps it accepted: it cannot creep", async () => {
   const hub = await hubWith({ maxClockDriftMs: 5_000 });
   const evil = await attacker(hub);
   const base = Date.now();
@@ -161,12 +186,18 @@ test('presence keeps working after a poisoned pub', async () => {
   watcher.link.instances$().subscribe((event) => events.push(event));
   await waitFor(() => events.length > 0, 'the current instances');
   const evil = await attacker(hub);
-  evil.send([{ t: 'pub', fqn: 'p/x', value: 'evil', stamp: 'ffffffffffffffff' }, { t: 'pub', fqn: 'p/y', value: 'evil', stamp: YEAR_3000 }]);
+  evil.send([
+    { t: 'pub', fqn: 'p/x', value: 'evil', stamp: 'ffffffffffffffff' },
+    { t: 'pub', fqn: 'p/y', value: 'evil', stamp: YEAR_3000 },
+  ]);
   await waitFor(() => evil.received.filter((m) => m.code === 'VS_CLOCK_SKEW').length === 2, 'both refusals');
   const newcomer = await linked(hub);
   await waitFor(() => events.some((e) => e.type === 'join' && e.instance.instanceId === newcomer.link.instanceId), 'the newcomer to join');
   await newcomer.link.close();
-  await waitFor(() => events.some((e) => e.type === 'leave' && e.instance.instanceId === newcomer.link.instanceId), 'the newcomer to leave');
+  await waitFor(
+    () => events.some((e) => e.type === 'leave' && e.instance.instanceId === newcomer.link.instanceId),
+    'the newcomer to leave',
+  );
   expect(watcher.errors).toEqual([]);
 });
 
@@ -176,7 +207,8 @@ test('a poisoned durable store cannot poison the clock on restart', async () => 
     // A store written before stamps were bounded: a var and a tombstone stamped at the end of time,
     // and a var stamped in the year 3000.
     const poisoned = await fileStore(dir);
-    const put = (fqn: string, value: unknown, stamp: string, deleted = false) => poisoned.put({ fqn, value, stamp, from: 'attacker', rev: poisoned.rev + 1, deleted });
+    const put = (fqn: string, value: unknown, stamp: string, deleted = false) =>
+      poisoned.put({ fqn, value, stamp, from: 'attacker', rev: poisoned.rev + 1, deleted });
     await put('d/max', 'max', 'ffffffffffffffff');
     await put('d/far', 'far', YEAR_3000);
     await put('d/gone', undefined, 'ffffffffffffffff', true);
@@ -201,7 +233,7 @@ test('a poisoned durable store cannot poison the clock on restart', async () => 
     expect(stamps.get('d/fine')!.from).toBe('attacker'); // a sane record is left as it was
     // The hub's own stamps are sane, and honest writes replace the records (or bring the var back).
     first.space.intern('d/hub', 1);
-    await waitFor(() => stamps.has('d/hub'), 'the hub\'s write');
+    await waitFor(() => stamps.has('d/hub'), "the hub's write");
     expect(Math.abs(wallOf(stamps.get('d/hub')!.stamp) - Date.now())).toBeLessThan(MINUTE);
     const writer = await linked(first);
     for (const fqn of ['d/max', 'd/far', 'd/gone']) await writer.link.set(fqn, `honest ${fqn}`);
@@ -228,7 +260,8 @@ test('honest links whose clocks are 10 minutes ahead or behind keep working and 
     await linked(hub),
   ];
   await Promise.all(replicas.map(({ link }) => link.sync('k.>').synced));
-  const converged = (value: unknown) => hub.space.resolve('k/x')?.deref() === value && replicas.every(({ space }) => space.resolve('k/x')?.deref() === value);
+  const converged = (value: unknown) =>
+    hub.space.resolve('k/x')?.deref() === value && replicas.every(({ space }) => space.resolve('k/x')?.deref() === value);
   // One after the other: the last write wins everywhere, whoever's clock is off.
   for (let round = 0; round < 2; round++) {
     for (const [i, { link }] of replicas.entries()) {

@@ -157,7 +157,10 @@ describe('err shapes', () => {
     const hub = await hubWith();
     const c = await raw(hub);
     await c.hello();
-    c.send([{ t: 'pub', fqn: 'shape/a', value: 1, stamp: STAMP, ref: 1 }, { t: 'pub', fqn: 'shape/b', value: 2, stamp: 'soon', ref: 2 }]);
+    c.send([
+      { t: 'pub', fqn: 'shape/a', value: 1, stamp: STAMP, ref: 1 },
+      { t: 'pub', fqn: 'shape/b', value: 2, stamp: 'soon', ref: 2 },
+    ]);
     const err = await c.next('err');
     expect(Object.keys(err).sort()).toEqual(['code', 'message', 't']);
     expect(err.code).toBe('VS_BAD_FRAME');
@@ -168,7 +171,15 @@ describe('err shapes', () => {
     const hub = await hubWith();
     const c = await raw(hub);
     await c.hello();
-    c.send([{ t: 'pubs', w: [['shape/ok', '0000000000020000', 1], ['shape..bad/x', '0000000000020001', 2]] }]);
+    c.send([
+      {
+        t: 'pubs',
+        w: [
+          ['shape/ok', '0000000000020000', 1],
+          ['shape..bad/x', '0000000000020001', 2],
+        ],
+      },
+    ]);
     const err = await c.next('err');
     expect(err).toEqual({ t: 'err', code: 'VS_BAD_NAME', message: expect.any(String), fqn: 'shape..bad/x', refused: '0000000000020001' });
     expect(hub.space.resolve('shape/ok')!.deref()).toBe(1);
@@ -179,7 +190,14 @@ describe('err shapes', () => {
     const c = await raw(hub);
     await c.hello();
     c.send([{ t: 'pub', fqn: 'shape..bad/y', value: 1, stamp: STAMP, ref: 7 }]);
-    expect(await c.next('err')).toEqual({ t: 'err', code: 'VS_BAD_NAME', message: expect.any(String), ref: 7, fqn: 'shape..bad/y', refused: STAMP });
+    expect(await c.next('err')).toEqual({
+      t: 'err',
+      code: 'VS_BAD_NAME',
+      message: expect.any(String),
+      ref: 7,
+      fqn: 'shape..bad/y',
+      refused: STAMP,
+    });
   });
 
   test('a cas refusal carries the held state in current', async () => {
@@ -190,7 +208,11 @@ describe('err shapes', () => {
     const ack = await c.next('ack');
     c.send([{ t: 'cas', fqn: 'shape/c', value: 'mine', stamp: '0000000000030000', rev: 0, ref: 2 }]);
     expect(await c.next('err')).toEqual({
-      t: 'err', code: 'VS_CONFLICT', message: expect.any(String), ref: 2, fqn: 'shape/c',
+      t: 'err',
+      code: 'VS_CONFLICT',
+      message: expect.any(String),
+      ref: 2,
+      fqn: 'shape/c',
       current: { value: 'held', stamp: STAMP, from: id, rev: ack.rev },
     });
   });

@@ -89,7 +89,11 @@ test(`every acknowledged write survives SIGKILL of the hub, ${ROUNDS} times`, as
     hub = await startHubProcess(dir);
     epoch ??= hub.epoch;
     expect({ round, epoch: hub.epoch }).toEqual({ round, epoch });
-    expect({ round, corrupt: hub.recovery.corruptLines, epochChanged: hub.recovery.epochChanged }).toEqual({ round, corrupt: 0, epochChanged: false });
+    expect({ round, corrupt: hub.recovery.corruptLines, epochChanged: hub.recovery.epochChanged }).toEqual({
+      round,
+      corrupt: 0,
+      epochChanged: false,
+    });
     expect(hub.rev).toBeGreaterThanOrEqual(maxAckedRev);
     if (hub.recovery.snapshotRecords > 0) compactedRounds++;
 
@@ -100,7 +104,8 @@ test(`every acknowledged write survives SIGKILL of the hub, ${ROUNDS} times`, as
     await writer.follow('crash.>').synced;
     for (const [fqn, wanted] of acked) {
       const held = space.resolve(fqn)?.deref() as { seq: number } | undefined;
-      if (!held || held.seq < wanted) throw new Error(`${context(round)}: ${fqn} holds ${JSON.stringify(held)}, acknowledged seq ${wanted}`);
+      if (!held || held.seq < wanted)
+        throw new Error(`${context(round)}: ${fqn} holds ${JSON.stringify(held)}, acknowledged seq ${wanted}`);
     }
     if (round === ROUNDS) break;
 
@@ -132,5 +137,7 @@ test(`every acknowledged write survives SIGKILL of the hub, ${ROUNDS} times`, as
   hub = undefined;
   expect(totalAcked).toBeGreaterThan(ROUNDS * 10);
   expect(compactedRounds).toBeGreaterThan(0);
-  console.log(`crash test (seed ${seed}): ${totalAcked} acknowledged writes over ${ROUNDS} kills, all recovered; ${compactedRounds} restarts found a snapshot`);
+  console.log(
+    `crash test (seed ${seed}): ${totalAcked} acknowledged writes over ${ROUNDS} kills, all recovered; ${compactedRounds} restarts found a snapshot`,
+  );
 }, 90_000);

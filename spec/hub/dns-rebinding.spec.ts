@@ -22,7 +22,13 @@ interface Answer {
 /** A raw HTTP request to the hub's port, with the Host (and Origin) a browser would send; `upgrade` asks for a WebSocket. */
 function raw(port: number, path: string, headers: Record<string, string>, upgrade = false): Promise<Answer> {
   const upgradeHeaders = upgrade
-    ? { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-protocol': 'varspace' }
+    ? {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'sec-websocket-protocol': 'varspace',
+      }
     : {};
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers: { ...upgradeHeaders, ...headers }, agent: false, timeout: 10_000 });
@@ -63,7 +69,14 @@ test('DNS rebinding: Host evil.example gets 403 VS_FORBIDDEN on the inspector, /
 
 test('DNS rebinding: loopback Host names pass on any port (localhost, 127.x, [::1])', async () => {
   const hub = await hubWith();
-  for (const host of [`localhost:${hub.port}`, 'localhost', `127.0.0.1:${hub.port}`, '127.3.2.1:8080', `[::1]:${hub.port}`, 'LOCALHOST:1']) {
+  for (const host of [
+    `localhost:${hub.port}`,
+    'localhost',
+    `127.0.0.1:${hub.port}`,
+    '127.3.2.1:8080',
+    `[::1]:${hub.port}`,
+    'LOCALHOST:1',
+  ]) {
     const answer = await raw(hub.port, '/health', { host });
     expect({ host, status: answer.status }).toEqual({ host, status: 200 });
   }
@@ -92,7 +105,9 @@ test('DNS rebinding: allowedHosts entries carry no port; one with a port is refu
     message: expect.stringContaining('hub.example:8443'),
   });
   await expect(startHub({ port: 0, host: '127.0.0.1', allowedHosts: ['[::1]:80'] })).rejects.toMatchObject({ code: 'VS_INVALID_VALUE' });
-  await expect(startHub({ port: 0, host: '127.0.0.1', allowedHosts: ['evil.example/x'] })).rejects.toMatchObject({ code: 'VS_INVALID_VALUE' });
+  await expect(startHub({ port: 0, host: '127.0.0.1', allowedHosts: ['evil.example/x'] })).rejects.toMatchObject({
+    code: 'VS_INVALID_VALUE',
+  });
 });
 
 test('DNS rebinding: a hub bound to all interfaces accepts any Host unless allowedHosts lists its names', async () => {

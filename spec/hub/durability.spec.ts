@@ -33,7 +33,10 @@ test('with a synchronous store, acks and marks are answered at once', () => {
   durability.put(record(1), writer.session);
   durability.ack(writer.session, 7, record(1));
   durability.mark(writer.session, 1);
-  expect(writer.messages()).toEqual([{ t: 'ack', ref: 7, stamp: '0000000000010000', rev: 1 }, { t: 'marked', n: 1 }]);
+  expect(writer.messages()).toEqual([
+    { t: 'ack', ref: 7, stamp: '0000000000010000', rev: 1 },
+    { t: 'marked', n: 1 },
+  ]);
 });
 
 test('acks and marks wait until the put is durable', async () => {
@@ -48,11 +51,14 @@ test('acks and marks wait until the put is durable', async () => {
   expect(writer.messages()).toEqual([]);
   pending[0].resolve();
   await new Promise((resolve) => setTimeout(resolve, 0));
-  expect(writer.messages()).toEqual([{ t: 'ack', ref: 7, stamp: '0000000000010000', rev: 1 }, { t: 'marked', n: 1 }]);
+  expect(writer.messages()).toEqual([
+    { t: 'ack', ref: 7, stamp: '0000000000010000', rev: 1 },
+    { t: 'marked', n: 1 },
+  ]);
   expect(writer.session.lastUnsynced).toBeUndefined();
 });
 
-test('a failed put answers the ack with an err, is reported, and stops the writer\'s marks', async () => {
+test("a failed put answers the ack with an err, is reported, and stops the writer's marks", async () => {
   const { store, pending } = slowStore();
   const counters = new HubCounters();
   const reported: unknown[] = [];

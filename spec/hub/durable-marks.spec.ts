@@ -51,7 +51,11 @@ test('a mark is answered only once the writes before it are durable', async () =
   hub = await startHub({ port: 0, host: '127.0.0.1', store });
   const client = await rawClient();
 
-  client.send([{ t: 'pub', fqn: 'd/x', value: 1, stamp: '0000000000100000' }, { t: 'pub', fqn: 'd/y', value: 2, stamp: '0000000000100001' }, { t: 'mark', n: 1 }]);
+  client.send([
+    { t: 'pub', fqn: 'd/x', value: 1, stamp: '0000000000100000' },
+    { t: 'pub', fqn: 'd/y', value: 2, stamp: '0000000000100001' },
+    { t: 'mark', n: 1 },
+  ]);
   await client.roundTrip();
   expect(gates.map((g) => g.record.fqn).filter((fqn) => fqn.startsWith('d/'))).toEqual(['d/x', 'd/y']);
   expect(client.marks()).toEqual([]);
@@ -77,11 +81,17 @@ test('after a store failure the session’s marks go unanswered: its writes stay
   hub.space.errors$.subscribe((e) => errors.push(e));
   const client = await rawClient();
 
-  client.send([{ t: 'pub', fqn: 'd/x', value: 1, stamp: '0000000000100000' }, { t: 'mark', n: 1 }]);
+  client.send([
+    { t: 'pub', fqn: 'd/x', value: 1, stamp: '0000000000100000' },
+    { t: 'mark', n: 1 },
+  ]);
   await client.roundTrip();
   gate('d/x').reject(new Error('disk full'));
   await client.roundTrip();
-  client.send([{ t: 'pub', fqn: 'd/z', value: 3, stamp: '0000000000100002' }, { t: 'mark', n: 2 }]);
+  client.send([
+    { t: 'pub', fqn: 'd/z', value: 3, stamp: '0000000000100002' },
+    { t: 'mark', n: 2 },
+  ]);
   await client.roundTrip();
   gate('d/z').resolve();
   await client.roundTrip();

@@ -66,7 +66,14 @@ describe('fileStore', () => {
     expect(plain(store)).toEqual(before);
     expect(store.get('app/a')).toEqual({ fqn: 'app/a', value: { n: 2 }, stamp: 's3', from: 'writer', rev: 3, deleted: false });
     expect(store.get('app/b')).toMatchObject({ deleted: true, rev: 4, value: undefined });
-    expect(store.recovery).toMatchObject({ created: false, snapshotRecords: 0, logRecords: 5, droppedTailBytes: 0, corruptLines: 0, epochChanged: false });
+    expect(store.recovery).toMatchObject({
+      created: false,
+      snapshotRecords: 0,
+      logRecords: 5,
+      droppedTailBytes: 0,
+      corruptLines: 0,
+      epochChanged: false,
+    });
     await store.put(rec(store, 'app/d', 'next'));
     expect(store.rev).toBe(6);
     store = await reopen(store);
@@ -247,7 +254,12 @@ describe('fileStore', () => {
   test('a damaged snapshot: good records kept, a new epoch', async () => {
     let store = await openStore();
     const epoch = store.epoch;
-    for (const [fqn, v] of [['app/a', 1], ['app/b', 2], ['app/c', 3]] as const) await store.put(rec(store, fqn, v));
+    for (const [fqn, v] of [
+      ['app/a', 1],
+      ['app/b', 2],
+      ['app/c', 3],
+    ] as const)
+      await store.put(rec(store, fqn, v));
     await store.compact();
     await store.close();
     const text = await fsp.readFile(snapshotFile(), 'utf8');
@@ -431,7 +443,9 @@ describe('varspace hub --data', () => {
     await expect(hubCommand({ port: 0, host: '127.0.0.1', data: dir }, () => {})).rejects.toBeInstanceOf(StoreError);
     await hub.close();
     const other = await startHub({ port: 0, host: '127.0.0.1' });
-    await expect(hubCommand({ port: other.port, host: '127.0.0.1', data: dir }, () => {})).rejects.toMatchObject({ code: 'VS_PORT_IN_USE' });
+    await expect(hubCommand({ port: other.port, host: '127.0.0.1', data: dir }, () => {})).rejects.toMatchObject({
+      code: 'VS_PORT_IN_USE',
+    });
     await other.close();
     const store = await openStore();
     expect(store.recovery.created).toBe(false);

@@ -9,7 +9,9 @@ const SEED = 14;
 
 /** Runs the fuzzer in its own process (it forks the hub) and returns its report. */
 function fuzz(frames: number, seed: number): Promise<FuzzReport> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--frames', String(frames), '--seed', String(seed), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--frames', String(frames), '--seed', String(seed), '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -46,21 +48,35 @@ describe('fuzz: 5,000 hostile frames of many shapes (malformed input, forged sta
   });
 
   test('malformed input: the hub never crashes and serves on', () => {
-    expect({ crashes: report.hubCrashes, stalls: report.stalls, why: report.hubCrashes + report.stalls > 0 ? why(report.examples.crash) : '' }).toEqual({ crashes: 0, stalls: 0, why: '' });
+    expect({
+      crashes: report.hubCrashes,
+      stalls: report.stalls,
+      why: report.hubCrashes + report.stalls > 0 ? why(report.examples.crash) : '',
+    }).toEqual({ crashes: 0, stalls: 0, why: '' });
   });
 
   test('malformed input: no frame gets VS_INTERNAL or a logged stack trace', () => {
     const internal = report.internalAnswers + report.hubErrorLogs + report.honest.internalErrors;
-    expect({ internal, why: internal > 0 ? why([...report.examples.internal, ...report.honest.examples]) : '' }).toEqual({ internal: 0, why: '' });
+    expect({ internal, why: internal > 0 ? why([...report.examples.internal, ...report.honest.examples]) : '' }).toEqual({
+      internal: 0,
+      why: '',
+    });
   });
 
   test('clock poisoning: no acknowledged honest write is lost or refused', () => {
     const failures = report.honest.lost + report.honest.refused;
-    expect({ lost: report.honest.lost, refused: report.honest.refused, why: failures > 0 ? why(report.honest.examples) : '' }).toEqual({ lost: 0, refused: 0, why: '' });
+    expect({ lost: report.honest.lost, refused: report.honest.refused, why: failures > 0 ? why(report.honest.examples) : '' }).toEqual({
+      lost: 0,
+      refused: 0,
+      why: '',
+    });
   });
 
   test('the honest writer, the honest reader and the hub hold the same state', () => {
-    expect({ mismatches: report.honest.mismatches, why: report.honest.mismatches > 0 ? why(report.honest.examples) : '' }).toEqual({ mismatches: 0, why: '' });
+    expect({ mismatches: report.honest.mismatches, why: report.honest.mismatches > 0 ? why(report.honest.examples) : '' }).toEqual({
+      mismatches: 0,
+      why: '',
+    });
   });
 
   test('resume theft: no forged resume is welcomed with the id it claims', () => {

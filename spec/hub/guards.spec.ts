@@ -33,7 +33,10 @@ async function linkTo(hub: HubHandle, options: Parameters<typeof connect>[1] = {
 }
 
 /** Opens a raw WebSocket; resolves with the HTTP status of a refused upgrade, or the open socket. */
-function rawUpgrade(url: string, options: { headers?: Record<string, string>; protocols?: string[] } = {}): Promise<{ status?: number; socket?: WebSocket }> {
+function rawUpgrade(
+  url: string,
+  options: { headers?: Record<string, string>; protocols?: string[] } = {},
+): Promise<{ status?: number; socket?: WebSocket }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, options.protocols ?? [], { headers: options.headers });
     socket.on('unexpected-response', (_request, response) => {
@@ -79,7 +82,8 @@ describe('authentication', () => {
 });
 
 describe('authorization', () => {
-  const authenticate = ({ token }: { token: string | undefined }) => (token ? { name: token, roles: token === 'root' ? ['admin'] : [] } : undefined);
+  const authenticate = ({ token }: { token: string | undefined }) =>
+    token ? { name: token, roles: token === 'root' ? ['admin'] : [] } : undefined;
   const authorize = {
     '*': { read: ['public.>', '$sys.instances/*'], write: ['public.>'] },
     admin: { read: ['>'], write: ['>'] },
@@ -237,17 +241,31 @@ describe('heartbeats and presence', () => {
   test('a link notices a dead hub and reconnects', async () => {
     // A hub that welcomes, then never says anything again (a hung process).
     const mute = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-    closers.push({ close: () => new Promise((resolve) => { for (const c of mute.clients) c.terminate(); mute.close(resolve); }) });
+    closers.push({
+      close: () =>
+        new Promise((resolve) => {
+          for (const c of mute.clients) c.terminate();
+          mute.close(resolve);
+        }),
+    });
     let welcomes = 0;
     mute.on('connection', (socket) => {
       socket.once('message', () => {
         welcomes++;
-        socket.send(JSON.stringify([{ t: 'welcome', version: 1, id: '00000000-0000-4000-8000-000000000001', token: 't', hub: 'mute', epoch: 'e', time: Date.now() }]));
+        socket.send(
+          JSON.stringify([
+            { t: 'welcome', version: 1, id: '00000000-0000-4000-8000-000000000001', token: 't', hub: 'mute', epoch: 'e', time: Date.now() },
+          ]),
+        );
       });
     });
     await new Promise((resolve) => mute.once('listening', resolve));
     const url = `ws://127.0.0.1:${(mute.address() as { port: number }).port}`;
-    const link = await connect(url, { space: new Space(), heartbeat: { intervalMs: 30, timeoutMs: 120 }, reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
+    const link = await connect(url, {
+      space: new Space(),
+      heartbeat: { intervalMs: 30, timeoutMs: 120 },
+      reconnect: { initialDelayMs: 10, maxDelayMs: 50 },
+    });
     closers.push(link);
     const statuses = await firstValueFrom(link.status$.pipe(take(3), toArray()));
     expect(statuses).toEqual(['open', 'reconnecting', 'open']);
@@ -282,7 +300,9 @@ describe('identities, app types, ownership', () => {
     watcher.identity$('dashboard-prod').subscribe((id) => ids.push(id));
     const first = await linkTo(hub, { attributes: { identity: 'dashboard-prod' } });
     expect(await watcher.resolveIdentity('dashboard-prod')).toBe(first.link.instanceId);
-    await expect(connect(hub.url, { space: new Space(), attributes: { identity: 'dashboard-prod' }, reconnect: false })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(
+      connect(hub.url, { space: new Space(), attributes: { identity: 'dashboard-prod' }, reconnect: false }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
     const second = await linkTo(hub, { attributes: { identity: 'dashboard-prod' }, takeover: true });
     const deadline = Date.now() + 3000;
     while (ids[ids.length - 1] !== second.link.instanceId && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
@@ -297,7 +317,9 @@ describe('identities, app types, ownership', () => {
     await expect(link.set('dash.prod/app-state', { count: 1 })).resolves.toBeDefined();
     await expect(link.set('dash.prod/app-state', { count: 'many' })).rejects.toMatchObject({ code: 'VS_INVALID_VALUE' });
     expect(hub.space.resolve('dash.prod/app-state')!.deref()).toEqual({ count: 1 });
-    await expect(connect(hub.url, { space: new Space(), attributes: { appType: 'unknown-type' }, reconnect: false })).rejects.toMatchObject({ code: 'VS_INVALID_VALUE' });
+    await expect(connect(hub.url, { space: new Space(), attributes: { appType: 'unknown-type' }, reconnect: false })).rejects.toMatchObject(
+      { code: 'VS_INVALID_VALUE' },
+    );
   });
 
   test('owned vars are unmapped when their owner leaves and does not come back in time', async () => {

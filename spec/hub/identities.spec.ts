@@ -51,7 +51,11 @@ test('an identity is carried once: takeover replaces a carrier of the same princ
   const other = carrier('o', 'dash', 'bob');
   expect(identities.mayCarry(other, { identity: 'dash', takeover: true, stale: undefined })).toBe(false);
   expect(identities.mayCarry(same, { identity: 'dash', takeover: true, stale: undefined })).toBe(true);
-  expect(refused.map((r) => [r.session.id, r.closeCode])).toEqual([['s', 4003], ['o', 4003], ['h', 4009]]);
+  expect(refused.map((r) => [r.session.id, r.closeCode])).toEqual([
+    ['s', 4003],
+    ['o', 4003],
+    ['h', 4009],
+  ]);
   // The connection a resume replaces is no rival.
   expect(identities.mayCarry(carrier('h', 'dash', 'alice'), { identity: 'dash', takeover: false, stale: holder })).toBe(true);
 });

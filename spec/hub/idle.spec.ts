@@ -50,7 +50,12 @@ describe('heartbeats', () => {
     c.socket.send('[{"t":"ping","n":0},{"t":"ping","n":8}]');
     c.socket.send('[{"t":"pong","n":0},{"t":"ping","n":9}]');
     await waitFor(() => c.messages().filter((m) => m.t === 'pong').length === 5, 'five pongs', 5_000);
-    expect(c.messages().filter((m) => m.t === 'pong').map((m) => m.n)).toEqual([0, 7, 0, 8, 9]);
+    expect(
+      c
+        .messages()
+        .filter((m) => m.t === 'pong')
+        .map((m) => m.n),
+    ).toEqual([0, 7, 0, 8, 9]);
     expect(c.closed()).toBeUndefined();
   });
 
@@ -100,13 +105,20 @@ describe('bursts of connections', () => {
   test('300 links opening at once against a hub with a listen queue of 100 all connect (the rest retry their SYN)', async () => {
     const hub = await hubWith({ backlog: 100, heartbeat: false });
     const links = await Promise.all(
-      Array.from({ length: 300 }, () => connect(hub.url, { space: new Space(), connectTimeoutMs: 60_000, welcomeTimeoutMs: 60_000, heartbeat: false, reconnect: false })),
+      Array.from({ length: 300 }, () =>
+        connect(hub.url, { space: new Space(), connectTimeoutMs: 60_000, welcomeTimeoutMs: 60_000, heartbeat: false, reconnect: false }),
+      ),
     );
     closers.push({ close: () => Promise.all(links.map((link: Link) => link.close())) });
     expect(links.every((link) => link.status$.value === 'open')).toBe(true);
     expect(hub.stats().connections).toBe(300);
     // instances$ comes as one list per turn: it still ends up listing every one of them
-    const listed = await firstValueFrom(hub.instances$.pipe(filter((list) => list.length === 300), timeout(10_000)));
+    const listed = await firstValueFrom(
+      hub.instances$.pipe(
+        filter((list) => list.length === 300),
+        timeout(10_000),
+      ),
+    );
     expect(new Set(listed.map((i) => i.instanceId)).size).toBe(300);
   }, 90_000);
 
@@ -114,7 +126,13 @@ describe('bursts of connections', () => {
     const sockets: Socket[] = [];
     const mute = createServer((socket) => sockets.push(socket));
     await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
-    closers.push({ close: () => new Promise((resolve) => { sockets.forEach((s) => s.destroy()); mute.close(resolve); }) });
+    closers.push({
+      close: () =>
+        new Promise((resolve) => {
+          sockets.forEach((s) => s.destroy());
+          mute.close(resolve);
+        }),
+    });
     const url = `ws://127.0.0.1:${(mute.address() as { port: number }).port}`;
     await expect(connect(url, { space: new Space(), connectTimeoutMs: 200, reconnect: false })).rejects.toMatchObject({
       code: 'VS_CLOSED',

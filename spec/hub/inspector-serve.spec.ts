@@ -30,7 +30,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('finds the build in the package root\'s dist/browser, running from src/ as from dist/', () => {
+test("finds the build in the package root's dist/browser, running from src/ as from dist/", () => {
   expect(path.relative(fileURLToPath(new URL('../..', import.meta.url)), INSPECTOR_BUILD_DIR)).toBe(path.join('dist', 'browser'));
 });
 

@@ -79,12 +79,23 @@ test('a reader that never reads while a writer writes 100k updates: its queue co
   const rounds = 1_000;
   await writeRounds(writer.space, vars, rounds);
   const final = (space: Space | Map<string, unknown>, i: number) =>
-    ((space instanceof Map ? space.get(`load.v/v${i}`) : space.resolve(`load.v/v${i}`)?.getValue()) as { r: number } | undefined)?.r === rounds - 1;
-  await waitFor(() => Array.from({ length: vars }, (_, i) => final(reader.space, i)).every(Boolean), 'every final value at the reading follower', 60_000, 20);
+    ((space instanceof Map ? space.get(`load.v/v${i}`) : space.resolve(`load.v/v${i}`)?.getValue()) as { r: number } | undefined)?.r ===
+    rounds - 1;
+  await waitFor(
+    () => Array.from({ length: vars }, (_, i) => final(reader.space, i)).every(Boolean),
+    'every final value at the reading follower',
+    60_000,
+    20,
+  );
   expect(hub.stats().coalesced).toBeGreaterThan(0);
 
   stalled.socket.resume();
-  await waitFor(() => Array.from({ length: vars }, (_, i) => final(stalled.latest, i)).every(Boolean), 'every final value at the stalled reader', 30_000, 20);
+  await waitFor(
+    () => Array.from({ length: vars }, (_, i) => final(stalled.latest, i)).every(Boolean),
+    'every final value at the stalled reader',
+    30_000,
+    20,
+  );
   // It got the latest of every var, without every update on the way: what waited for it was one state per var.
   expect(stalled.entries()).toBeLessThan((vars * rounds * 9) / 10);
   expect(stalled.closed()).toBeUndefined();
@@ -127,7 +138,10 @@ test('frames from 20 raw sockets arriving at once are all processed: nothing los
   clients.forEach((client, c) => {
     for (let f = 0; f < frames; f++) {
       const w = Array.from({ length: entries }, (_, e) => [`burst.c${c}/v${e}`, stamp(), { f, e, p: PAD }]);
-      client.send([{ t: 'pubs', w }, { t: 'pub', fqn: `burst.c${c}/last`, value: f, stamp: stamp(), ref: f + 1 }]);
+      client.send([
+        { t: 'pubs', w },
+        { t: 'pub', fqn: `burst.c${c}/last`, value: f, stamp: stamp(), ref: f + 1 },
+      ]);
     }
   });
   const acks = (client: Awaited<ReturnType<typeof rawClient>>) => client.received.filter((m) => m.t === 'ack').length;

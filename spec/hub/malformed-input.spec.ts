@@ -44,7 +44,13 @@ describe('a malformed first frame gets err VS_BAD_FRAME and close 4002; nothing 
     ['a JSON string', '"hello"'],
     ['a binary frame', Buffer.from(JSON.stringify([{ t: 'hello', versions: [1] }]))],
     ['a first message that is not hello', [{ t: 'ping', n: 1 }]],
-    ['hello after another message', [{ t: 'ping', n: 1 }, { t: 'hello', versions: [1] }]],
+    [
+      'hello after another message',
+      [
+        { t: 'ping', n: 1 },
+        { t: 'hello', versions: [1] },
+      ],
+    ],
     ['a hello without versions', [{ t: 'hello' }]],
     ['a hello with an empty versions list', [{ t: 'hello', versions: [] }]],
     ['a hello whose attributes nest 100,000 deep', `[{"t":"hello","versions":[1],"attributes":${deepText(100_000)}}]`],
@@ -105,7 +111,10 @@ describe('a value nested 100,000 deep answers VS_LIMIT (not VS_INTERNAL); the hu
     ['pub', (v: string) => `[{"t":"pub","fqn":"deep/x","value":${v},"stamp":"${stamp}","ref":1}]`],
     ['cas', (v: string) => `[{"t":"cas","fqn":"deep/x","value":${v},"stamp":"${stamp}","rev":0,"ref":1}]`],
     ['a pubs entry', (v: string) => `[{"t":"pubs","w":[["deep/x","${stamp}",${v}]]}]`],
-    ['an object nest', () => `[{"t":"pub","fqn":"deep/x","value":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)},"stamp":"${stamp}","ref":1}]`],
+    [
+      'an object nest',
+      () => `[{"t":"pub","fqn":"deep/x","value":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)},"stamp":"${stamp}","ref":1}]`,
+    ],
   ])('through %s', async (_label, frame) => {
     const c = await rawClient(hub.url, open);
     await c.hello();
@@ -123,7 +132,9 @@ describe('a value nested 100,000 deep answers VS_LIMIT (not VS_INTERNAL); the hu
   test('maxDepth is the limit: 32 levels pass by default, 33 are refused', async () => {
     const c = await rawClient(hub.url, open);
     await c.hello();
-    c.send(`[{"t":"pub","fqn":"deep/ok","value":${deepText(32)},"stamp":"${stamp}","ref":1},{"t":"pub","fqn":"deep/no","value":${deepText(33)},"stamp":"${stamp}","ref":2}]`);
+    c.send(
+      `[{"t":"pub","fqn":"deep/ok","value":${deepText(32)},"stamp":"${stamp}","ref":1},{"t":"pub","fqn":"deep/no","value":${deepText(33)},"stamp":"${stamp}","ref":2}]`,
+    );
     await c.until(() => c.received.filter((m) => m.t === 'ack' || m.t === 'err').length === 2);
     expect(c.received.find((m) => m.t === 'ack')).toMatchObject({ ref: 1 });
     expect(c.received.find((m) => m.t === 'err')).toMatchObject({ ref: 2, code: 'VS_LIMIT' });
@@ -142,7 +153,10 @@ test('a big first frame that does not begin with hello is refused before its mes
 
 test('a first frame may carry more after its hello: they are applied and count against the rate limit', async () => {
   const c = await rawClient(hub.url, open);
-  c.send([{ t: 'hello', versions: [1] }, { t: 'pub', fqn: 'first/x', value: 1, stamp: '0000000000010000', ref: 1 }]);
+  c.send([
+    { t: 'hello', versions: [1] },
+    { t: 'pub', fqn: 'first/x', value: 1, stamp: '0000000000010000', ref: 1 },
+  ]);
   await c.next('welcome');
   expect(await c.next('ack')).toMatchObject({ ref: 1 });
   expect(hub.space.resolve('first/x')!.deref()).toBe(1);

@@ -58,9 +58,15 @@ test('unknown startHub options and wrong types are refused with VS_INVALID_VALUE
     [{ space: Promise.resolve(new Space()) }, /space: .*did you forget await\?/],
   ];
   for (const [bad, message] of refusals) {
-    await expect(startHub({ port, host: '127.0.0.1', ...(bad as object) })).rejects.toMatchObject({ code: 'VS_INVALID_VALUE', message: expect.stringMatching(message) });
+    await expect(startHub({ port, host: '127.0.0.1', ...(bad as object) })).rejects.toMatchObject({
+      code: 'VS_INVALID_VALUE',
+      message: expect.stringMatching(message),
+    });
   }
-  await expect(startHub(Promise.resolve({ port }) as never)).rejects.toMatchObject({ code: 'VS_INVALID_VALUE', message: expect.stringMatching(/did you forget await\?/) });
+  await expect(startHub(Promise.resolve({ port }) as never)).rejects.toMatchObject({
+    code: 'VS_INVALID_VALUE',
+    message: expect.stringMatching(/did you forget await\?/),
+  });
   // Nothing was left listening on the port.
   const hub = await started({ port, host: '127.0.0.1' });
   expect(hub.port).toBe(port);

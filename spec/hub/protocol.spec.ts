@@ -81,8 +81,19 @@ test.each([
   ['not an array', '{"t":"ping","n":1}'],
   ['unknown message type', [{ t: 'explode' }]],
   ['a bad stamp', [{ t: 'pub', fqn: 'a/b', value: 1, stamp: 'yesterday' }]],
-  ['a missing field', [{ t: 'pub', fqn: 'a/b', stamp: '0000000000010000' , ref: 'x' }]],
-  ['a batch entry with a bad stamp', [{ t: 'pubs', w: [['a/b', '0000000000010000', 1], ['a/c', 'soon', 2]] }]],
+  ['a missing field', [{ t: 'pub', fqn: 'a/b', stamp: '0000000000010000', ref: 'x' }]],
+  [
+    'a batch entry with a bad stamp',
+    [
+      {
+        t: 'pubs',
+        w: [
+          ['a/b', '0000000000010000', 1],
+          ['a/c', 'soon', 2],
+        ],
+      },
+    ],
+  ],
   ['a batch entry that is not an array', [{ t: 'pubs', w: [{ fqn: 'a/b', stamp: '0000000000010000', value: 1 }] }]],
   ['a batch entry too long', [{ t: 'pubs', w: [['a/b', '0000000000010000', 1, 'extra']] }]],
   ['an empty batch', [{ t: 'pubs', w: [] }]],
@@ -116,7 +127,16 @@ test('a malformed batch entry names its place in the error', async () => {
   const c = await raw();
   c.send([{ t: 'hello', versions: [1] }]);
   await c.next('welcome');
-  c.send([{ t: 'ping', n: 1 }, { t: 'pubs', w: [['a/b', '0000000000010000', 1], ['', '0000000000010000', 2]] }]);
+  c.send([
+    { t: 'ping', n: 1 },
+    {
+      t: 'pubs',
+      w: [
+        ['a/b', '0000000000010000', 1],
+        ['', '0000000000010000', 2],
+      ],
+    },
+  ]);
   const err = await c.next('err');
   expect(err.code).toBe('VS_BAD_FRAME');
   expect(err.message).toContain('message 1 (pubs) is invalid at w.1');
@@ -147,13 +167,22 @@ test('a batch of writes applies each one: a refused entry gets its own err (with
   expect(err).toMatchObject({ code: 'VS_BAD_NAME', fqn: 'batch..bad/b', refused: '0000000000300001' });
   // the older write is answered with the held state, in an `upds` of its writer
   await c.until(() => c.received.some((m) => m.t === 'upds'));
-  expect(c.received.find((m) => m.t === 'upds')).toEqual({ t: 'upds', from: id, u: [['batch/held', '0000000000200000', expect.any(Number), 'first']] });
+  expect(c.received.find((m) => m.t === 'upds')).toEqual({
+    t: 'upds',
+    from: id,
+    u: [['batch/held', '0000000000200000', expect.any(Number), 'first']],
+  });
   await space.await('batch/c', { timeoutMs: 2000 });
   expect(space.resolve('batch/a')!.deref()).toEqual({ n: 1 });
   expect(space.resolve('batch/c')!.bound).toBe(true);
   expect(space.resolve('batch/c')!.deref()).toBeUndefined();
   expect(space.resolve('batch/held')!.deref()).toBe('first');
-  expect(hub.space.match('batch.>').map((v) => v.fqn).sort()).toEqual(['batch/a', 'batch/c', 'batch/held']);
+  expect(
+    hub.space
+      .match('batch.>')
+      .map((v) => v.fqn)
+      .sort(),
+  ).toEqual(['batch/a', 'batch/c', 'batch/held']);
   // each entry counts as a message
   expect(hub.stats().messagesIn - messagesBefore).toBe(4);
 });
@@ -240,7 +269,10 @@ test('an older write loses to the one held, and the writer is corrected', async 
   await c.next('ack');
   c.send([{ t: 'pub', fqn: 'lww/x', value: 'old', stamp: '0000000000100000', ref: 2 }]);
   await c.until(() => c.received.some((m) => m.t === 'upds'));
-  expect(c.received.find((m) => m.t === 'upds')).toMatchObject({ from: expect.any(String), u: [['lww/x', '0000000000200000', expect.any(Number), 'new']] });
+  expect(c.received.find((m) => m.t === 'upds')).toMatchObject({
+    from: expect.any(String),
+    u: [['lww/x', '0000000000200000', expect.any(Number), 'new']],
+  });
   expect(hub.space.resolve('lww/x')!.deref()).toBe('new');
 });
 

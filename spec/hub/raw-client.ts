@@ -41,7 +41,8 @@ export async function rawClient(url: string, open: { close(): unknown }[]): Prom
   const until = async (predicate: () => boolean, timeoutMs = 5000) => {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out; received ${JSON.stringify(received).slice(0, 500)}; closed ${JSON.stringify(closed)}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out; received ${JSON.stringify(received).slice(0, 500)}; closed ${JSON.stringify(closed)}`);
       await new Promise<void>((resolve) => {
         waiters.push(resolve);
         setTimeout(resolve, 50);

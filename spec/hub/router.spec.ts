@@ -33,7 +33,7 @@ test('a follow gets the matching snapshot then subok, and later writes of others
   expect(JSON.stringify(reader.messages())).toContain('ui.a/x');
 });
 
-test('a follow with since skips older revisions and the follower\'s own writes', () => {
+test("a follow with since skips older revisions and the follower's own writes", () => {
   const { store, router } = setup();
   store.put(record('ui.a/x', 1));
   store.put(record('ui.a/y', 2, 'r'));

@@ -63,7 +63,10 @@ function recording(url: () => string, token?: string): { factory: TransportFacto
   return { factory, frames };
 }
 
-async function linkTo(target: string | TransportFactory, options: Parameters<typeof connect>[1] = {}): Promise<{ link: Link; space: Space }> {
+async function linkTo(
+  target: string | TransportFactory,
+  options: Parameters<typeof connect>[1] = {},
+): Promise<{ link: Link; space: Space }> {
   const space = new Space();
   const link = await connect(target, { space, ...options });
   closers.push(link);
@@ -107,7 +110,13 @@ async function rejection(promise: Promise<unknown>): Promise<VarspaceError> {
 
 describe('value leak: a refused write is corrected only with what its writer may read', () => {
   const authenticate = ({ token }: { token: string | undefined }) =>
-    token === 'admin' ? { name: 'admin' } : token === 'mallory' ? { name: 'mallory' } : token === 'dropper' ? { name: 'dropper' } : undefined;
+    token === 'admin'
+      ? { name: 'admin' }
+      : token === 'mallory'
+        ? { name: 'mallory' }
+        : token === 'dropper'
+          ? { name: 'dropper' }
+          : undefined;
   const authorize = {
     admin: { read: ['>'], write: ['>'] },
     mallory: { read: ['public.>'], write: ['public.>'] },
@@ -283,10 +292,16 @@ describe('identity theft by takeover', () => {
   const authenticate = ({ token }: { token: string | undefined }) =>
     token === 'alice' || token === 'bob' ? { name: token } : token === 'carol' ? { name: 'carol', roles: ['ops'] } : undefined;
 
-  test("another principal may not take over an identity; the same principal may, and the replaced link stops and says why", async () => {
+  test('another principal may not take over an identity; the same principal may, and the replaced link stops and says why', async () => {
     const hub = await hubWith({ authenticate });
-    const { link: first } = await linkTo(hub.url, { token: 'alice', attributes: { identity: 'dash' }, reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
-    const stolen = await rejection(connect(hub.url, { space: new Space(), token: 'bob', attributes: { identity: 'dash' }, takeover: true, reconnect: false }));
+    const { link: first } = await linkTo(hub.url, {
+      token: 'alice',
+      attributes: { identity: 'dash' },
+      reconnect: { initialDelayMs: 10, maxDelayMs: 50 },
+    });
+    const stolen = await rejection(
+      connect(hub.url, { space: new Space(), token: 'bob', attributes: { identity: 'dash' }, takeover: true, reconnect: false }),
+    );
     expect(stolen).toBeInstanceOf(ForbiddenError);
     expect(first.status$.value).toBe('open');
 
@@ -305,10 +320,18 @@ describe('identity theft by takeover', () => {
   });
 
   test('claiming an identity is subject to the identities rules; a rule may allow a takeover across principals', async () => {
-    const authorize = { '*': { read: ['>', '$sys.>'], write: ['>'] }, alice: { identities: ['dash'] }, ops: { identities: ['dash-*', 'dash'] } };
+    const authorize = {
+      '*': { read: ['>', '$sys.>'], write: ['>'] },
+      alice: { identities: ['dash'] },
+      ops: { identities: ['dash-*', 'dash'] },
+    };
     const hub = await hubWith({ authenticate, authorize });
-    expect(await rejection(connect(hub.url, { space: new Space(), token: 'bob', attributes: { identity: 'dash' }, reconnect: false }))).toBeInstanceOf(ForbiddenError);
-    expect(await rejection(connect(hub.url, { space: new Space(), token: 'alice', attributes: { identity: 'dash-prod' }, reconnect: false }))).toBeInstanceOf(ForbiddenError);
+    expect(
+      await rejection(connect(hub.url, { space: new Space(), token: 'bob', attributes: { identity: 'dash' }, reconnect: false })),
+    ).toBeInstanceOf(ForbiddenError);
+    expect(
+      await rejection(connect(hub.url, { space: new Space(), token: 'alice', attributes: { identity: 'dash-prod' }, reconnect: false })),
+    ).toBeInstanceOf(ForbiddenError);
     const { link: prod } = await linkTo(hub.url, { token: 'carol', attributes: { identity: 'dash-prod' } });
     expect(prod.status$.value).toBe('open');
     const { link: alice } = await linkTo(hub.url, { token: 'alice', attributes: { identity: 'dash' } });

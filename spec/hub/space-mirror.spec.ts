@@ -4,18 +4,28 @@ import { memoryStore } from '../../src/hub/memory-store.js';
 import { SpaceMirror } from '../../src/hub/space-mirror.js';
 import type { StoreRecord } from '../../src/hub/store.js';
 
-const record = (fqn: string, value: unknown, rev: number, deleted = false): StoreRecord => ({ fqn, value, stamp: '0000000000010000', from: 'client', rev, deleted });
+const record = (fqn: string, value: unknown, rev: number, deleted = false): StoreRecord => ({
+  fqn,
+  value,
+  stamp: '0000000000010000',
+  from: 'client',
+  rev,
+  deleted,
+});
 
 function setup() {
   const space = new Space();
   const store = memoryStore();
   const mirror = new SpaceMirror(space, store, new HubCounters());
   const local: string[] = [];
-  mirror.watch({ localWrite: (fqn, value) => local.push(`write ${fqn}=${JSON.stringify(value)}`), localUnmap: (fqn) => local.push(`unmap ${fqn}`) });
+  mirror.watch({
+    localWrite: (fqn, value) => local.push(`write ${fqn}=${JSON.stringify(value)}`),
+    localUnmap: (fqn) => local.push(`unmap ${fqn}`),
+  });
   return { space, store, mirror, local };
 }
 
-test('a client\'s write is mirrored with its origin and not taken back as a local write', () => {
+test("a client's write is mirrored with its origin and not taken back as a local write", () => {
   const { space, store, mirror, local } = setup();
   const written = record('ui.a/x', 1, 1);
   mirror.apply(written);

@@ -52,7 +52,9 @@ describe('instantiate', () => {
 
   test('missing and unknown keys are refused', () => {
     const space = new Space();
-    expect(() => instantiate(space, Dashboard, 'd', { 'app-state': initial['app-state'] } as any)).toThrow(/missing initial value for resource "user-prefs"/);
+    expect(() => instantiate(space, Dashboard, 'd', { 'app-state': initial['app-state'] } as any)).toThrow(
+      /missing initial value for resource "user-prefs"/,
+    );
     expect(() => instantiate(space, Dashboard, 'd', { ...initial, extra: 1 } as any)).toThrow(/unknown resource "extra"/);
     expect(space.stats().vars).toBe(0);
   });

@@ -5,12 +5,24 @@ import { createInstance, instanceAttributesSchema, parseInstanceAttributes } fro
 describe('createInstance', () => {
   test('a v4 UUID, a start time and validated, frozen attributes', () => {
     const before = Date.now();
-    const me = createInstance({ processType: 'node', appName: 'My dashboard', role: 'server', appType: 'dashboard-server', identity: 'dashboard-prod' });
+    const me = createInstance({
+      processType: 'node',
+      appName: 'My dashboard',
+      role: 'server',
+      appType: 'dashboard-server',
+      identity: 'dashboard-prod',
+    });
     expect(validate(me.instanceId)).toBe(true);
     expect(version(me.instanceId)).toBe(4);
     expect(me.startedAt).toBeGreaterThanOrEqual(before);
     expect(me.startedAt).toBeLessThanOrEqual(Date.now());
-    expect(me.attributes).toEqual({ processType: 'node', appName: 'My dashboard', role: 'server', appType: 'dashboard-server', identity: 'dashboard-prod' });
+    expect(me.attributes).toEqual({
+      processType: 'node',
+      appName: 'My dashboard',
+      role: 'server',
+      appType: 'dashboard-server',
+      identity: 'dashboard-prod',
+    });
     expect(Object.isFrozen(me)).toBe(true);
     expect(Object.isFrozen(me.attributes)).toBe(true);
   });

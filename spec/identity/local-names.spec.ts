@@ -14,7 +14,11 @@ describe('LocalNames', () => {
     expect(names.has('main')).toBe(true);
     expect(names.resolve('prod')).toBe(A);
     expect(names.resolve(B)).toBe(B);
-    expect(names.entries()).toEqual([['prod', A], ['staging', 'dashboard-staging'], ['main', B]]);
+    expect(names.entries()).toEqual([
+      ['prod', A],
+      ['staging', 'dashboard-staging'],
+      ['main', B],
+    ]);
     expect(names.size).toBe(3);
     expect(names.delete('staging')).toBe(true);
     expect(names.delete('staging')).toBe(false);
@@ -61,6 +65,12 @@ describe('LocalNames', () => {
     expect(() => names.set('x', 'has space')).toThrow(ValidationError);
     expect(() => names.set('x', '')).toThrow(ValidationError);
     expect(() => names.set('x', undefined as any)).toThrow(ValidationError);
-    expect(() => new LocalNames([['ok', A], ['bad', 'a/b']])).toThrow(ValidationError);
+    expect(
+      () =>
+        new LocalNames([
+          ['ok', A],
+          ['bad', 'a/b'],
+        ]),
+    ).toThrow(ValidationError);
   });
 });

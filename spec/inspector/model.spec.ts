@@ -18,7 +18,8 @@ function recorder(): ModelObserver & { calls: string[] } {
   };
 }
 
-const labels = (rows: Row[]) => rows.map((row) => (row.kind === 'ns' ? `ns ${row.node.name}` : `var ${row.flat ? row.entry.fqn : row.entry.name}`));
+const labels = (rows: Row[]) =>
+  rows.map((row) => (row.kind === 'ns' ? `ns ${row.node.name}` : `var ${row.flat ? row.entry.fqn : row.entry.name}`));
 
 function modelWith(...fqns: string[]): { model: InspectorModel; space: Space; observer: ReturnType<typeof recorder> } {
   const space = new Space();

@@ -17,7 +17,11 @@ describe('combineVars', () => {
     expect(seen).toEqual([{ a: 1, b: 'one' }]);
     a.reset(2);
     b.reset('two');
-    expect(seen).toEqual([{ a: 1, b: 'one' }, { a: 2, b: 'one' }, { a: 2, b: 'two' }]);
+    expect(seen).toEqual([
+      { a: 1, b: 'one' },
+      { a: 2, b: 'one' },
+      { a: 2, b: 'two' },
+    ]);
     sub.unsubscribe();
   });
 
@@ -27,7 +31,9 @@ describe('combineVars', () => {
     space.intern('x/b', 2);
     space.intern('x/c', 3);
     const seen: unknown[] = [];
-    combineVars({ a: 'x/a', b: 'x/b', c: 'x/c' }, space).subscribe((v) => seen.push(v)).unsubscribe();
+    combineVars({ a: 'x/a', b: 'x/b', c: 'x/c' }, space)
+      .subscribe((v) => seen.push(v))
+      .unsubscribe();
     expect(seen).toEqual([{ a: 1, b: 2, c: 3 }]);
   });
 
@@ -42,7 +48,10 @@ describe('combineVars', () => {
       b.reset(3);
       a.reset(4);
     });
-    expect(seen).toEqual([{ a: 1, b: 1 }, { a: 4, b: 3 }]);
+    expect(seen).toEqual([
+      { a: 1, b: 1 },
+      { a: 4, b: 3 },
+    ]);
   });
 
   test('is glitch-free over derived vars', () => {
@@ -86,7 +95,11 @@ describe('combineVars', () => {
     space.unmap('x/a');
     b.reset(2);
     space.intern('x/a', 9);
-    expect(seen).toEqual([{ a: 1, b: 1 }, { a: 1, b: 2 }, { a: 9, b: 2 }]);
+    expect(seen).toEqual([
+      { a: 1, b: 1 },
+      { a: 1, b: 2 },
+      { a: 9, b: 2 },
+    ]);
   });
 
   test('unsubscribing releases every subscription', () => {

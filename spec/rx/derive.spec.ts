@@ -52,7 +52,15 @@ describe('derive', () => {
     const space = new Space();
     const x = space.intern('a/x', 1);
     let calls = 0;
-    const parity = derive('a/parity', [x], (n) => { calls++; return n % 2; }, space);
+    const parity = derive(
+      'a/parity',
+      [x],
+      (n) => {
+        calls++;
+        return n % 2;
+      },
+      space,
+    );
     const seen: number[] = [];
     parity.subscribe((v) => seen.push(v));
     expect(calls).toBe(1);
@@ -69,7 +77,16 @@ describe('derive', () => {
     const c = derive('g/c', [a], (v) => v * 100, space);
     const seen: string[] = [];
     let calls = 0;
-    const d = derive('g/d', [b, c, a], (bv, cv, av) => { calls++; seen.push(`${av}:${bv}:${cv}`); return bv + cv + av; }, space);
+    const d = derive(
+      'g/d',
+      [b, c, a],
+      (bv, cv, av) => {
+        calls++;
+        seen.push(`${av}:${bv}:${cv}`);
+        return bv + cv + av;
+      },
+      space,
+    );
     expect(d.deref()).toBe(111);
     a.reset(2);
     expect(d.deref()).toBe(222);
@@ -81,7 +98,15 @@ describe('derive', () => {
     const space = new Space();
     const seen: string[] = [];
     // d reads a and b; b is defined later, from a.
-    const d = derive('g/d', ['g/a', 'g/b'], (a: number, b: number) => { seen.push(`${a}:${b}`); return a + b; }, space);
+    const d = derive(
+      'g/d',
+      ['g/a', 'g/b'],
+      (a: number, b: number) => {
+        seen.push(`${a}:${b}`);
+        return a + b;
+      },
+      space,
+    );
     const a = space.intern('g/a', 1);
     derive('g/b', [a], (v) => v * 10, space);
     expect(d.deref()).toBe(11);
@@ -95,7 +120,15 @@ describe('derive', () => {
     const fqns = Array.from({ length: 100 }, (_, i) => `t.src/v${i}`);
     const vars = fqns.map((f) => space.intern(f, 0));
     let calls = 0;
-    const sum = derive('t/sum', fqns, (...values: number[]) => { calls++; return values.reduce((s, v) => s + v, 0); }, space);
+    const sum = derive(
+      't/sum',
+      fqns,
+      (...values: number[]) => {
+        calls++;
+        return values.reduce((s, v) => s + v, 0);
+      },
+      space,
+    );
     const seen: number[] = [];
     sum.subscribe((v) => seen.push(v));
     calls = 0;
@@ -109,9 +142,22 @@ describe('derive', () => {
     const space = new Space();
     const x = space.intern('a/x', 1);
     let calls = 0;
-    const d = derive('a/d', [x], (v) => { calls++; return v * 2; }, space);
+    const d = derive(
+      'a/d',
+      [x],
+      (v) => {
+        calls++;
+        return v * 2;
+      },
+      space,
+    );
     calls = 0;
-    expect(() => space.transact(() => { x.reset(5); throw new Error('no'); })).toThrow('no');
+    expect(() =>
+      space.transact(() => {
+        x.reset(5);
+        throw new Error('no');
+      }),
+    ).toThrow('no');
     expect(calls).toBe(0);
     expect(d.deref()).toBe(2);
     expect(x.deref()).toBe(1);
@@ -122,7 +168,16 @@ describe('derive', () => {
     const root = space.intern('c/d0', 0);
     let calls = 0;
     let last = root;
-    for (let i = 1; i <= 10; i++) last = derive(`c/d${i}`, [last], (v: number) => { calls++; return v + 1; }, space);
+    for (let i = 1; i <= 10; i++)
+      last = derive(
+        `c/d${i}`,
+        [last],
+        (v: number) => {
+          calls++;
+          return v + 1;
+        },
+        space,
+      );
     expect(last.deref()).toBe(10);
     calls = 0;
     root.reset(5);
@@ -184,7 +239,15 @@ describe('derive', () => {
     const space = new Space();
     const errors = collectErrors(space);
     const x = space.intern('a/x', 1);
-    const d = derive('a/d', [x], (v) => { if (v < 0) throw new Error('negative'); return v; }, space);
+    const d = derive(
+      'a/d',
+      [x],
+      (v) => {
+        if (v < 0) throw new Error('negative');
+        return v;
+      },
+      space,
+    );
     x.reset(-1);
     expect(d.deref()).toBe(1);
     expect(errors).toEqual([expect.objectContaining({ message: 'negative' })]);
@@ -192,7 +255,7 @@ describe('derive', () => {
     expect(d.deref()).toBe(4);
   });
 
-  test("a validator on the derived var refuses values: reported, value kept", () => {
+  test('a validator on the derived var refuses values: reported, value kept', () => {
     const space = new Space();
     const errors = collectErrors(space);
     const x = space.intern('a/x', 1);
@@ -208,7 +271,9 @@ describe('derive', () => {
     expect(() => derive('a/self', ['a/self'], (v) => v, space)).toThrow(CycleError);
     derive('a/b', ['a/c'], (v) => v, space);
     derive('a/c', ['a/d'], (v) => v, space);
-    expect(() => derive('a/d', ['a/b'], (v) => v, space)).toThrow(expect.objectContaining({ code: 'VS_CYCLE', message: expect.stringContaining('a/d <- a/b <- a/c <- a/d') }));
+    expect(() => derive('a/d', ['a/b'], (v) => v, space)).toThrow(
+      expect.objectContaining({ code: 'VS_CYCLE', message: expect.stringContaining('a/d <- a/b <- a/c <- a/d') }),
+    );
   });
 
   test('bad arguments throw at call time', () => {
@@ -232,7 +297,15 @@ describe('derive and combineVars: properties', () => {
     const a = space.intern('n/a', 0);
     const b = space.intern('n/b', 0);
     let calls = 0;
-    const sum = derive('n/sum', [a, b], (x, y) => { calls++; return x + y; }, space);
+    const sum = derive(
+      'n/sum',
+      [a, b],
+      (x, y) => {
+        calls++;
+        return x + y;
+      },
+      space,
+    );
     calls = 0;
     space.transact(() => {
       a.reset(1);

@@ -10,7 +10,9 @@ describe('intoVar', () => {
     const space = new Space();
     const out: number[] = [];
     let completed = false;
-    of(1, 2, 3).pipe(intoVar<number>('a/x', space)).subscribe({ next: (v) => out.push(v), complete: () => (completed = true) });
+    of(1, 2, 3)
+      .pipe(intoVar<number>('a/x', space))
+      .subscribe({ next: (v) => out.push(v), complete: () => (completed = true) });
     const x = space.resolve<number>('a/x')!;
     expect(out).toEqual([1, 2, 3]);
     expect(completed).toBe(true);
@@ -25,7 +27,12 @@ describe('intoVar', () => {
     const space = new Space();
     const x = space.intern('a/x', 0);
     let error: unknown;
-    concat(of(1), throwError(() => new Error('source broke'))).pipe(intoVar(x)).subscribe({ error: (e) => (error = e) });
+    concat(
+      of(1),
+      throwError(() => new Error('source broke')),
+    )
+      .pipe(intoVar(x))
+      .subscribe({ error: (e) => (error = e) });
     expect((error as Error).message).toBe('source broke');
     expect(x.deref()).toBe(1);
     x.reset(2);
@@ -54,7 +61,9 @@ describe('intoVar', () => {
     space.intern('a/x', 1);
     derive('a/d', ['a/x'], (v: number) => v, space);
     let error: unknown;
-    of(5).pipe(intoVar('a/d', space)).subscribe({ error: (e) => (error = e) });
+    of(5)
+      .pipe(intoVar('a/d', space))
+      .subscribe({ error: (e) => (error = e) });
     expect(error).toBeInstanceOf(ReadOnlyError);
     expect(space.resolve('a/d')!.deref()).toBe(1);
   });

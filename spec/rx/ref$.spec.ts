@@ -24,7 +24,9 @@ describe('ref$', () => {
     const space = new Space();
     const x = space.intern('a/x', 2);
     const seen: number[] = [];
-    ref$(x).pipe(map((n) => n * 10)).subscribe((v) => seen.push(v));
+    ref$(x)
+      .pipe(map((n) => n * 10))
+      .subscribe((v) => seen.push(v));
     x.reset(3);
     space.unmap('a/x');
     space.intern('a/x', 4);
@@ -35,7 +37,9 @@ describe('ref$', () => {
     const space = new Space();
     space.intern('a/x', 'now');
     let got: unknown;
-    ref$('a/x', space).subscribe((v) => (got = v)).unsubscribe();
+    ref$('a/x', space)
+      .subscribe((v) => (got = v))
+      .unsubscribe();
     expect(got).toBe('now');
   });
 

@@ -13,7 +13,9 @@ describe('select', () => {
     const space = new Space();
     const state = space.intern<State>('app/state', { user: { name: 'ann' }, count: 0 });
     const names: unknown[] = [];
-    ref$(state).pipe(select('user.name')).subscribe((n) => names.push(n));
+    ref$(state)
+      .pipe(select('user.name'))
+      .subscribe((n) => names.push(n));
     state.swap((s) => ({ ...s, count: 1 }));
     state.swap((s) => ({ ...s, user: { name: 'bob' } }));
     state.swap((s) => ({ ...s, user: null }));
@@ -22,7 +24,9 @@ describe('select', () => {
 
   test('a function projects and skips repeats (Object.is, so NaN repeats are skipped)', () => {
     const out: number[] = [];
-    of({ n: 1 }, { n: 1 }, { n: NaN }, { n: NaN }, { n: 2 }).pipe(select((s: { n: number }) => s.n)).subscribe((v) => out.push(v));
+    of({ n: 1 }, { n: 1 }, { n: NaN }, { n: NaN }, { n: 2 })
+      .pipe(select((s: { n: number }) => s.n))
+      .subscribe((v) => out.push(v));
     expect(out).toEqual([1, NaN, 2]);
   });
 
@@ -40,7 +44,9 @@ describe('select', () => {
       .subscribe((v) => out.push(v));
     expect(out).toEqual(['a', 'm', undefined]);
     const proto: unknown[] = [];
-    of({}).pipe(select('constructor')).subscribe((v) => proto.push(v));
+    of({})
+      .pipe(select('constructor'))
+      .subscribe((v) => proto.push(v));
     expect(proto).toEqual([undefined]);
   });
 

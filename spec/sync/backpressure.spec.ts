@@ -75,7 +75,8 @@ async function writeStream(space: Space, sample: () => void): Promise<void> {
   sample();
 }
 
-const finalValues = (space: Space) => Array.from({ length: VARS }, (_, i) => (space.resolve<{ n: number }>(`bp/v${i}`)?.deref() ?? { n: -1 }).n);
+const finalValues = (space: Space) =>
+  Array.from({ length: VARS }, (_, i) => (space.resolve<{ n: number }>(`bp/v${i}`)?.deref() ?? { n: -1 }).n);
 
 test(`a follower whose socket is paused while ${UPDATES} updates to ${VARS} vars go by: the hub coalesces, its memory stays bounded, the follower ends with the final values`, async () => {
   const writer = await client(hub.url);
@@ -186,6 +187,8 @@ test('a writer over the hub’s rate limit: frames the hub drops are sent again,
   const refused = hub.hub.stats().refused;
   await waitFor(() => finalValues(follower.space).every((n) => n === rounds), 'the final values at the follower', 10_000);
   expect(finalValues(hub.space)).toEqual(Array(VARS).fill(rounds));
-  console.log(`rate limit: ${refused} frames refused by the hub, ${errors.filter((c) => c === 'VS_LIMIT').length} limit errors at the writer; final values arrived`);
+  console.log(
+    `rate limit: ${refused} frames refused by the hub, ${errors.filter((c) => c === 'VS_LIMIT').length} limit errors at the writer; final values arrived`,
+  );
   expect(refused).toBeGreaterThan(0);
 }, 30_000);

@@ -210,7 +210,7 @@ describe('last writer wins', () => {
     expect(hub.hub.store.get('hlc/x')).toMatchObject({ value: 2, stamp: mine.stamp, from: slow.link.instanceId });
   });
 
-  test('sync(pattern) is two-way: each side sends its writes and takes the other\'s', async () => {
+  test("sync(pattern) is two-way: each side sends its writes and takes the other's", async () => {
     const a = await client();
     const b = await client();
     a.space.intern('both/a', 'made by a');
@@ -293,7 +293,7 @@ describe('compare-and-set', () => {
     expect(hub.space.resolve('race.cas/n')!.deref()).toBe(winners[0]);
   });
 
-  test('a local write made while a cas is in flight is newer: neither the cas\'s ack nor its refusal undoes it', async () => {
+  test("a local write made while a cas is in flight is newer: neither the cas's ack nor its refusal undoes it", async () => {
     const a = await client();
     const b = await client();
     await b.link.follow('inflight.>').synced;
@@ -406,7 +406,7 @@ describe('unmap is a stamped tombstone', () => {
     expect(hub.hub.store.get('gone/x')!.stamp > tombstone.stamp).toBe(true);
   });
 
-  test('cas(fqn, 0) creates over a tombstone stamped after the creator\'s clock, and wins everywhere', async () => {
+  test("cas(fqn, 0) creates over a tombstone stamped after the creator's clock, and wins everywhere", async () => {
     const ahead = await client({ skewMs: MINUTE });
     const behind = await client({ skewMs: -MINUTE });
     ahead.link.sync('ts.>');

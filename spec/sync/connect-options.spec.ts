@@ -22,7 +22,10 @@ test('unknown connect options, wrong types and un-awaited values are refused wit
     [{ space, token: Promise.resolve('t') }, /token: .*did you forget await\?/],
   ];
   for (const [bad, message] of refusals) {
-    await expect(connect(hub.url, bad as never)).rejects.toMatchObject({ code: 'VS_INVALID_VALUE', message: expect.stringMatching(message) });
+    await expect(connect(hub.url, bad as never)).rejects.toMatchObject({
+      code: 'VS_INVALID_VALUE',
+      message: expect.stringMatching(message),
+    });
   }
   expect(hub.stats().connections).toBe(0);
 });
@@ -30,17 +33,30 @@ test('unknown connect options, wrong types and un-awaited values are refused wit
 test('a connect target that is no hub URL, or an un-awaited transport, is refused with VS_INVALID_VALUE (not VS_CLOSED)', async () => {
   const space = new Space();
   for (const url of ['not-a-url', 'ftp://127.0.0.1:7070', '127.0.0.1:7070']) {
-    await expect(connect(url, { space })).rejects.toMatchObject({ code: 'VS_INVALID_VALUE', message: expect.stringContaining('not a hub URL') });
+    await expect(connect(url, { space })).rejects.toMatchObject({
+      code: 'VS_INVALID_VALUE',
+      message: expect.stringContaining('not a hub URL'),
+    });
   }
   const [client, server] = memoryPair();
-  await expect(connect(Promise.resolve(client) as never, { space })).rejects.toMatchObject({ code: 'VS_INVALID_VALUE', message: expect.stringMatching(/did you forget await\?/) });
-  await expect(connect({ send() {} } as never, { space })).rejects.toMatchObject({ code: 'VS_INVALID_VALUE', message: expect.stringMatching(/Transport/) });
+  await expect(connect(Promise.resolve(client) as never, { space })).rejects.toMatchObject({
+    code: 'VS_INVALID_VALUE',
+    message: expect.stringMatching(/did you forget await\?/),
+  });
+  await expect(connect({ send() {} } as never, { space })).rejects.toMatchObject({
+    code: 'VS_INVALID_VALUE',
+    message: expect.stringMatching(/Transport/),
+  });
   client.close();
   server.close();
 });
 
 test('the options of the hub hardening are accepted: connectTimeoutMs', async () => {
-  const link = await connect(hub.url, { space: new Space(), reconnect: { maxAttempts: 2, onRetry: () => {} }, ...({ connectTimeoutMs: 5_000 } as object) });
+  const link = await connect(hub.url, {
+    space: new Space(),
+    reconnect: { maxAttempts: 2, onRetry: () => {} },
+    ...({ connectTimeoutMs: 5_000 } as object),
+  });
   expect(link.instanceId).toEqual(expect.any(String));
   await link.close();
 });

@@ -155,7 +155,8 @@ interface Write {
 }
 
 /** The records a link keeps of every var's last write (private; read for the check). */
-const recordsOf = (link: Link) => (link as unknown as { replica: { records: Map<string, { stamp: string; from: string }> } }).replica.records;
+const recordsOf = (link: Link) =>
+  (link as unknown as { replica: { records: Map<string, { stamp: string; from: string }> } }).replica.records;
 
 async function runScenario(s: fc.Scheduler, scenario: Scenario): Promise<void> {
   nextId = 0;
@@ -289,19 +290,23 @@ async function runScenario(s: fc.Scheduler, scenario: Scenario): Promise<void> {
     for (;;) {
       await runAll(s);
       if (network.quiet && replicas.every(({ link }) => link.status$.value === 'open')) break;
-      if (++rounds > MAX_SETTLE_ROUNDS) throw new Error(`no quiescence: ${replicas.map(({ name, link }) => `${name} ${link.status$.value}`).join(', ')}`);
+      if (++rounds > MAX_SETTLE_ROUNDS)
+        throw new Error(`no quiescence: ${replicas.map(({ name, link }) => `${name} ${link.status$.value}`).join(', ')}`);
       jest.advanceTimersByTime(8);
     }
 
     check(scenario, replicas, hub, network, accepted);
     // Every request was answered (none hangs across reconnects), and none failed but for a conflict.
-    if (outcomes.length !== requests) throw new Error(`${requests - outcomes.length} of ${requests} requests never settled: ${outcomes.join(', ')}`);
+    if (outcomes.length !== requests)
+      throw new Error(`${requests - outcomes.length} of ${requests} requests never settled: ${outcomes.join(', ')}`);
     const failed = outcomes.filter((o) => !o.endsWith(' ok') && !o.endsWith('cas ConflictError'));
     if (failed.length > 0) throw new Error(`requests failed: ${failed.join(', ')}`);
     if (STATS) {
       totals.runs++;
       for (const [key, n] of Object.entries(network.counts)) totals[key] = (totals[key] ?? 0) + n;
-      for (const { errors } of replicas) for (const e of errors) totals[`error ${(e as { code?: string }).code}`] = (totals[`error ${(e as { code?: string }).code}`] ?? 0) + 1;
+      for (const { errors } of replicas)
+        for (const e of errors)
+          totals[`error ${(e as { code?: string }).code}`] = (totals[`error ${(e as { code?: string }).code}`] ?? 0) + 1;
       for (const o of outcomes) totals[o.replace(/^\d+ /, '')] = (totals[o.replace(/^\d+ /, '')] ?? 0) + 1;
       const reconnects = replicas.reduce((n, { link }) => n + link.stats().reconnects, 0);
       totals.reconnects = (totals.reconnects ?? 0) + reconnects;
@@ -313,7 +318,13 @@ async function runScenario(s: fc.Scheduler, scenario: Scenario): Promise<void> {
   }
 }
 
-function check(scenario: Scenario, replicas: Replica[], hub: InstanceType<typeof Hub>, network: FaultyNetwork, accepted: StoreRecord[]): void {
+function check(
+  scenario: Scenario,
+  replicas: Replica[],
+  hub: InstanceType<typeof Hub>,
+  network: FaultyNetwork,
+  accepted: StoreRecord[],
+): void {
   const idOf = new Map(replicas.map(({ name, link }) => [name, link.instanceId]));
   const nameOf = new Map(replicas.map(({ name, link }) => [link.instanceId, name]));
   const writes = new Map<string, Write[]>(VARS.map((fqn) => [fqn, []]));
@@ -321,7 +332,12 @@ function check(scenario: Scenario, replicas: Replica[], hub: InstanceType<typeof
   const casValues = new Set<string>();
   // A `pubs` batch counts as a `pub` per entry.
   const sent = network.sent.flatMap(({ client, message }) =>
-    message.t === 'pubs' ? (message.w as [string, string, unknown?][]).map(([fqn, stamp, value]) => ({ client, message: { t: 'pub', fqn, stamp, value } as Record<string, unknown> })) : [{ client, message }],
+    message.t === 'pubs'
+      ? (message.w as [string, string, unknown?][]).map(([fqn, stamp, value]) => ({
+          client,
+          message: { t: 'pub', fqn, stamp, value } as Record<string, unknown>,
+        }))
+      : [{ client, message }],
   );
   for (const { client, message } of sent) {
     const from = idOf.get(client)!;
@@ -341,20 +357,36 @@ function check(scenario: Scenario, replicas: Replica[], hub: InstanceType<typeof
     if (record.deleted || !casValues.has(`${record.fqn} ${record.stamp} ${record.from} ${JSON.stringify(record.value)}`)) {
       throw new Error(`the hub accepted a write nobody made: ${JSON.stringify(record)}`);
     }
-    writes.get(record.fqn)!.push({ stamp: record.stamp, from: record.from, deleted: false, value: record.value, how: `${nameOf.get(record.from)} cas` });
+    writes
+      .get(record.fqn)!
+      .push({ stamp: record.stamp, from: record.from, deleted: false, value: record.value, how: `${nameOf.get(record.from)} cas` });
   }
 
   const problems: string[] = [];
   for (const fqn of VARS.slice(0, scenario.vars)) {
     const all = writes.get(fqn)!;
-    const winner = all.reduce<Write | undefined>((best, w) => (best === undefined || compareWrites(w.stamp, w.from, best.stamp, best.from) > 0 ? w : best), undefined);
-    const expected = winner === undefined ? 'absent, never written' : winner.deleted ? `unmapped @${winner.stamp}/${nameOf.get(winner.from)}` : `${JSON.stringify(winner.value)} @${winner.stamp}/${nameOf.get(winner.from)}`;
+    const winner = all.reduce<Write | undefined>(
+      (best, w) => (best === undefined || compareWrites(w.stamp, w.from, best.stamp, best.from) > 0 ? w : best),
+      undefined,
+    );
+    const expected =
+      winner === undefined
+        ? 'absent, never written'
+        : winner.deleted
+          ? `unmapped @${winner.stamp}/${nameOf.get(winner.from)}`
+          : `${JSON.stringify(winner.value)} @${winner.stamp}/${nameOf.get(winner.from)}`;
     const held = hub.store.get(fqn);
-    const hubState = held === undefined ? 'absent, never written' : held.deleted ? `unmapped @${held.stamp}/${nameOf.get(held.from)}` : `${JSON.stringify(held.value)} @${held.stamp}/${nameOf.get(held.from)}`;
+    const hubState =
+      held === undefined
+        ? 'absent, never written'
+        : held.deleted
+          ? `unmapped @${held.stamp}/${nameOf.get(held.from)}`
+          : `${JSON.stringify(held.value)} @${held.stamp}/${nameOf.get(held.from)}`;
     if (hubState !== expected) problems.push(`${fqn}: the hub holds ${hubState}, expected ${expected}`);
     const hubVar = hub.space.resolve(fqn);
     const hubSpace = hubVar?.bound ? JSON.stringify(hubVar.getValue()) : 'absent';
-    if (hubSpace !== (winner && !winner.deleted ? JSON.stringify(winner.value) : 'absent')) problems.push(`${fqn}: the hub's space holds ${hubSpace}`);
+    if (hubSpace !== (winner && !winner.deleted ? JSON.stringify(winner.value) : 'absent'))
+      problems.push(`${fqn}: the hub's space holds ${hubSpace}`);
     for (const { name, space, link } of replicas) {
       const record = recordsOf(link).get(fqn);
       const local = space.resolve(fqn);
@@ -368,7 +400,9 @@ function check(scenario: Scenario, replicas: Replica[], hub: InstanceType<typeof
       if (state !== expected && !absentAsExpected) problems.push(`${fqn}: ${name} holds ${state}, expected ${expected}`);
     }
     if (problems.length > 0) {
-      problems.push(`${fqn} writes: ${all.map((w) => `${w.how} ${w.deleted ? 'unmap' : JSON.stringify(w.value)} @${w.stamp}/${nameOf.get(w.from)}`).join('; ')}`);
+      problems.push(
+        `${fqn} writes: ${all.map((w) => `${w.how} ${w.deleted ? 'unmap' : JSON.stringify(w.value)} @${w.stamp}/${nameOf.get(w.from)}`).join('; ')}`,
+      );
     }
   }
   const unexpected = replicas.flatMap(({ name, errors }) =>

@@ -48,10 +48,13 @@ test('after a crash on durable data, a follower gets the writes that reuse revis
   let gate: Promise<void> = Promise.resolve();
   let openGate = () => {};
   const followerSpace = new Space();
-  const follower = await connect(async () => {
-    await gate;
-    return connectWs(url);
-  }, { space: followerSpace, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
+  const follower = await connect(
+    async () => {
+      await gate;
+      return connectWs(url);
+    },
+    { space: followerSpace, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } },
+  );
   links.push(follower);
   await follower.follow('c.>').synced;
 

@@ -96,7 +96,11 @@ test('SIGKILL of the hub mid-stream, restart on the same port with an empty stor
   for (let k = 0; k < CLIENTS; k++) {
     const space = new Space();
     for (let j = 0; j < OWN_VARS; j++) space.intern(`room.c${k}/v${j}`, { k, j, seq: 0 });
-    const link = await connect(hub.url, { space, reconnect: { initialDelayMs: 10, maxDelayMs: 100 }, attributes: { appName: `client-${k}` } });
+    const link = await connect(hub.url, {
+      space,
+      reconnect: { initialDelayMs: 10, maxDelayMs: 100 },
+      attributes: { appName: `client-${k}` },
+    });
     links.push(link);
     const statuses: LinkStatus[] = [];
     link.status$.subscribe((s) => statuses.push(s));
@@ -139,26 +143,32 @@ test('SIGKILL of the hub mid-stream, restart on the same port with an empty stor
 
   // What each client wrote last is what everyone must end with.
   const expected = new Map<string, unknown>();
-  for (const c of clients) for (let j = 0; j < OWN_VARS; j++) expected.set(`room.c${c.k}/v${j}`, c.space.resolve(`room.c${c.k}/v${j}`)!.deref());
+  for (const c of clients)
+    for (let j = 0; j < OWN_VARS; j++) expected.set(`room.c${c.k}/v${j}`, c.space.resolve(`room.c${c.k}/v${j}`)!.deref());
   await Promise.all(clients.map((c) => c.link.ping()));
   await Promise.all(clients.map((c) => c.link.ping()));
 
   const observer = await connect(hub.url, { space: new Space(), reconnect: false });
   links.push(observer);
   await observer.follow('room.>').synced;
-  const held = (space: Space) => [...expected.keys()].filter((fqn) => JSON.stringify(space.resolve(fqn)?.deref()) !== JSON.stringify(expected.get(fqn)));
+  const held = (space: Space) =>
+    [...expected.keys()].filter((fqn) => JSON.stringify(space.resolve(fqn)?.deref()) !== JSON.stringify(expected.get(fqn)));
   expect(held(observer.space)).toEqual([]); // the new hub holds every client's latest value
-  for (const c of clients) await waitFor(() => held(c.space).length === 0, `client ${c.k} to hold everyone's latest values (wrong: ${held(c.space).join(', ')})`);
+  for (const c of clients)
+    await waitFor(() => held(c.space).length === 0, `client ${c.k} to hold everyone's latest values (wrong: ${held(c.space).join(', ')})`);
 
   // The contended var converged everywhere, on the last write of one of the clients.
   const winner = JSON.stringify(observer.space.resolve('room.shared/x')!.deref());
-  for (const c of clients) await waitFor(() => JSON.stringify(c.space.resolve('room.shared/x')!.deref()) === winner, `client ${c.k} to agree on room.shared/x`);
+  for (const c of clients)
+    await waitFor(() => JSON.stringify(c.space.resolve('room.shared/x')!.deref()) === winner, `client ${c.k} to agree on room.shared/x`);
   expect(clients.map((c) => JSON.stringify(c.lastShared))).toContain(winner);
 
   expect(clients.map((c) => c.link.instanceId)).toEqual(ids);
   for (const c of clients) expect(c.statuses).toEqual(['open', ...Array(KILLS).fill(['reconnecting', 'open']).flat()]);
   const writes = clients.reduce((n, c) => n + c.writes, 0);
   const offline = clients.reduce((n, c) => n + c.offlineWrites, 0);
-  console.log(`hub SIGKILLed and restarted ${KILLS} times: ${writes} rounds of writes (${offline} while the hub was down), ${expected.size} vars + 1 contended, all recovered`);
+  console.log(
+    `hub SIGKILLed and restarted ${KILLS} times: ${writes} rounds of writes (${offline} while the hub was down), ${expected.size} vars + 1 contended, all recovered`,
+  );
   expect(offline).toBeGreaterThan(0);
 }, 30_000);

@@ -206,8 +206,21 @@ export interface Traffic {
 }
 
 /** A transport factory for `connect` that opens `ws` connections to `url()` and counts every message. */
-export function countingFactory(url: () => string): { factory: TransportFactory; traffic: Traffic; reset(): void; current(): Transport | undefined } {
-  const traffic: Traffic = { sent: new Map(), received: new Map(), pubs: [], upds: [], bytesSent: 0, bytesReceived: 0, largestFrameSent: 0 };
+export function countingFactory(url: () => string): {
+  factory: TransportFactory;
+  traffic: Traffic;
+  reset(): void;
+  current(): Transport | undefined;
+} {
+  const traffic: Traffic = {
+    sent: new Map(),
+    received: new Map(),
+    pubs: [],
+    upds: [],
+    bytesSent: 0,
+    bytesReceived: 0,
+    largestFrameSent: 0,
+  };
   let current: Transport | undefined;
   const count = (map: Map<string, number>, frame: string, fqns: string[], type: string) => {
     const add = (t: string, fqn: string | undefined) => {

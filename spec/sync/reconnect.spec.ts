@@ -1,6 +1,16 @@
 // Reconnect and resync through real sockets: backoff, status$, instance id, follows and shares
 // re-established with no app code, resync that sends only what changed, offline writes merged.
-import { Space, backoffDelay, connect, memoryPair, startHub, type HubHandle, type Link, type LinkStatus, type Transport } from '../../src/index.js';
+import {
+  Space,
+  backoffDelay,
+  connect,
+  memoryPair,
+  startHub,
+  type HubHandle,
+  type Link,
+  type LinkStatus,
+  type Transport,
+} from '../../src/index.js';
 import { Outbox } from '../../src/transport/outbox.js';
 import { TcpProxy, countingFactory, sleep, waitFor } from './net-helpers.js';
 
@@ -89,7 +99,15 @@ describe('reconnect', () => {
     await reopened(c, 0);
     const firstOutage = retries.splice(0);
     // attempt n waits random × min(32, 4 × 2^n): 2, 4, 8, 16, 16, 16, …
-    expect(firstOutage.slice(0, 7)).toEqual([[0, 2], [1, 4], [2, 8], [3, 16], [4, 16], [5, 16], [6, 16]]);
+    expect(firstOutage.slice(0, 7)).toEqual([
+      [0, 2],
+      [1, 4],
+      [2, 8],
+      [3, 16],
+      [4, 16],
+      [5, 16],
+      [6, 16],
+    ]);
     expect(randoms.length).toBe(firstOutage.length);
     expect(c.link.stats().reconnects).toBe(firstOutage.length);
 
@@ -101,7 +119,10 @@ describe('reconnect', () => {
     await waitFor(() => retries.length >= 2, '2 reconnect attempts');
     c.proxy.up();
     await reopened(c, mark);
-    expect(retries.slice(0, 2)).toEqual([[0, 2], [1, 4]]);
+    expect(retries.slice(0, 2)).toEqual([
+      [0, 2],
+      [1, 4],
+    ]);
   });
 
   test('status$ goes open → reconnecting → open across drops (also a hub restart on the same port), then closed', async () => {
@@ -214,7 +235,9 @@ describe('reconnect', () => {
     const intruder = countingFactory(() => hub.url);
     const transport = await intruder.factory();
     const got: any[] = [];
-    const closed = new Promise<number>((resolve) => transport.listen({ frame: (f) => got.push(...JSON.parse(f)), close: (code) => resolve(code) }));
+    const closed = new Promise<number>((resolve) =>
+      transport.listen({ frame: (f) => got.push(...JSON.parse(f)), close: (code) => resolve(code) }),
+    );
     transport.send(JSON.stringify([{ t: 'hello', versions: [1], resume: { id: c.link.instanceId, token: 'not-the-token' } }]));
     expect(await closed).toBe(4003);
     expect(got[0]).toMatchObject({ t: 'err', code: 'VS_FORBIDDEN' });
@@ -308,7 +331,11 @@ describe('resync', () => {
     b.space.transact(() => {
       for (let i = 0; i < N / 2; i++) b.space.intern(`big.b/v${i}`, -i);
     });
-    await waitFor(() => a.space.match('big.b/*').length === N / 2 && b.space.match('big.a/*').length === N / 2, 'the full state at both', 15_000);
+    await waitFor(
+      () => a.space.match('big.b/*').length === N / 2 && b.space.match('big.a/*').length === N / 2,
+      'the full state at both',
+      15_000,
+    );
     // every write confirmed by the hub (marks), every follow up to date
     await Promise.all([a.link.share('big.>').synced, b.link.share('big.>').synced]);
     await Promise.all([a.link.ping(), b.link.ping()]);
@@ -397,8 +424,14 @@ describe('resync', () => {
         changedB.add(`big.b/v${i}`);
       }
     });
-    await waitFor(() => [...changedA].every((fqn) => b.space.resolve(fqn)!.deref() === Number(fqn.slice(7)) + 3_000_000), 'a’s changes at b');
-    await waitFor(() => [...changedB].every((fqn) => a.space.resolve(fqn)!.deref() === -Number(fqn.slice(7)) - 1_000_000), 'b’s changes at a');
+    await waitFor(
+      () => [...changedA].every((fqn) => b.space.resolve(fqn)!.deref() === Number(fqn.slice(7)) + 3_000_000),
+      'a’s changes at b',
+    );
+    await waitFor(
+      () => [...changedB].every((fqn) => a.space.resolve(fqn)!.deref() === -Number(fqn.slice(7)) - 1_000_000),
+      'b’s changes at a',
+    );
 
     console.log(
       `resync of ${N} vars, ${changedA.size + changedB.size} changed: values sent ${a.traffic.pubs.length + b.traffic.pubs.length}, ` +
@@ -484,7 +517,8 @@ describe('resume points', () => {
         frame: (frame) => {
           for (const message of JSON.parse(frame)) {
             connection.got.push(message);
-            if (message.t === 'hello') send(server, { t: 'welcome', version: 1, id: 'me', token: 'secret', hub: 'hub', epoch: 'e1', time: Date.now() });
+            if (message.t === 'hello')
+              send(server, { t: 'welcome', version: 1, id: 'me', token: 'secret', hub: 'hub', epoch: 'e1', time: Date.now() });
             if (message.t === 'ping') send(server, { t: 'pong', n: message.n });
           }
         },
@@ -495,7 +529,11 @@ describe('resume points', () => {
     const send = (server: Transport, ...messages: object[]) => server.send(JSON.stringify(messages));
     return { factory, connections, send, last: () => connections.at(-1)! };
   }
-  const upd = (fqn: string, rev: number) => ({ t: 'upds', from: 'other', u: [[fqn, `0000000000${rev.toString(16).padStart(2, '0')}0000`, rev, rev]] });
+  const upd = (fqn: string, rev: number) => ({
+    t: 'upds',
+    from: 'other',
+    u: [[fqn, `0000000000${rev.toString(16).padStart(2, '0')}0000`, rev, rev]],
+  });
 
   test('a snapshot cut off by a drop does not move the resume point past what it did not deliver', async () => {
     const hubScript = scriptedHub();

@@ -76,7 +76,10 @@ describe.each(BAD)('%s', (label, make, path) => {
     const varsBefore = hub.stats().vars;
     let answer!: Promise<unknown>;
     expect(() => (answer = writer.set(fqn, make()))).not.toThrow();
-    const error = await answer.then(() => undefined, (e: unknown) => e);
+    const error = await answer.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({ code: 'VS_INVALID_VALUE', details: { path } });
     expect((error as Error).message).toContain(`${fqn}: ${path} is `);
@@ -172,7 +175,15 @@ test('object properties holding undefined are left out, as JSON.stringify does; 
 });
 
 test('JSON values of every kind pass every path', async () => {
-  const value = { n: 1.5, s: 'x', b: false, z: null, list: [1, 'two', [3], { four: 4 }], nested: { deeper: { deepest: [] } }, bare: Object.create(null) };
+  const value = {
+    n: 1.5,
+    s: 'x',
+    b: false,
+    z: null,
+    list: [1, 'two', [3], { four: 4 }],
+    nested: { deeper: { deepest: [] } },
+    bare: Object.create(null),
+  };
   await writer.set('vm.ok/set', value);
   await writer.cas('vm.ok/cas', 0, value);
   const synced = writer.sync('vm.ok/synced');
@@ -190,7 +201,9 @@ test('the hub refuses a number out of the double range (1e400 parses to Infinity
   try {
     const c = await rawClient(hub.url, open);
     await c.hello();
-    c.send('[{"t":"pub","fqn":"vm.raw/inf","value":1e400,"stamp":"0000000000010000","ref":1},{"t":"pubs","w":[["vm.raw/inf2","0000000000010000",{"a":[-1e400]}]]}]');
+    c.send(
+      '[{"t":"pub","fqn":"vm.raw/inf","value":1e400,"stamp":"0000000000010000","ref":1},{"t":"pubs","w":[["vm.raw/inf2","0000000000010000",{"a":[-1e400]}]]}]',
+    );
     await c.until(() => c.received.filter((m) => m.t === 'err').length === 2);
     expect(c.received.filter((m) => m.t === 'err')).toEqual([
       expect.objectContaining({ code: 'VS_INVALID_VALUE', ref: 1, fqn: 'vm.raw/inf' }),

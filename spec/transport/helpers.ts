@@ -64,7 +64,6 @@ function until(cond: () => boolean, waiters: Array<() => void>, ms: number, what
 /** Lets pending microtasks and one macrotask turn run. */
 export const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-
 /** A `ws` server on 127.0.0.1, port chosen by the OS, wrapping each accepted socket. */
 export interface TestServer {
   url: string;

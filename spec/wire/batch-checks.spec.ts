@@ -13,15 +13,28 @@ const pubEntry = z.union([z.tuple([name, stamp]), z.tuple([name, stamp, z.unknow
 const updEntry = z.union([z.tuple([name, stamp, revision]), z.tuple([name, stamp, revision, z.unknown()])]);
 
 const part = fc.oneof(
-  fc.constantFrom('a/b', '', 'x'.repeat(1024), 'x'.repeat(1025), '0190a3c2b5e10000', '0190A3C2B5E10000', '0190a3c2b5e1000', '0190a3c2b5e100000'),
+  fc.constantFrom(
+    'a/b',
+    '',
+    'x'.repeat(1024),
+    'x'.repeat(1025),
+    '0190a3c2b5e10000',
+    '0190A3C2B5E10000',
+    '0190a3c2b5e1000',
+    '0190a3c2b5e100000',
+  ),
   fc.string({ maxLength: 20 }),
   fc.stringMatching(/^[0-9a-f]{16}$/),
   fc.constantFrom(0, 1, -1, 1.5, 2 ** 53, 2 ** 53 - 1, Number.NaN, Number.POSITIVE_INFINITY, -0),
   fc.integer(),
   fc.constantFrom(null, undefined, true, {}, [], { fqn: 'a/b' }),
 );
-const goodPub = fc.tuple(fc.constantFrom('a/b', 'ui.buttons/b1'), fc.stringMatching(/^[0-9a-f]{16}$/), fc.jsonValue()).map(([f, st, v]) => [f, st, v]);
-const goodUpd = fc.tuple(fc.constantFrom('a/b', 'ui.buttons/b1'), fc.stringMatching(/^[0-9a-f]{16}$/), fc.nat(), fc.jsonValue()).map(([f, st, r, v]) => [f, st, r, v]);
+const goodPub = fc
+  .tuple(fc.constantFrom('a/b', 'ui.buttons/b1'), fc.stringMatching(/^[0-9a-f]{16}$/), fc.jsonValue())
+  .map(([f, st, v]) => [f, st, v]);
+const goodUpd = fc
+  .tuple(fc.constantFrom('a/b', 'ui.buttons/b1'), fc.stringMatching(/^[0-9a-f]{16}$/), fc.nat(), fc.jsonValue())
+  .map(([f, st, r, v]) => [f, st, r, v]);
 /** A good entry with one place changed, or cut short, or made longer: entries near the line. */
 const nearly = (good: fc.Arbitrary<unknown[]>) =>
   fc.tuple(good, fc.nat(4), part, fc.constantFrom('set', 'cut', 'grow', 'keep')).map(([entry, at, replacement, how]) => {
@@ -61,15 +74,31 @@ test('the predicates on typical entries', () => {
   expect(isUpdEntry(['a/b', '0190a3c2b5e10000', 1.5])).toBe(false);
 });
 
-const entries = (good: fc.Arbitrary<unknown[]>) => fc.array(fc.oneof({ weight: 4, arbitrary: good }, { weight: 1, arbitrary: candidate }), { maxLength: 4 });
-const from = fc.oneof(fc.uuid(), fc.constantFrom('_x', '-x', 'a'.repeat(64), 'a'.repeat(65), 'a b', ''), fc.string({ maxLength: 8 }), fc.integer());
+const entries = (good: fc.Arbitrary<unknown[]>) =>
+  fc.array(fc.oneof({ weight: 4, arbitrary: good }, { weight: 1, arbitrary: candidate }), { maxLength: 4 });
+const from = fc.oneof(
+  fc.uuid(),
+  fc.constantFrom('_x', '-x', 'a'.repeat(64), 'a'.repeat(65), 'a b', ''),
+  fc.string({ maxLength: 8 }),
+  fc.integer(),
+);
 const pubsLike = fc.oneof(
-  fc.record({ t: fc.constantFrom('pubs', 'pub', 'upds'), w: fc.oneof({ weight: 5, arbitrary: entries(goodPub) }, { weight: 1, arbitrary: part }) }, { requiredKeys: ['t'] }),
+  fc.record(
+    { t: fc.constantFrom('pubs', 'pub', 'upds'), w: fc.oneof({ weight: 5, arbitrary: entries(goodPub) }, { weight: 1, arbitrary: part }) },
+    { requiredKeys: ['t'] },
+  ),
   fc.record({ t: fc.constant('pubs'), w: entries(goodPub), extra: fc.anything() }),
   part,
 );
 const updsLike = fc.oneof(
-  fc.record({ t: fc.constantFrom('upds', 'pubs', 'upd'), from, u: fc.oneof({ weight: 5, arbitrary: entries(goodUpd) }, { weight: 1, arbitrary: part }) }, { requiredKeys: ['t'] }),
+  fc.record(
+    {
+      t: fc.constantFrom('upds', 'pubs', 'upd'),
+      from,
+      u: fc.oneof({ weight: 5, arbitrary: entries(goodUpd) }, { weight: 1, arbitrary: part }),
+    },
+    { requiredKeys: ['t'] },
+  ),
   fc.record({ t: fc.constant('upds'), from: fc.uuid(), u: entries(goodUpd), extra: fc.anything() }),
   part,
 );
@@ -104,7 +133,10 @@ test('quickUpds checks every new writer id, also the ones after an id it has jus
   // a sequence of writers, each judged as zod judges it
   fc.assert(
     fc.property(fc.array(from, { maxLength: 8 }), (ids) => {
-      for (const id of ids) expect(quickUpds({ t: 'upds', from: id, u: [entry] }) !== undefined).toBe(updsSchema.safeParse({ t: 'upds', from: id, u: [entry] }).success);
+      for (const id of ids)
+        expect(quickUpds({ t: 'upds', from: id, u: [entry] }) !== undefined).toBe(
+          updsSchema.safeParse({ t: 'upds', from: id, u: [entry] }).success,
+        );
     }),
     { numRuns: 500 },
   );

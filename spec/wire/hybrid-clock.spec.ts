@@ -24,7 +24,7 @@ test('a stamp is 16 lowercase hex digits: 12 of wall-clock ms, then 4 of counter
   expect(clock.peek()).toBe(stamp);
 });
 
-test('stamps carry any wall time below 2^47 ms (the year 6429: the clock\'s ceiling, see poisoning below) and any counter, digit for digit (the encoding is made by table lookups)', () => {
+test("stamps carry any wall time below 2^47 ms (the year 6429: the clock's ceiling, see poisoning below) and any counter, digit for digit (the encoding is made by table lookups)", () => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 2 ** 47 - 1 }), fc.integer({ min: 0, max: 0xffff }), (wall, ticks) => {
       const clock = new HybridClock(() => wall);
@@ -140,7 +140,9 @@ describe('compareWrites', () => {
     const winnerOf = (order: typeof writes) =>
       order.reduce((held, w) => (compareWrites(w.stamp, w.from, held.stamp, held.from) > 0 ? w : held));
     const permutations = (list: typeof writes): (typeof writes)[] =>
-      list.length <= 1 ? [list] : list.flatMap((w, i) => permutations([...list.slice(0, i), ...list.slice(i + 1)]).map((rest) => [w, ...rest]));
+      list.length <= 1
+        ? [list]
+        : list.flatMap((w, i) => permutations([...list.slice(0, i), ...list.slice(i + 1)]).map((rest) => [w, ...rest]));
     const winners = new Set(permutations(writes).map((order) => JSON.stringify(winnerOf(order))));
     expect([...winners]).toEqual([JSON.stringify({ stamp: newer, from: 'b' })]);
   });
@@ -165,7 +167,17 @@ describe('poisoning', () => {
 
   test('malformed stamps and stamps from the year 6429 on are not observed; one just below is', () => {
     const clock = new HybridClock(() => 5_000);
-    for (const bad of ['8000000000000000', 'fffffffffffff000', 'FFFFFFFFFFFFFFFF', 'zzzzzzzzzzzzzzzz', '7fffffffffff:000', '7ffffffffffffff', '7fffffffffffffff0', '', 42 as unknown as string]) {
+    for (const bad of [
+      '8000000000000000',
+      'fffffffffffff000',
+      'FFFFFFFFFFFFFFFF',
+      'zzzzzzzzzzzzzzzz',
+      '7fffffffffff:000',
+      '7ffffffffffffff',
+      '7fffffffffffffff0',
+      '',
+      42 as unknown as string,
+    ]) {
       clock.observe(bad);
       expect(clock.peek() < '0000000000010000').toBe(true);
     }
@@ -198,7 +210,17 @@ describe('poisoning', () => {
     const hex16 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((n) => n.toString(16).padStart(16, '0'));
     const stampArb = fc.oneof(
       hex16,
-      fc.constantFrom('ffffffffffffffff', '7fffffffffffffff', '7ffffffffffffffe', '8000000000000000', '0000000000000000', 'FFFFFFFFFFFFFFFF', '', '7fffffffffffg000', '0000000000000000 '),
+      fc.constantFrom(
+        'ffffffffffffffff',
+        '7fffffffffffffff',
+        '7ffffffffffffffe',
+        '8000000000000000',
+        '0000000000000000',
+        'FFFFFFFFFFFFFFFF',
+        '',
+        '7fffffffffffg000',
+        '0000000000000000 ',
+      ),
       fc.string({ maxLength: 20 }),
     );
     const wallArb = fc.oneof(
@@ -244,7 +266,7 @@ describe('poisoning', () => {
     );
   });
 
-  test('syncTo sets the clock to another clock\'s time; a step back never makes a stamp go backwards', () => {
+  test("syncTo sets the clock to another clock's time; a step back never makes a stamp go backwards", () => {
     const local = manualClock(1_000_000);
     const clock = new HybridClock(local.now);
     // The hub's clock reads 600,000 ms more (the local one is 10 minutes behind).

@@ -61,7 +61,12 @@ export async function hubCommand(options: HubCommandOptions, log: (line: string)
     ...(allowHost ? { allowedHosts: allowHost } : {}),
     ...(heartbeatMs !== undefined ? { heartbeat: { intervalMs: heartbeatMs, timeoutMs: heartbeatMs * 3 } } : {}),
     ...(ownerGraceMs !== undefined || onOwnerLeave !== undefined
-      ? { ownership: { ...(ownerGraceMs !== undefined ? { graceMs: ownerGraceMs } : {}), ...(onOwnerLeave ? { onLeave: onOwnerLeave } : {}) } }
+      ? {
+          ownership: {
+            ...(ownerGraceMs !== undefined ? { graceMs: ownerGraceMs } : {}),
+            ...(onOwnerLeave ? { onLeave: onOwnerLeave } : {}),
+          },
+        }
       : {}),
   };
   // Bad options are refused before the data directory is opened (and locked).
@@ -74,7 +79,11 @@ export async function hubCommand(options: HubCommandOptions, log: (line: string)
     if (data !== undefined) await store?.close();
     throw error;
   }
-  logger.log('info', 'listening', { url: hub.url, inspector: `${hub.httpUrl}/`, ...(data !== undefined ? { data, epoch: hub.hub.store.epoch, rev: hub.hub.store.rev } : {}) });
+  logger.log('info', 'listening', {
+    url: hub.url,
+    inspector: `${hub.httpUrl}/`,
+    ...(data !== undefined ? { data, epoch: hub.hub.store.epoch, rev: hub.hub.store.rev } : {}),
+  });
   hub.space.errors$.subscribe((error) => {
     const typed = error as { code?: string; message?: string };
     logger.log('error', 'error', { code: typed.code ?? 'VS_INTERNAL', message: typed.message ?? String(error) });

@@ -4,6 +4,10 @@ import { withLink } from './client-command.js';
 export async function lsCommand(pattern: string, url: string, print: (line: string) => void): Promise<void> {
   await withLink(url, async (link, space) => {
     await link.follow(pattern).synced;
-    for (const fqn of space.match(pattern).map((v) => v.fqn).sort()) print(fqn);
+    for (const fqn of space
+      .match(pattern)
+      .map((v) => v.fqn)
+      .sort())
+      print(fqn);
   });
 }

@@ -31,7 +31,8 @@ function port(value: string): number {
 }
 
 function logLevel(value: string): LogLevel {
-  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(value)) throw new InvalidArgumentError('one of debug, info, warn, error, silent');
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(value))
+    throw new InvalidArgumentError('one of debug, info, warn, error, silent');
   return value as LogLevel;
 }
 
@@ -103,11 +104,18 @@ program
   .description('run a hub (WebSocket server with /health and /stats) and log connections and errors')
   .option('--port <port>', 'TCP port (0: any free one)', port, 7070)
   .option('--host <host>', 'interface to listen on', '127.0.0.1')
-  .option('--data <dir>', 'keep the state in this directory (append-only log + snapshot, fsync on every write; survives kill -9); default: in memory')
+  .option(
+    '--data <dir>',
+    'keep the state in this directory (append-only log + snapshot, fsync on every write; survives kill -9); default: in memory',
+  )
   .option('--token <token>', 'let in only connections presenting this token (Authorization: Bearer, ?token=, or subprotocol token.<token>)')
   .option('--rules <file>', 'a JSON file of access rules: { "<principal or role or *>": { "read": [patterns], "write": [patterns] } }')
-  .option('--allow-origin <origin...>', 'browser origins allowed to connect (default: the hub\'s own host)')
-  .option('--allow-host <host...>', 'host names (no port) requests may carry besides localhost, 127.x and [::1] (DNS-rebinding guard); * for any', allowedHost)
+  .option('--allow-origin <origin...>', "browser origins allowed to connect (default: the hub's own host)")
+  .option(
+    '--allow-host <host...>',
+    'host names (no port) requests may carry besides localhost, 127.x and [::1] (DNS-rebinding guard); * for any',
+    allowedHost,
+  )
   .option('--log-level <level>', 'debug, info, warn, error or silent', logLevel, 'info')
   .option('--heartbeat-ms <ms>', 'ping quiet peers this often; drop them after three times it', positive)
   .option('--limits <json>', 'per-connection limits as JSON, e.g. \'{"messagesPerSecond":5000,"maxValueBytes":65536}\'', limitsOption)

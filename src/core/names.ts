@@ -44,9 +44,10 @@ function checkToken(token: string, whole: string, what: string, options: NameOpt
     return;
   }
   if (!TOKEN.test(token)) {
-    const hint = token === '*' || token === '>' || /[*>]/.test(token)
-      ? ' (wildcards are allowed only in patterns, as whole tokens)'
-      : ' (a token is [A-Za-z0-9_] followed by [A-Za-z0-9_-+!?\'], no spaces)';
+    const hint =
+      token === '*' || token === '>' || /[*>]/.test(token)
+        ? ' (wildcards are allowed only in patterns, as whole tokens)'
+        : " (a token is [A-Za-z0-9_] followed by [A-Za-z0-9_-+!?'], no spaces)";
     throw new NameError(`${what} ${describe(whole)}: token ${describe(token)} is not a valid token${hint}`, { name: whole, token });
   }
   if (FORBIDDEN_TOKENS.has(token)) {
@@ -161,7 +162,9 @@ export function parsePattern(pattern: string): ParsedPattern {
     if (ns === '' || name === '') throw new NameError(`pattern ${describe(pattern)} has an empty part around "/"`, { name: pattern });
     tokens = ns.split('.');
     if (tokens.includes('>') || name === '>') {
-      throw new NameError(`pattern ${describe(pattern)}: ">" is not allowed in a pattern with "/"; write "${ns.replace(/\.?>$/, '')}.>"`, { name: pattern });
+      throw new NameError(`pattern ${describe(pattern)}: ">" is not allowed in a pattern with "/"; write "${ns.replace(/\.?>$/, '')}.>"`, {
+        name: pattern,
+      });
     }
     if (name.includes('.')) throw new NameError(`pattern ${describe(pattern)}: the name part after "/" is one token`, { name: pattern });
     tokens.push(name);
@@ -170,7 +173,10 @@ export function parsePattern(pattern: string): ParsedPattern {
   }
   let literal = true;
   tokens.forEach((token, i) => {
-    if (token === '*') { literal = false; return; }
+    if (token === '*') {
+      literal = false;
+      return;
+    }
     if (token === '>') {
       if (i !== tokens.length - 1) throw new NameError(`pattern ${describe(pattern)}: ">" must be the last token`, { name: pattern });
       literal = false;
@@ -180,7 +186,8 @@ export function parsePattern(pattern: string): ParsedPattern {
   });
   if (literal && slash < 0) {
     // `a.b.c` is a valid pattern (it matches `a.b/c`) but needs two tokens to name a var.
-    if (tokens.length < 2) throw new NameError(`pattern ${describe(pattern)} cannot match any var (a var needs a namespace and a name)`, { name: pattern });
+    if (tokens.length < 2)
+      throw new NameError(`pattern ${describe(pattern)} cannot match any var (a var needs a namespace and a name)`, { name: pattern });
   }
   return { source: pattern, tokens, literal };
 }

@@ -26,20 +26,32 @@ function filterBit(token: string): number {
 function setFilterBit<T>(node: TrieNode<T>, bit: number): void {
   const mask = 1 << (bit & 31);
   switch (bit >>> 5) {
-    case 0: node.filter0 |= mask; break;
-    case 1: node.filter1 |= mask; break;
-    case 2: node.filter2 |= mask; break;
-    default: node.filter3 |= mask; break;
+    case 0:
+      node.filter0 |= mask;
+      break;
+    case 1:
+      node.filter1 |= mask;
+      break;
+    case 2:
+      node.filter2 |= mask;
+      break;
+    default:
+      node.filter3 |= mask;
+      break;
   }
 }
 
 function hasFilterBit<T>(node: TrieNode<T>, bit: number): boolean {
   const mask = 1 << (bit & 31);
   switch (bit >>> 5) {
-    case 0: return (node.filter0 & mask) !== 0;
-    case 1: return (node.filter1 & mask) !== 0;
-    case 2: return (node.filter2 & mask) !== 0;
-    default: return (node.filter3 & mask) !== 0;
+    case 0:
+      return (node.filter0 & mask) !== 0;
+    case 1:
+      return (node.filter1 & mask) !== 0;
+    case 2:
+      return (node.filter2 & mask) !== 0;
+    default:
+      return (node.filter3 & mask) !== 0;
   }
 }
 

@@ -9,7 +9,10 @@ export type SubscribeArgument<T> = Partial<Observer<T>> | ((value: T) => void) |
  * space. A `Subscriber` (an operator's) is passed through: its own chain handles its errors.
  * @internal
  */
-export function reportingObserver<T>(observerOrNext: SubscribeArgument<T>, report: (error: unknown) => void): Partial<Observer<T>> | undefined {
+export function reportingObserver<T>(
+  observerOrNext: SubscribeArgument<T>,
+  report: (error: unknown) => void,
+): Partial<Observer<T>> | undefined {
   if (observerOrNext == null || observerOrNext instanceof Subscriber) return observerOrNext ?? undefined;
   if (typeof observerOrNext === 'function') {
     const next = observerOrNext;
@@ -25,27 +28,33 @@ export function reportingObserver<T>(observerOrNext: SubscribeArgument<T>, repor
   }
   const observer = observerOrNext;
   return {
-    next: observer.next && ((value) => {
-      try {
-        observer.next!(value);
-      } catch (error) {
-        report(error);
-      }
-    }),
-    error: observer.error && ((e) => {
-      try {
-        observer.error!(e);
-      } catch (error) {
-        report(error);
-      }
-    }),
-    complete: observer.complete && (() => {
-      try {
-        observer.complete!();
-      } catch (error) {
-        report(error);
-      }
-    }),
+    next:
+      observer.next &&
+      ((value) => {
+        try {
+          observer.next!(value);
+        } catch (error) {
+          report(error);
+        }
+      }),
+    error:
+      observer.error &&
+      ((e) => {
+        try {
+          observer.error!(e);
+        } catch (error) {
+          report(error);
+        }
+      }),
+    complete:
+      observer.complete &&
+      (() => {
+        try {
+          observer.complete!();
+        } catch (error) {
+          report(error);
+        }
+      }),
   };
 }
 

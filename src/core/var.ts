@@ -324,7 +324,14 @@ export class Var<T = unknown> extends BehaviorSubject<T> {
   }
 
   private extra(): VarExtras {
-    return (this.extras ??= { validator: undefined, watches: undefined, changes: undefined, writeHooks: undefined, jsonOnly: 0, meta: NO_META });
+    return (this.extras ??= {
+      validator: undefined,
+      watches: undefined,
+      changes: undefined,
+      writeHooks: undefined,
+      jsonOnly: 0,
+      meta: NO_META,
+    });
   }
 
   private get host(): VarHost {

@@ -39,7 +39,9 @@ const rulesSchema = z.record(
   z.strictObject({
     read: z.array(z.string()).optional(),
     write: z.array(z.string()).optional(),
-    identities: z.array(z.string().refine(isIdentityPattern, 'an identity pattern is an identity, a prefix of one followed by *, or *')).optional(),
+    identities: z
+      .array(z.string().refine(isIdentityPattern, 'an identity pattern is an identity, a prefix of one followed by *, or *'))
+      .optional(),
   }),
 );
 
@@ -55,7 +57,8 @@ function isIdentityPattern(pattern: string): boolean {
  */
 export function checkAccessRules(rules: unknown): AccessRules {
   const parsed = rulesSchema.safeParse(rules);
-  if (!parsed.success) throw new ValidationError(`access rules: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new ValidationError(`access rules: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   for (const rule of Object.values(parsed.data)) for (const pattern of [...(rule.read ?? []), ...(rule.write ?? [])]) parsePattern(pattern);
   return parsed.data;
 }

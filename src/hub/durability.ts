@@ -65,7 +65,9 @@ export class Durability {
     }
     void durable.then((error) => {
       if (session.closed) return;
-      session.send(error === undefined ? { t: 'ack', ref, stamp: record.stamp, rev: record.rev } : errMessage(error, { ref, fqn: record.fqn }));
+      session.send(
+        error === undefined ? { t: 'ack', ref, stamp: record.stamp, rev: record.rev } : errMessage(error, { ref, fqn: record.fqn }),
+      );
     });
   }
 

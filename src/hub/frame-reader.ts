@@ -88,7 +88,9 @@ export class FrameReader {
     }
     let messages: ClientMessage[];
     try {
-      messages = session.welcomed ? (heartbeatFrame(data) ?? decodeFrame(data, clientMessageSchema, quickPubs)) : decodeFrame(data, clientMessageSchema, quickPubs, undefined, 'hello');
+      messages = session.welcomed
+        ? (heartbeatFrame(data) ?? decodeFrame(data, clientMessageSchema, quickPubs))
+        : decodeFrame(data, clientMessageSchema, quickPubs, undefined, 'hello');
     } catch (error) {
       this.counters.errors++;
       const refusal = error instanceof VarspaceError ? error : new ProtocolError('a frame must be a JSON array of messages');
@@ -147,17 +149,28 @@ export class FrameReader {
 
   private onMessage(session: Session, message: ClientMessage): void {
     switch (message.t) {
-      case 'pub': return this.writes.pub(session, message);
-      case 'pubs': return this.writes.pubs(session, message);
-      case 'sub': return this.router.follow(session, message);
-      case 'unsub': return this.router.unfollow(session, message.sid);
-      case 'cas': return this.writes.cas(session, message);
-      case 'del': return this.writes.del(session, message);
-      case 'mark': return this.durability.mark(session, message.n);
-      case 'ping': return session.outbox.push(pongText(message.n));
-      case 'pong': return;
-      case 'bye': return session.transport.close(1000, 'bye');
-      case 'hello': throw new ProtocolError('hello was already said');
+      case 'pub':
+        return this.writes.pub(session, message);
+      case 'pubs':
+        return this.writes.pubs(session, message);
+      case 'sub':
+        return this.router.follow(session, message);
+      case 'unsub':
+        return this.router.unfollow(session, message.sid);
+      case 'cas':
+        return this.writes.cas(session, message);
+      case 'del':
+        return this.writes.del(session, message);
+      case 'mark':
+        return this.durability.mark(session, message.n);
+      case 'ping':
+        return session.outbox.push(pongText(message.n));
+      case 'pong':
+        return;
+      case 'bye':
+        return session.transport.close(1000, 'bye');
+      case 'hello':
+        throw new ProtocolError('hello was already said');
     }
   }
 }

@@ -69,7 +69,11 @@ export class Handshake {
     const { parts } = this;
     const version = Math.max(...hello.versions.filter((v) => PROTOCOL_VERSIONS.includes(v)));
     if (!Number.isFinite(version)) {
-      parts.refuse(session, new VersionError(`unsupported protocol versions ${hello.versions.join(',')}; this hub speaks ${PROTOCOL_VERSIONS.join(',')}`), 4002);
+      parts.refuse(
+        session,
+        new VersionError(`unsupported protocol versions ${hello.versions.join(',')}; this hub speaks ${PROTOCOL_VERSIONS.join(',')}`),
+        4002,
+      );
       return false;
     }
     const principal = session.info.principal as Principal | undefined;
@@ -96,7 +100,11 @@ export class Handshake {
       return false;
     }
     if (parts.authorize) session.access = new Access(principal, parts.authorize);
-    if (attributes.identity !== undefined && !parts.identities.mayCarry(session, { identity: attributes.identity, takeover: hello.takeover === true, stale })) return false;
+    if (
+      attributes.identity !== undefined &&
+      !parts.identities.mayCarry(session, { identity: attributes.identity, takeover: hello.takeover === true, stale })
+    )
+      return false;
     if (stale) {
       parts.logger.log('info', 'resumed-elsewhere', { instanceId: stale.id });
       stale.transport.close(4009, 'VS_FORBIDDEN resumed on a new connection');
@@ -113,7 +121,16 @@ export class Handshake {
     parts.ownership.returned(id);
     session.welcome({ id, token, attributes, appType, bucket: new TokenBucket(parts.limits.messagesPerSecond, parts.limits.burst) });
     parts.identities.join(session);
-    session.send({ t: 'welcome', version, id, token, hub: parts.hubId, epoch: parts.store.epoch, startRev: parts.startRev, time: parts.now() });
+    session.send({
+      t: 'welcome',
+      version,
+      id,
+      token,
+      hub: parts.hubId,
+      epoch: parts.store.epoch,
+      startRev: parts.startRev,
+      time: parts.now(),
+    });
     parts.presence.publish(session);
     parts.logger.log('info', 'join', { instanceId: id, attributes, principal: principal?.name, remoteAddress: session.info.remoteAddress });
     return true;

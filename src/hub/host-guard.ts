@@ -35,7 +35,11 @@ export function checkAllowedHosts(entries: readonly string[]): string[] {
     // An IPv6 address may be given bare (`fe80::1`); a single colon can only start a port.
     const host = !entry.startsWith('[') && entry.split(':').length > 2 ? `[${entry}]` : entry;
     const name = /^\[[^\]]*\]:|^[^[:]*:/.test(host) ? undefined : hostnameOf(host);
-    if (!name) throw new ValidationError(`allowedHosts: ${JSON.stringify(entry)} is not a host name without a port (e.g. "hub.example"; any port is accepted)`, { entry });
+    if (!name)
+      throw new ValidationError(
+        `allowedHosts: ${JSON.stringify(entry)} is not a host name without a port (e.g. "hub.example"; any port is accepted)`,
+        { entry },
+      );
     return name;
   });
 }

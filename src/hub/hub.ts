@@ -122,7 +122,8 @@ export class Hub {
   private readonly helloExpired = (session: Session): void => {
     if (!session.welcomed) this.refuse(session, new ProtocolError('no hello in time'), 4008);
   };
-  private readonly refuseSession = (session: Session, error: VarspaceError, closeCode: number): void => this.refuse(session, error, closeCode);
+  private readonly refuseSession = (session: Session, error: VarspaceError, closeCode: number): void =>
+    this.refuse(session, error, closeCode);
   private readonly dropSession = (session: Session): void => this.onSessionClosed(session);
 
   constructor(private readonly options: HubOptions = {}) {
@@ -164,7 +165,17 @@ export class Hub {
       refuse: this.refuseSession,
       drop: this.dropSession,
     });
-    const reader = new FrameReader({ limits, counters, space, handshake, writes: this.writes, router, durability, mirror, refuse: this.refuseSession });
+    const reader = new FrameReader({
+      limits,
+      counters,
+      space,
+      handshake,
+      writes: this.writes,
+      router,
+      durability,
+      mirror,
+      refuse: this.refuseSession,
+    });
     const scheduler = new FrameScheduler<Session>((session, data) => reader.read(session, data));
     this.sessionSink = {
       frame: (session, data) => scheduler.receive(session, data),
@@ -172,7 +183,8 @@ export class Hub {
       maxQueuedBytes: limits.maxQueuedBytes,
       overflow: (session) => this.onOverflow(session),
     };
-    if (options.heartbeat !== false) this.heartbeats = new HeartbeatCheck(options.heartbeat ?? {}, identities, (session, quiet) => this.onSilent(session, quiet));
+    if (options.heartbeat !== false)
+      this.heartbeats = new HeartbeatCheck(options.heartbeat ?? {}, identities, (session, quiet) => this.onSilent(session, quiet));
     this.recover(clock, stampLimit);
   }
 
@@ -268,7 +280,12 @@ export class Hub {
 
   private refuse(session: Session, error: VarspaceError, closeCode: number): void {
     this.counters.refused++;
-    this.logger.log('warn', 'refused', { instanceId: session.id || undefined, code: error.code, message: error.message, remoteAddress: session.info.remoteAddress });
+    this.logger.log('warn', 'refused', {
+      instanceId: session.id || undefined,
+      code: error.code,
+      message: error.message,
+      remoteAddress: session.info.remoteAddress,
+    });
     session.send(errMessage(error));
     session.flush();
     session.transport.close(closeCode, `${error.code} ${error.message}`.slice(0, 120));
@@ -278,7 +295,12 @@ export class Hub {
   private onOverflow(session: Session): void {
     this.counters.refused++;
     const message = `over ${this.limits.maxQueuedBytes} bytes of answers waiting: the peer does not read`;
-    this.logger.log('warn', 'refused', { instanceId: session.id || undefined, code: 'VS_LIMIT', message, remoteAddress: session.info.remoteAddress });
+    this.logger.log('warn', 'refused', {
+      instanceId: session.id || undefined,
+      code: 'VS_LIMIT',
+      message,
+      remoteAddress: session.info.remoteAddress,
+    });
     session.transport.close(4029, `VS_LIMIT ${message}`);
   }
 

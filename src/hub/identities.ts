@@ -81,7 +81,11 @@ export class Identities {
     for (const other of this.live.values()) if (other !== claim.stale && other.attributes.identity === identity) holder = other;
     if (!holder) return true;
     if (!claim.takeover) {
-      this.refuse(session, new ForbiddenError(`identity ${identity} is carried by live instance ${holder.id} (say takeover to replace it)`), 4003);
+      this.refuse(
+        session,
+        new ForbiddenError(`identity ${identity} is carried by live instance ${holder.id} (say takeover to replace it)`),
+        4003,
+      );
       return false;
     }
     if (holder.principalName !== session.principalName && !session.access?.canClaim(identity)) {

@@ -52,7 +52,8 @@ const limitsSchema = z.strictObject({
  */
 export function resolveLimits(given: HubLimits = {}): ResolvedLimits {
   const parsed = limitsSchema.safeParse(given);
-  if (!parsed.success) throw new ValidationError(`limits: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new ValidationError(`limits: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   const limits = parsed.data;
   const messagesPerSecond = limits.messagesPerSecond ?? 20_000;
   return {
@@ -114,7 +115,8 @@ export function checkValueLimits(fqn: string, value: unknown, frameBytes: number
   }
   if (frameBytes > limits.maxValueBytes) {
     const bytes = JSON.stringify(value)?.length ?? 0;
-    if (bytes > limits.maxValueBytes) throw new LimitError(`${fqn}: value of ${bytes} bytes is over the limit of ${limits.maxValueBytes}`, { fqn, bytes });
+    if (bytes > limits.maxValueBytes)
+      throw new LimitError(`${fqn}: value of ${bytes} bytes is over the limit of ${limits.maxValueBytes}`, { fqn, bytes });
   }
 }
 

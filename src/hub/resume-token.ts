@@ -33,7 +33,9 @@ export function checkSecret(secret: unknown): string {
  */
 export function resumeToken(secret: string, instanceId: string, principal: string | undefined): string {
   // A JSON array: (id, principal) maps to one message and back, and anonymous is not the name ''.
-  return createHmac('sha256', secret).update(JSON.stringify([instanceId, principal ?? null])).digest('base64url');
+  return createHmac('sha256', secret)
+    .update(JSON.stringify([instanceId, principal ?? null]))
+    .digest('base64url');
 }
 
 /**

@@ -55,7 +55,9 @@ export class Router {
     }
     if (!session.follows.has(message.sid) && session.follows.size >= this.limits.maxFollowsPerConnection) {
       this.counters.refused++;
-      session.send(errMessage(new LimitError(`at most ${this.limits.maxFollowsPerConnection} follows per connection`), { sid: message.sid }));
+      session.send(
+        errMessage(new LimitError(`at most ${this.limits.maxFollowsPerConnection} follows per connection`), { sid: message.sid }),
+      );
       return;
     }
     this.unfollow(session, message.sid);

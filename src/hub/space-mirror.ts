@@ -79,9 +79,12 @@ export class SpaceMirror {
     // (a hook per connection is memory every idle connection would pay for).
     if (this.watching.has(target.fqn) || target.fqn.startsWith(INSTANCES_PREFIX)) return;
     const local = this.local!;
-    this.watching.set(target.fqn, target.onWrite((value, writer) => {
-      if (writer === undefined) local.localWrite(target.fqn, value);
-    }));
+    this.watching.set(
+      target.fqn,
+      target.onWrite((value, writer) => {
+        if (writer === undefined) local.localWrite(target.fqn, value);
+      }),
+    );
     // A write made on the hub that followers could not be sent is refused, as a link refuses it.
     target.requireJson(true);
     if (origin === undefined && target.bound && !this.store.get(target.fqn)) {

@@ -29,7 +29,8 @@ export class StampLimit {
     private readonly now: () => number,
     readonly maxDriftMs: number = DEFAULT_MAX_CLOCK_DRIFT_MS,
   ) {
-    if (typeof maxDriftMs !== 'number' || !(maxDriftMs >= 0)) throw new ValidationError(`maxClockDriftMs must be a number ≥ 0, not ${String(maxDriftMs)}`);
+    if (typeof maxDriftMs !== 'number' || !(maxDriftMs >= 0))
+      throw new ValidationError(`maxClockDriftMs must be a number ≥ 0, not ${String(maxDriftMs)}`);
     this.refresh();
   }
 
@@ -54,7 +55,11 @@ export class StampLimit {
   check(stamp: string, fqn: string): void {
     if (stamp > this.limit) {
       const ahead = parseInt(stamp.slice(0, 12), 16) - Math.floor(this.wall);
-      throw new ClockSkewError(`${fqn}: stamp ${stamp} is ${ahead} ms ahead of the hub's clock; at most ${this.maxDriftMs} ms is allowed`, { fqn, stamp, maxClockDriftMs: this.maxDriftMs });
+      throw new ClockSkewError(`${fqn}: stamp ${stamp} is ${ahead} ms ahead of the hub's clock; at most ${this.maxDriftMs} ms is allowed`, {
+        fqn,
+        stamp,
+        maxClockDriftMs: this.maxDriftMs,
+      });
     }
   }
 }

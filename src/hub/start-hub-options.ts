@@ -6,7 +6,8 @@ import { resolveLimits } from './limits.js';
 import type { StartHubOptions } from './start-hub.js';
 
 const positiveMs = z.number().positive();
-const anObject = (name: string) => z.custom<object>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), `expected ${name}`);
+const anObject = (name: string) =>
+  z.custom<object>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), `expected ${name}`);
 
 // Limits and access rules are only checked to be objects here: their own schemas (`resolveLimits`,
 // `checkAccessRules`) judge them, with messages that name the bad limit or pattern.

@@ -154,7 +154,11 @@ function destroySocket(this: Duplex): void {
 function listen(server: Server, port: number, host: string, backlog: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? new PortInUseError(`port ${port} on ${host} is in use (another hub or program listens there)`, { host, port }) : error);
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new PortInUseError(`port ${port} on ${host} is in use (another hub or program listens there)`, { host, port })
+          : error,
+      );
     };
     server.once('error', failed);
     server.listen(port, host, backlog, () => {
@@ -202,5 +206,7 @@ function refuseUpgrade(
 ): void {
   options.logger?.log('warn', 'refused', { status, why, remoteAddress });
   const body = JSON.stringify({ error: status === 401 ? 'VS_UNAUTHENTICATED' : 'VS_FORBIDDEN', message: why });
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

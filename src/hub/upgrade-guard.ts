@@ -46,7 +46,11 @@ export function authRequestOf(request: IncomingMessage): AuthRequest {
  * `Origin` must name the host the request was sent to; with a list, it must be in it (`*`
  * allows any). Requests without `Origin` (not from a browser) pass.
  */
-export function originAllowed(origin: string | undefined, host: string | undefined, allowedOrigins: readonly string[] | undefined): boolean {
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowedOrigins: readonly string[] | undefined,
+): boolean {
   if (origin === undefined) return true;
   if (allowedOrigins) return allowedOrigins.includes('*') || allowedOrigins.includes(origin);
   try {

@@ -131,11 +131,20 @@ export class Writes implements LocalWrites {
       // revision; the link stamps again and retries.
       this.counters.refused++;
       if (this.router.mayRead(session, message.fqn)) session.queueState(current);
-      const error = new ConflictError(`${message.fqn}: revision ${message.rev} matches, but the stamp is not newer than the held write; stamp again`);
+      const error = new ConflictError(
+        `${message.fqn}: revision ${message.rev} matches, but the stamp is not newer than the held write; stamp again`,
+      );
       session.send(errMessage(error, { ref: message.ref, fqn: message.fqn, ...this.currentFor(session, current) }));
       return;
     }
-    const record: StoreRecord = { fqn: message.fqn, value: message.value, stamp: message.stamp, from: session.id, rev: this.store.rev + 1, deleted: false };
+    const record: StoreRecord = {
+      fqn: message.fqn,
+      value: message.value,
+      stamp: message.stamp,
+      from: session.id,
+      rev: this.store.rev + 1,
+      deleted: false,
+    };
     if (this.commit(session, record, message.ref)) this.durability.ack(session, message.ref, record);
   }
 
@@ -146,7 +155,14 @@ export class Writes implements LocalWrites {
       this.lost(session, current, message.ref);
       return;
     }
-    const record: StoreRecord = { fqn: message.fqn, value: undefined, stamp: message.stamp, from: session.id, rev: this.store.rev + 1, deleted: true };
+    const record: StoreRecord = {
+      fqn: message.fqn,
+      value: undefined,
+      stamp: message.stamp,
+      from: session.id,
+      rev: this.store.rev + 1,
+      deleted: true,
+    };
     if (this.commit(session, record, message.ref) && message.ref !== undefined) this.durability.ack(session, message.ref, record);
   }
 
@@ -168,7 +184,8 @@ export class Writes implements LocalWrites {
   /** An unmap made on the hub: stored as a tombstone and routed, if the store holds the var. */
   localUnmap(fqn: string): void {
     const current = this.store.get(fqn);
-    if (current && !current.deleted) this.commitLocal({ fqn, value: undefined, stamp: this.clock.tick(), from: this.hubId, rev: this.store.rev + 1, deleted: true });
+    if (current && !current.deleted)
+      this.commitLocal({ fqn, value: undefined, stamp: this.clock.tick(), from: this.hubId, rev: this.store.rev + 1, deleted: true });
   }
 
   /**
@@ -176,7 +193,14 @@ export class Writes implements LocalWrites {
    * record the hub cannot keep as it is (see `Hub`'s recovery).
    */
   restamp(record: StoreRecord): void {
-    this.commitLocal({ fqn: record.fqn, value: record.value, stamp: this.clock.tick(), from: this.hubId, rev: this.store.rev + 1, deleted: record.deleted });
+    this.commitLocal({
+      fqn: record.fqn,
+      value: record.value,
+      stamp: this.clock.tick(),
+      from: this.hubId,
+      rev: this.store.rev + 1,
+      deleted: record.deleted,
+    });
   }
 
   /**
@@ -188,7 +212,8 @@ export class Writes implements LocalWrites {
     let tokens: readonly string[];
     if (!current) {
       tokens = parseFqn(fqn).tokens;
-      if (session.createdVars >= this.limits.maxVarsPerConnection) throw new LimitError(`at most ${this.limits.maxVarsPerConnection} vars per connection`, { fqn });
+      if (session.createdVars >= this.limits.maxVarsPerConnection)
+        throw new LimitError(`at most ${this.limits.maxVarsPerConnection} vars per connection`, { fqn });
     } else {
       if (fqn.charCodeAt(0) === 36) throw new ReservedNameError(fqn);
       tokens = this.router.tokensOf(fqn);
@@ -199,7 +224,11 @@ export class Writes implements LocalWrites {
       const schema = session.appType?.resources[tokens[tokens.length - 1]];
       if (schema) {
         const result = schema.safeParse(value);
-        if (!result.success) throw new ValidationError(`${fqn}: breaks the ${session.appType!.name} contract: ${result.error.issues.map((i) => i.message).join('; ')}`, { fqn });
+        if (!result.success)
+          throw new ValidationError(
+            `${fqn}: breaks the ${session.appType!.name} contract: ${result.error.issues.map((i) => i.message).join('; ')}`,
+            { fqn },
+          );
       }
     }
     this.stampLimit.check(stamp, fqn);
@@ -239,7 +268,13 @@ export class Writes implements LocalWrites {
       this.mirror.apply(record);
     } catch (error) {
       this.counters.refused++;
-      writer.send(errMessage(error, { fqn: record.fqn, ...(ref !== undefined ? { ref } : {}), ...this.currentFor(writer, this.store.get(record.fqn)) }));
+      writer.send(
+        errMessage(error, {
+          fqn: record.fqn,
+          ...(ref !== undefined ? { ref } : {}),
+          ...this.currentFor(writer, this.store.get(record.fqn)),
+        }),
+      );
       return false;
     }
     this.settle(record, writer);

@@ -49,7 +49,8 @@ export function defineAppType<const R extends AppResources>(name: string, resour
   const copy: Record<string, ZodType> = {};
   for (const [resource, schema] of Object.entries(resources)) {
     parseToken(resource, `app type ${name}: resource name`);
-    if (!isSchema(schema)) throw new ValidationError(`app type ${name}: resource ${resource} must be a zod schema`, { appType: name, resource });
+    if (!isSchema(schema))
+      throw new ValidationError(`app type ${name}: resource ${resource} must be a zod schema`, { appType: name, resource });
     copy[resource] = schema;
   }
   const appType: AppType<R> = Object.freeze({ name, resources: Object.freeze(copy) as unknown as R });
@@ -78,15 +79,20 @@ export function instantiate<R extends AppResources>(space: Space, appType: AppTy
   if (!defined.has(appType)) throw new ValidationError('instantiate: appType must come from defineAppType');
   parseNs(nsName);
   if (initial === null || typeof initial !== 'object') {
-    throw new ValidationError(`instantiate ${appType.name} at ${nsName}: initial must be an object with one value per resource`, { appType: appType.name });
+    throw new ValidationError(`instantiate ${appType.name} at ${nsName}: initial must be an object with one value per resource`, {
+      appType: appType.name,
+    });
   }
   const resources = Object.entries(appType.resources as Record<string, ZodType>);
   for (const key of Object.keys(initial)) {
     if (!Object.prototype.hasOwnProperty.call(appType.resources, key)) {
-      throw new ValidationError(`instantiate ${appType.name} at ${nsName}: unknown resource "${key}" (resources: ${resources.map(([r]) => r).join(', ')})`, {
-        appType: appType.name,
-        resource: key,
-      });
+      throw new ValidationError(
+        `instantiate ${appType.name} at ${nsName}: unknown resource "${key}" (resources: ${resources.map(([r]) => r).join(', ')})`,
+        {
+          appType: appType.name,
+          resource: key,
+        },
+      );
     }
   }
   const plan = resources.map(([resource, schema]) => {
@@ -97,7 +103,11 @@ export function instantiate<R extends AppResources>(space: Space, appType: AppTy
       return { resource, schema, fqn, keep: true, value: undefined as unknown };
     }
     if (!Object.prototype.hasOwnProperty.call(initial, resource)) {
-      throw new ValidationError(`instantiate ${appType.name} at ${nsName}: missing initial value for resource "${resource}"`, { appType: appType.name, resource, fqn });
+      throw new ValidationError(`instantiate ${appType.name} at ${nsName}: missing initial value for resource "${resource}"`, {
+        appType: appType.name,
+        resource,
+        fqn,
+      });
     }
     const value = (initial as Record<string, unknown>)[resource];
     checkValue(fqn, schema, value);

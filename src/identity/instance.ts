@@ -41,7 +41,10 @@ export interface CreateInstanceOptions {
   readonly startedAt?: number;
 }
 
-const tokenText = (what: string) => z.optional(z.string().check(z.refine(isToken, { message: `${what} must be one token ([A-Za-z0-9_] then [A-Za-z0-9_-+!?'], no "." or "$")` })));
+const tokenText = (what: string) =>
+  z.optional(
+    z.string().check(z.refine(isToken, { message: `${what} must be one token ([A-Za-z0-9_] then [A-Za-z0-9_-+!?'], no "." or "$")` })),
+  );
 const freeText = z.optional(z.string().check(z.minLength(1), z.maxLength(200)));
 
 const ATTRIBUTE_KEYS = ['processType', 'appName', 'role', 'appType', 'identity'] as const;

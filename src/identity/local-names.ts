@@ -46,7 +46,10 @@ export class LocalNames {
   set(name: string, target: string): this {
     parseToken(name, 'local name');
     if (typeof target !== 'string' || !(isUuid(target) || isToken(target))) {
-      throw new ValidationError(`local name ${name}: target ${JSON.stringify(target)} must be an instance id (UUID) or an identity (one token)`, { name });
+      throw new ValidationError(
+        `local name ${name}: target ${JSON.stringify(target)} must be an instance id (UUID) or an identity (one token)`,
+        { name },
+      );
     }
     const old = this.map.get(name);
     if (old === target) return this;

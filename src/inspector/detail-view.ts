@@ -117,7 +117,13 @@ export class DetailView {
     if (!meta) return;
     const writer = entry.from ? `${this.model.writerName(entry.from)} (${entry.from})` : '—';
     // The time is its own span so that a narrow panel wraps the long instance id, never the time.
-    meta.replaceChildren('last writer: ', element('span', 'writer', writer), ' · ', element('span', 'time', clockText(stampTime(entry.stamp)) || 'no write seen'), note ? ` · ${note}` : '');
+    meta.replaceChildren(
+      'last writer: ',
+      element('span', 'writer', writer),
+      ' · ',
+      element('span', 'time', clockText(stampTime(entry.stamp)) || 'no write seen'),
+      note ? ` · ${note}` : '',
+    );
   }
 }
 

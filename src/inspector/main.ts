@@ -30,7 +30,12 @@ function startInspector(): void {
   const model = new InspectorModel(new Space());
   const tree = new TreeView(model, elements);
   const detail = new DetailView(model, elements.detail);
-  const renderer = new Renderer(model, { tree, detail, instances: new InstancesView(model, elements.instances), log: new EventLogView(elements.log) });
+  const renderer = new Renderer(model, {
+    tree,
+    detail,
+    instances: new InstancesView(model, elements.instances),
+    log: new EventLogView(elements.log),
+  });
   model.observer = renderer;
 
   elements.tree.addEventListener('scroll', () => renderer.schedule(), { passive: true });
@@ -63,7 +68,12 @@ function startInspector(): void {
     get link() {
       return model.link;
     },
-    stats: () => ({ vars: model.tree.size, instances: model.instances.size, rowsInList: tree.rowCount, rowsInDom: elements.rows.childElementCount }),
+    stats: () => ({
+      vars: model.tree.size,
+      instances: model.instances.size,
+      rowsInList: tree.rowCount,
+      rowsInDom: elements.rows.childElementCount,
+    }),
   };
   (window as unknown as { varspaceInspector: InspectorHandle }).varspaceInspector = handle;
 
@@ -79,7 +89,11 @@ async function connectToHub(model: InspectorModel, elements: PageElements, rende
   try {
     // A hub with `authenticate` needs a token: open the page as `/?token=…`.
     const token = new URLSearchParams(location.search).get('token') ?? undefined;
-    link = await connect(url, { space: model.space, token, attributes: { processType: 'browser', appName: 'inspector', role: 'inspector' } });
+    link = await connect(url, {
+      space: model.space,
+      token,
+      attributes: { processType: 'browser', appName: 'inspector', role: 'inspector' },
+    });
   } catch (error) {
     elements.status.textContent = `cannot connect: ${(error as Error).message}`;
     elements.status.className = 'status closed';

@@ -72,7 +72,16 @@ export class NsTree {
     if (found) return found;
     const slash = fqn.indexOf('/');
     const ns = this.nodeFor(fqn.slice(0, slash), expandNew);
-    const entry: VarEntry = { fqn, name: fqn.slice(slash + 1), ns, value: undefined, bound: false, from: undefined, stamp: undefined, row: undefined };
+    const entry: VarEntry = {
+      fqn,
+      name: fqn.slice(slash + 1),
+      ns,
+      value: undefined,
+      bound: false,
+      from: undefined,
+      stamp: undefined,
+      row: undefined,
+    };
     this.entries.set(fqn, entry);
     ns.vars.set(entry.name, entry);
     ns.sortedVars = undefined;
@@ -157,5 +166,16 @@ export class NsTree {
 }
 
 function newNode(name: string, label: string, depth: number, parent: NsNode | undefined): NsNode {
-  return { name, label, depth, parent, children: new Map(), vars: new Map(), count: 0, expanded: false, sortedChildren: undefined, sortedVars: undefined };
+  return {
+    name,
+    label,
+    depth,
+    parent,
+    children: new Map(),
+    vars: new Map(),
+    count: 0,
+    expanded: false,
+    sortedChildren: undefined,
+    sortedVars: undefined,
+  };
 }

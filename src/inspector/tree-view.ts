@@ -90,7 +90,11 @@ export class TreeView {
       el.classList.add('ns');
       el.dataset.ns = node.name;
       el.style.paddingLeft = `${8 + node.depth * 16}px`;
-      el.append(element('span', 'twisty', node.expanded ? '▾' : '▸'), element('span', 'label', node.label), element('span', 'count', String(node.count)));
+      el.append(
+        element('span', 'twisty', node.expanded ? '▾' : '▸'),
+        element('span', 'label', node.label),
+        element('span', 'count', String(node.count)),
+      );
       el.title = `${node.name} — ${node.count} vars (click to ${node.expanded ? 'collapse' : 'expand'})`;
       return el;
     }

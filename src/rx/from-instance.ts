@@ -13,7 +13,8 @@ import type { NameResolver, Tagged } from './tagged.js';
  * link.remote$('app/state').pipe(fromInstance('prod', names)).subscribe(({ value }) => show(value));
  */
 export function fromInstance<T>(idOrLocalName: string, names?: NameResolver): MonoTypeOperatorFunction<Tagged<T>> {
-  if (typeof idOrLocalName !== 'string' || idOrLocalName === '') throw new TypeError('fromInstance: expected an instance id or a local name');
+  if (typeof idOrLocalName !== 'string' || idOrLocalName === '')
+    throw new TypeError('fromInstance: expected an instance id or a local name');
   if (!names) return filter((tagged) => tagged.from === idOrLocalName);
   return filter((tagged) => tagged.from === (names.get(idOrLocalName) ?? idOrLocalName));
 }

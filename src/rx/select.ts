@@ -42,5 +42,9 @@ export function select<T>(pathOrFn: string | ((value: T) => unknown)): OperatorF
   if (typeof pathOrFn !== 'string' || pathOrFn === '') throw new TypeError('select: expected a property path or a function');
   // A property path inside a value, not a var name: splitting it here is fine.
   const keys = pathOrFn.split('.');
-  return (source) => source.pipe(map((value) => readPath(value, keys)), distinctUntilChanged(Object.is));
+  return (source) =>
+    source.pipe(
+      map((value) => readPath(value, keys)),
+      distinctUntilChanged(Object.is),
+    );
 }

@@ -47,7 +47,10 @@ export function checkHubUrl(target: string): string {
   } catch {
     url = undefined;
   }
-  if (!url || !URL_PROTOCOLS.has(url.protocol)) throw new ValidationError(`${JSON.stringify(target)} is not a hub URL (ws://, wss://, http:// or https://, e.g. ws://127.0.0.1:7070)`, { url: target });
+  if (!url || !URL_PROTOCOLS.has(url.protocol))
+    throw new ValidationError(`${JSON.stringify(target)} is not a hub URL (ws://, wss://, http:// or https://, e.g. ws://127.0.0.1:7070)`, {
+      url: target,
+    });
   return target;
 }
 

@@ -45,7 +45,11 @@ export function connect(target: ConnectTarget, options: ConnectOptions = {}): Pr
 }
 
 /** `connect`, with the function that opens a WebSocket transport for a URL. @internal */
-export async function connectWith(target: ConnectTarget, options: ConnectOptions, openUrl: (url: string) => Promise<Transport>): Promise<Link> {
+export async function connectWith(
+  target: ConnectTarget,
+  options: ConnectOptions,
+  openUrl: (url: string) => Promise<Transport>,
+): Promise<Link> {
   checkConnect(target, options);
   const space = options.space ?? defaultSpace();
   let factory: TransportFactory;

@@ -171,7 +171,9 @@ export class Connection {
   private onClose(transport: Transport, code: number, reason: string): void {
     if (transport !== this.transport) return;
     if (this.welcomeWaiter) {
-      this.welcomeWaiter.reject(code >= 4000 && reason ? closeError(code, reason) : new ClosedError(`closed before welcome (${code} ${reason})`, { code }));
+      this.welcomeWaiter.reject(
+        code >= 4000 && reason ? closeError(code, reason) : new ClosedError(`closed before welcome (${code} ${reason})`, { code }),
+      );
     }
     if (this.closing || this.status$.value === 'closed') return;
     const { hooks, link } = this.options;

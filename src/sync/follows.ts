@@ -120,7 +120,10 @@ export class Follows {
     const record = this.replica.get(fqn);
     if (record && compareWrites(stamp, from, record.stamp, record.from) <= 0) return;
     const locals: string[] = [];
-    this.trie.forEachMatch(this.replica.tokens.of(fqn), (follow) => void locals.push(follow.into === undefined ? fqn : `${follow.into}.${fqn}`));
+    this.trie.forEachMatch(
+      this.replica.tokens.of(fqn),
+      (follow) => void locals.push(follow.into === undefined ? fqn : `${follow.into}.${fqn}`),
+    );
     // No follow: a correction of this link's own (older) write, as in onUpdate.
     if (locals.length === 0) {
       if (!this.mayBeCorrected(fqn, record) || !this.space.resolve(fqn)) return;

@@ -13,7 +13,14 @@ import { remoteError } from '../wire/remote-error.js';
 import type { BackoffOptions } from './backoff.js';
 import { Connection } from './connection.js';
 import { Follows } from './follows.js';
-import { INSTANCES_PATTERN, identity$ as identityOf$, presence$, resolveIdentity as resolveIdentityOf, type InstanceFilter, type PresenceEvent } from './presence.js';
+import {
+  INSTANCES_PATTERN,
+  identity$ as identityOf$,
+  presence$,
+  resolveIdentity as resolveIdentityOf,
+  type InstanceFilter,
+  type PresenceEvent,
+} from './presence.js';
 import { Replica } from './replica.js';
 import { Requests } from './requests.js';
 import { Shares } from './shares.js';
@@ -203,7 +210,10 @@ export class Link {
       shared.unsubscribe();
       followed.unsubscribe();
     });
-    return withSynced(subscription, Promise.all([followed.synced, shared.synced]).then(() => undefined));
+    return withSynced(
+      subscription,
+      Promise.all([followed.synced, shared.synced]).then(() => undefined),
+    );
   }
 
   /**
@@ -336,15 +346,24 @@ export class Link {
   private onMessage(message: HubMessage): void {
     if (message.t !== 'welcome' && message.t !== 'err') this.connection.answered();
     switch (message.t) {
-      case 'upds': return this.follows.onUpdates(message);
-      case 'gone': return this.follows.onGone(message);
-      case 'subok': return this.follows.onSubOk(message.sid, message.rev);
-      case 'ack': return this.requests.onAck(message.ref, message.stamp, message.rev);
-      case 'err': return this.onError(message);
-      case 'marked': return this.marks.onMarked(message.n);
-      case 'ping': return this.connection.outbox.push(pongText(message.n));
-      case 'pong': return this.requests.onPong(message.n);
-      case 'welcome': return this.connection.onWelcome(message);
+      case 'upds':
+        return this.follows.onUpdates(message);
+      case 'gone':
+        return this.follows.onGone(message);
+      case 'subok':
+        return this.follows.onSubOk(message.sid, message.rev);
+      case 'ack':
+        return this.requests.onAck(message.ref, message.stamp, message.rev);
+      case 'err':
+        return this.onError(message);
+      case 'marked':
+        return this.marks.onMarked(message.n);
+      case 'ping':
+        return this.connection.outbox.push(pongText(message.n));
+      case 'pong':
+        return this.requests.onPong(message.n);
+      case 'welcome':
+        return this.connection.onWelcome(message);
     }
   }
 
@@ -354,7 +373,8 @@ export class Link {
     if (message.fqn !== undefined && message.current) this.replica.correct(message.fqn, message.current, message.refused);
     if (message.sid !== undefined) this.follows.onSubRefused(message.sid);
     // No ref, var or follow: the hub refused a whole frame (over its rate limit) and applied none of it.
-    if (message.code === 'VS_LIMIT' && message.ref === undefined && message.fqn === undefined && message.sid === undefined) this.marks.onFrameDropped();
+    if (message.code === 'VS_LIMIT' && message.ref === undefined && message.fqn === undefined && message.sid === undefined)
+      this.marks.onFrameDropped();
     this.fail(error);
   }
 

@@ -3,7 +3,6 @@ import { ClosedError, TimeoutError } from '../core/errors.js';
 import type { Space } from '../core/space.js';
 import type { InstanceInfo } from '../identity/instance-info.js';
 
-
 /** Attribute values an instance must have to pass (all given ones must match). */
 export type InstanceFilter = Partial<Record<'appType' | 'role' | 'appName' | 'identity' | 'processType', string>>;
 
@@ -25,7 +24,11 @@ function passes(info: InstanceInfo, filter: InstanceFilter): boolean {
  * Presence events of the instances in `space` (kept current by a follow of `$sys.instances/*`,
  * which `follow` starts and returns a stopper for, after the snapshot arrived). @internal
  */
-export function presence$(space: Space, follow: () => { synced: Promise<void>; unsubscribe(): void }, filter: InstanceFilter = {}): Observable<PresenceEvent> {
+export function presence$(
+  space: Space,
+  follow: () => { synced: Promise<void>; unsubscribe(): void },
+  filter: InstanceFilter = {},
+): Observable<PresenceEvent> {
   return new Observable<PresenceEvent>((subscriber) => {
     const followed = follow();
     const known = new Map<string, InstanceInfo>();
@@ -68,7 +71,11 @@ export function identity$(events: Observable<PresenceEvent>, identity: string): 
       else next.delete(event.instance.instanceId);
       return next;
     }, new Map<string, InstanceInfo>()),
-    map((carriers) => [...carriers.values()].filter((info) => info.attributes.identity === identity).sort((a, b) => b.connectedAt - a.connectedAt)[0]?.instanceId),
+    map(
+      (carriers) =>
+        [...carriers.values()].filter((info) => info.attributes.identity === identity).sort((a, b) => b.connectedAt - a.connectedAt)[0]
+          ?.instanceId,
+    ),
     distinctUntilChanged(),
   );
 }
@@ -77,7 +84,12 @@ export function identity$(events: Observable<PresenceEvent>, identity: string): 
  * The first answer of `identity$`, or a rejection: {@link ClosedError} when `closed$` emits first
  * (the link closed), {@link TimeoutError} after `timeoutMs`. @internal
  */
-export function resolveIdentity(events: Observable<PresenceEvent>, identity: string, closed$: Observable<unknown>, timeoutMs: number): Promise<string | undefined> {
+export function resolveIdentity(
+  events: Observable<PresenceEvent>,
+  identity: string,
+  closed$: Observable<unknown>,
+  timeoutMs: number,
+): Promise<string | undefined> {
   return new Promise<string | undefined>((resolve, reject) => {
     let settled = false;
     const subscriptions: { unsubscribe(): void }[] = [];
@@ -88,8 +100,13 @@ export function resolveIdentity(events: Observable<PresenceEvent>, identity: str
       for (const subscription of subscriptions) subscription.unsubscribe();
       answer();
     };
-    const timer = setTimeout(() => settle(() => reject(new TimeoutError(`identity ${identity}: no answer within ${timeoutMs} ms`))), timeoutMs);
-    subscriptions.push(closed$.subscribe(() => settle(() => reject(new ClosedError(`identity ${identity}: the link closed before the hub answered`)))));
+    const timer = setTimeout(
+      () => settle(() => reject(new TimeoutError(`identity ${identity}: no answer within ${timeoutMs} ms`))),
+      timeoutMs,
+    );
+    subscriptions.push(
+      closed$.subscribe(() => settle(() => reject(new ClosedError(`identity ${identity}: the link closed before the hub answered`)))),
+    );
     if (!settled) subscriptions.push(identity$(events, identity).subscribe((id) => settle(() => resolve(id))));
     // Emitted while subscribing, before `subscriptions` held them: unsubscribe now.
     if (settled) for (const subscription of subscriptions) subscription.unsubscribe();

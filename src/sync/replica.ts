@@ -128,7 +128,10 @@ export class Replica {
     // The refused write never happened: undo it. But a newer local write (made after the refused
     // one, still on its way) or a newer state from elsewhere wins here as it will at the hub.
     const newerLocal = record !== undefined && record.from === this.self && refused !== undefined && record.stamp > refused;
-    const order = record && !(record.from === this.self && record.stamp === refused) ? compareWrites(current.stamp, current.from, record.stamp, record.from) : 1;
+    const order =
+      record && !(record.from === this.self && record.stamp === refused)
+        ? compareWrites(current.stamp, current.from, record.stamp, record.from)
+        : 1;
     if (newerLocal || order <= 0) {
       if (order === 0) record!.rev = current.rev;
       return;
@@ -140,7 +143,17 @@ export class Replica {
   // Positional, not an options object: it runs for every write and update.
   private put(fqn: string, stamp: string, from: string, rev: number, deleted: boolean, record: ReplicaRecord | undefined): ReplicaRecord {
     if (record === undefined) {
-      const made: ReplicaRecord = { fqn, stamp, from, rev, deleted, unconfirmed: undefined, mark: 0, olderWrite: undefined, newerWrite: undefined };
+      const made: ReplicaRecord = {
+        fqn,
+        stamp,
+        from,
+        rev,
+        deleted,
+        unconfirmed: undefined,
+        mark: 0,
+        olderWrite: undefined,
+        newerWrite: undefined,
+      };
       this.records.set(fqn, made);
       return made;
     }

@@ -150,7 +150,11 @@ export class Requests {
       const request = sameHubState ? undefined : (JSON.parse(pending.serialized) as { t: string; rev?: number });
       if (request?.t === 'cas' && request.rev !== 0) {
         this.pending.delete(ref);
-        pending.reject(new ConflictError(`${pending.fqn}: the hub lost its state (a new epoch); expected revision ${request.rev} means nothing there`, { fqn: pending.fqn }));
+        pending.reject(
+          new ConflictError(`${pending.fqn}: the hub lost its state (a new epoch); expected revision ${request.rev} means nothing there`, {
+            fqn: pending.fqn,
+          }),
+        );
         continue;
       }
       this.connection.outbox.push(pending.serialized);

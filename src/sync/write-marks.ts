@@ -72,7 +72,8 @@ export class WriteMarks {
   appendMark(lone: boolean): void {
     if (!this.pubsSinceMark) return;
     if (this.waiters.length > 0 || this.unconfirmed.size >= MARK_EVERY_WRITES) this.sendMark();
-    else if (this.markTimer !== undefined) return; // held back: the timer sends it
+    else if (this.markTimer !== undefined)
+      return; // held back: the timer sends it
     else if (lone) this.holdMarks();
     else this.sendMark();
   }

@@ -25,11 +25,7 @@ export interface WebSocketLike {
 }
 
 /** A `WebSocket` constructor (the browser's, or `ws`'s; the third argument is `ws`-only). */
-export type WebSocketConstructorLike = new (
-  url: string,
-  protocols?: string | string[],
-  options?: any,
-) => WebSocketLike;
+export type WebSocketConstructorLike = new (url: string, protocols?: string | string[], options?: any) => WebSocketLike;
 
 /** Options of {@link webSocketTransport}. */
 export interface WebSocketTransportOptions {
@@ -361,10 +357,7 @@ class WebSocketTransport implements Transport {
  * t.listen({ frame: (f) => console.log(f), close: (code) => console.log('closed', code) });
  * t.send('[]'); // queued until the socket opens
  */
-export function webSocketTransport(
-  socket: WebSocketLike,
-  options: WebSocketTransportOptions = {},
-): Transport {
+export function webSocketTransport(socket: WebSocketLike, options: WebSocketTransportOptions = {}): Transport {
   return new WebSocketTransport(socket, options);
 }
 
@@ -389,9 +382,7 @@ export function webSocketTransport(
  * t.listen({ frame: console.log, close: () => {} });
  */
 export function connectWebSocket(url: string, options: ConnectWebSocketOptions = {}): Promise<Transport> {
-  const Ctor =
-    options.WebSocket ??
-    (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
+  const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
   if (Ctor === undefined) {
     return Promise.reject(
       new TypeError(
@@ -411,9 +402,7 @@ export function connectWebSocket(url: string, options: ConnectWebSocketOptions =
     let socket: WebSocketLike;
     try {
       socket =
-        options.headers !== undefined
-          ? new Ctor(url, options.protocols, { headers: options.headers })
-          : new Ctor(url, options.protocols);
+        options.headers !== undefined ? new Ctor(url, options.protocols, { headers: options.headers }) : new Ctor(url, options.protocols);
     } catch (err) {
       const cause = err instanceof Error ? err.message : String(err);
       reject(new ClosedError(`could not connect to ${url}: ${cause}`, { url, cause }));

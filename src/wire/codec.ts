@@ -14,7 +14,13 @@ import { safeParse } from '../identity/safe-parse.js';
  * @throws {ProtocolError} (`VS_BAD_FRAME`) naming the first problem.
  * @example decodeFrame('[{"t":"ping","n":1}]', clientMessageSchema)
  */
-export function decodeFrame<T>(data: unknown, schema: $ZodType<T>, quick?: (message: unknown) => T | undefined, maxMessages = 100_000, first?: string): T[] {
+export function decodeFrame<T>(
+  data: unknown,
+  schema: $ZodType<T>,
+  quick?: (message: unknown) => T | undefined,
+  maxMessages = 100_000,
+  first?: string,
+): T[] {
   if (typeof data !== 'string') throw new ProtocolError('a frame must be text (JSON)');
   let parsed: unknown;
   try {
@@ -23,7 +29,8 @@ export function decodeFrame<T>(data: unknown, schema: $ZodType<T>, quick?: (mess
     throw new ProtocolError('a frame must be valid JSON');
   }
   if (!Array.isArray(parsed)) throw new ProtocolError('a frame must be a JSON array of messages');
-  if (first !== undefined && (parsed[0] as { t?: unknown } | null | undefined)?.t !== first) throw new ProtocolError(`the first message must be ${first}`);
+  if (first !== undefined && (parsed[0] as { t?: unknown } | null | undefined)?.t !== first)
+    throw new ProtocolError(`the first message must be ${first}`);
   if (parsed.length > maxMessages) throw new ProtocolError(`a frame may hold at most ${maxMessages} messages`, { count: parsed.length });
   const messages = new Array<T>(parsed.length);
   for (let i = 0; i < parsed.length; i++) {
@@ -37,7 +44,10 @@ export function decodeFrame<T>(data: unknown, schema: $ZodType<T>, quick?: (mess
       const issue = result.error.issues[0];
       const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
       const kind = typeof parsed[i] === 'object' && parsed[i] !== null ? (parsed[i] as { t?: unknown }).t : undefined;
-      throw new ProtocolError(`message ${i}${typeof kind === 'string' ? ` (${kind.slice(0, 32)})` : ''} is invalid${where}: ${issue?.message ?? 'unknown'}`, { index: i });
+      throw new ProtocolError(
+        `message ${i}${typeof kind === 'string' ? ` (${kind.slice(0, 32)})` : ''} is invalid${where}: ${issue?.message ?? 'unknown'}`,
+        { index: i },
+      );
     }
     messages[i] = result.data;
   }

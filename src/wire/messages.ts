@@ -49,7 +49,13 @@ export const helloSchema = z.object({
 });
 
 /** Follow a pattern: the hub sends matching state (newer than `since`, a hub revision), then `subok`, then live updates. */
-export const subSchema = z.object({ t: z.literal('sub'), sid: subId, pattern: name, since: z.optional(revision), epoch: z.optional(epoch) });
+export const subSchema = z.object({
+  t: z.literal('sub'),
+  sid: subId,
+  pattern: name,
+  since: z.optional(revision),
+  epoch: z.optional(epoch),
+});
 
 /** Stop a follow. */
 export const unsubSchema = z.object({ t: z.literal('unsub'), sid: subId });
@@ -108,7 +114,17 @@ export const byeSchema = z.object({ t: z.literal('bye') });
 
 /** Any message a client may send. */
 export const clientMessageSchema = z.discriminatedUnion('t', [
-  helloSchema, subSchema, unsubSchema, pubSchema, pubsSchema, casSchema, delSchema, markSchema, pingSchema, pongSchema, byeSchema,
+  helloSchema,
+  subSchema,
+  unsubSchema,
+  pubSchema,
+  pubsSchema,
+  casSchema,
+  delSchema,
+  markSchema,
+  pingSchema,
+  pongSchema,
+  byeSchema,
 ]);
 
 // ---- hub → client ----
@@ -134,7 +150,9 @@ export type UpdEntry = [fqn: string, stamp: string, rev: number, value?: unknown
 
 /** True when `entry` is a well-formed {@link UpdEntry}. */
 export function isUpdEntry(entry: unknown): entry is UpdEntry {
-  return Array.isArray(entry) && (entry.length === 3 || entry.length === 4) && isName(entry[0]) && isStamp(entry[1]) && isRevision(entry[2]);
+  return (
+    Array.isArray(entry) && (entry.length === 3 || entry.length === 4) && isName(entry[0]) && isStamp(entry[1]) && isRevision(entry[2])
+  );
 }
 
 /** The state of vars last written by one instance (`from`, stamped by the hub): values, stamps and hub revisions. */
@@ -196,7 +214,15 @@ export const markedSchema = z.object({ t: z.literal('marked'), n: count });
 
 /** Any message a hub may send. */
 export const hubMessageSchema = z.discriminatedUnion('t', [
-  welcomeSchema, updsSchema, goneSchema, subokSchema, ackSchema, errSchema, markedSchema, pingSchema, pongSchema,
+  welcomeSchema,
+  updsSchema,
+  goneSchema,
+  subokSchema,
+  ackSchema,
+  errSchema,
+  markedSchema,
+  pingSchema,
+  pongSchema,
 ]);
 
 export type HelloMessage = z.infer<typeof helloSchema>;

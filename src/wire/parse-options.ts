@@ -6,7 +6,9 @@ import { refused } from '../identity/token.js';
 
 /** True for a Promise (or any thenable): what an option holds when its producer was not awaited. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /**
@@ -20,10 +22,17 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
  * @example parseOptions(connectOptionsSchema, options, 'connect options')
  */
 export function parseOptions<T>(schema: $ZodType<T>, options: unknown, what: string): T {
-  const promises = isThenable(options) ? [''] : Object.entries(options ?? {}).filter(([, value]) => isThenable(value)).map(([key]) => key);
+  const promises = isThenable(options)
+    ? ['']
+    : Object.entries(options ?? {})
+        .filter(([, value]) => isThenable(value))
+        .map(([key]) => key);
   if (promises.length > 0) {
     const text = promises.map((key) => `${key ? `${key}: ` : ''}a Promise where a value belongs (did you forget await?)`).join('; ');
-    throw new ValidationError(`${what} refused: ${text}`, { what, issues: promises.map((path) => ({ path, message: 'did you forget await?' })) });
+    throw new ValidationError(`${what} refused: ${text}`, {
+      what,
+      issues: promises.map((path) => ({ path, message: 'did you forget await?' })),
+    });
   }
   const result = safeParse(schema, options);
   if (!result.success) throw refused(what, result.error);
@@ -39,7 +48,10 @@ export const fnOption = z.custom<(...args: never[]) => unknown>((value) => typeo
  */
 export function objectWith<T>(name: string, methods: readonly string[]): z.ZodMiniCustom<T> {
   return z.custom<T>(
-    (value) => typeof value === 'object' && value !== null && methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function'),
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function'),
     `expected a ${name} (an object with ${methods.join(', ')})`,
   );
 }

@@ -21,7 +21,11 @@ const WRITES: ReadonlyArray<Omit<StoreRecord, 'stamp' | 'from'>> = [
   { rev: 6, fqn: 'app.ui/gone', value: undefined, deleted: true },
   { rev: 7, fqn: 'app.ui/late', value: [1.5, -2, 'z'], deleted: false },
 ];
-const record = (write: (typeof WRITES)[number]): StoreRecord => ({ ...write, stamp: `0000000001${String(write.rev).padStart(3, '0')}-0000`, from: 'writer-1' });
+const record = (write: (typeof WRITES)[number]): StoreRecord => ({
+  ...write,
+  stamp: `0000000001${String(write.rev).padStart(3, '0')}-0000`,
+  from: 'writer-1',
+});
 const plain = (store: FileStore) => Object.fromEntries([...store.records()].map((r) => [r.fqn, r]));
 
 let dir: string;
@@ -40,7 +44,15 @@ describe('fileStore on-disk format', () => {
       expect(store.epoch).toBe(FIXTURE_EPOCH);
       expect(store.secret).toBe((await fsp.readFile(path.join(fixture, 'secret'), 'utf8')).trim());
       expect(store.rev).toBe(7);
-      expect(store.recovery).toEqual({ created: false, snapshotRecords: 4, logRecords: 3, droppedTailBytes: 0, corruptLines: 0, epochChanged: false, quarantined: [] });
+      expect(store.recovery).toEqual({
+        created: false,
+        snapshotRecords: 4,
+        logRecords: 3,
+        droppedTailBytes: 0,
+        corruptLines: 0,
+        epochChanged: false,
+        quarantined: [],
+      });
       const expected = new Map<string, StoreRecord>();
       for (const write of WRITES) expected.set(write.fqn, record(write));
       expect(plain(store)).toEqual(Object.fromEntries(expected));

@@ -2,9 +2,17 @@ import { crc32 } from 'node:zlib';
 import { encodeHeader, encodeLine, encodeRecord, FORMAT, readLog, readSnapshot } from '../../../src/hub/file-store/log-format.js';
 import type { StoreRecord } from '../../../src/hub/store.js';
 
-const rec = (rev: number, fqn: string, value: unknown, deleted = false): StoreRecord => ({ fqn, value: deleted ? undefined : value, stamp: `s${rev}`, from: 'w', rev, deleted });
+const rec = (rev: number, fqn: string, value: unknown, deleted = false): StoreRecord => ({
+  fqn,
+  value: deleted ? undefined : value,
+  stamp: `s${rev}`,
+  from: 'w',
+  rev,
+  deleted,
+});
 const line = (record: StoreRecord) => encodeLine(encodeRecord(record));
-const joined = (...parts: Array<Buffer | string>) => Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : part)));
+const joined = (...parts: Array<Buffer | string>) =>
+  Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : part)));
 const header = (records: number, rev = records) => encodeLine(encodeHeader({ epoch: 'e-1', rev, records }));
 
 describe('log-format', () => {
@@ -17,7 +25,9 @@ describe('log-format', () => {
 
   test('a record keeps its fields in a fixed order; a tombstone has no value', () => {
     expect(encodeRecord(rec(3, 'a/b', { x: 1 }))).toBe('{"rev":3,"fqn":"a/b","stamp":"s3","from":"w","value":{"x":1}}');
-    expect(encodeRecord({ ...rec(4, 'a/b', 'ignored'), deleted: true })).toBe('{"rev":4,"fqn":"a/b","stamp":"s4","from":"w","deleted":true}');
+    expect(encodeRecord({ ...rec(4, 'a/b', 'ignored'), deleted: true })).toBe(
+      '{"rev":4,"fqn":"a/b","stamp":"s4","from":"w","deleted":true}',
+    );
     expect(() => encodeRecord(rec(5, 'a/c', 10n))).toThrow();
   });
 

@@ -96,7 +96,12 @@ export interface SnapshotOptions {
  * @param snapshot the directory, epoch, records and revision.
  */
 export async function writeSnapshot(snapshot: SnapshotOptions): Promise<void> {
-  await writeFileAtomically({ dir: snapshot.dir, name: STORE_FILES.snapshot, tmp: STORE_FILES.snapshotTmp, chunks: snapshotChunks(snapshot) });
+  await writeFileAtomically({
+    dir: snapshot.dir,
+    name: STORE_FILES.snapshot,
+    tmp: STORE_FILES.snapshotTmp,
+    chunks: snapshotChunks(snapshot),
+  });
 }
 
 function* snapshotChunks(snapshot: SnapshotOptions): Generator<Buffer> {

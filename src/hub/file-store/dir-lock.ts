@@ -44,7 +44,10 @@ export class DirLock {
       }
       // Our own pid in a LOCK no store of this process holds is stale (a container restarts as pid 1).
       if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
-        throw new StoreError(`${shown} is in use by process ${holder} (remove ${file} if that process is not a varspace hub)`, { dir: shown, pid: holder });
+        throw new StoreError(`${shown} is in use by process ${holder} (remove ${file} if that process is not a varspace hub)`, {
+          dir: shown,
+          pid: holder,
+        });
       }
       try {
         await fsp.writeFile(file, `${process.pid}\n`);

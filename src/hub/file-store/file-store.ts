@@ -122,7 +122,16 @@ class DiskStore implements FileStore {
   private closing: Promise<void> | undefined;
 
   constructor(parts: DiskStoreParts) {
-    ({ dir: this.dir, secret: this.secret, recovery: this.recovery, state: this.state, log: this.log, compaction: this.compaction, writer: this.writer, lock: this.lock } = parts);
+    ({
+      dir: this.dir,
+      secret: this.secret,
+      recovery: this.recovery,
+      state: this.state,
+      log: this.log,
+      compaction: this.compaction,
+      writer: this.writer,
+      lock: this.lock,
+    } = parts);
   }
 
   get epoch(): string {
@@ -146,15 +155,30 @@ class DiskStore implements FileStore {
     if (this.writer.failure) throw this.writer.failure;
     checkRecord(record);
     if (record.rev <= this.state.rev) {
-      throw new ValidationError(`store put: revision ${record.rev} must be above the store's ${this.state.rev}`, { fqn: record.fqn, rev: record.rev });
+      throw new ValidationError(`store put: revision ${record.rev} must be above the store's ${this.state.rev}`, {
+        fqn: record.fqn,
+        rev: record.rev,
+      });
     }
     let line: Buffer;
     try {
       line = encodeLine(encodeRecord(record));
     } catch (error) {
-      throw new ValidationError(`store put: ${record.fqn}: value cannot be stored as JSON (${(error as Error)?.message ?? error})`, { fqn: record.fqn });
+      throw new ValidationError(`store put: ${record.fqn}: value cannot be stored as JSON (${(error as Error)?.message ?? error})`, {
+        fqn: record.fqn,
+      });
     }
-    this.state.set({ fqn: record.fqn, value: record.deleted ? undefined : record.value, stamp: record.stamp, from: record.from, rev: record.rev, deleted: record.deleted }, line.length);
+    this.state.set(
+      {
+        fqn: record.fqn,
+        value: record.deleted ? undefined : record.value,
+        stamp: record.stamp,
+        from: record.from,
+        rev: record.rev,
+        deleted: record.deleted,
+      },
+      line.length,
+    );
     return this.writer.append(line);
   }
 
@@ -191,7 +215,8 @@ function checkRecord(record: StoreRecord): void {
   if (record === null || typeof record !== 'object') throw new ValidationError('store put: record must be an object');
   const { fqn, stamp, from, rev, deleted } = record;
   if (typeof fqn !== 'string' || fqn === '') throw new ValidationError('store put: fqn must be a non-empty string');
-  if (typeof stamp !== 'string' || typeof from !== 'string') throw new ValidationError(`store put: ${fqn}: stamp and from must be strings`, { fqn });
+  if (typeof stamp !== 'string' || typeof from !== 'string')
+    throw new ValidationError(`store put: ${fqn}: stamp and from must be strings`, { fqn });
   if (!Number.isSafeInteger(rev) || rev < 1) throw new ValidationError(`store put: ${fqn}: rev must be a positive integer`, { fqn });
   if (typeof deleted !== 'boolean') throw new ValidationError(`store put: ${fqn}: deleted must be a boolean`, { fqn });
 }

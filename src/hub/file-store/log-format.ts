@@ -47,7 +47,9 @@ export interface LogContents {
  */
 export function encodeRecord(record: StoreRecord): string {
   const { rev, fqn, stamp, from } = record;
-  return record.deleted ? JSON.stringify({ rev, fqn, stamp, from, deleted: true }) : JSON.stringify({ rev, fqn, stamp, from, value: record.value });
+  return record.deleted
+    ? JSON.stringify({ rev, fqn, stamp, from, deleted: true })
+    : JSON.stringify({ rev, fqn, stamp, from, value: record.value });
 }
 
 /**
@@ -55,7 +57,14 @@ export function encodeRecord(record: StoreRecord): string {
  * @param header the epoch, revision and record count of the snapshot.
  */
 export function encodeHeader(header: Pick<SnapshotHeader, 'epoch' | 'rev' | 'records'>): string {
-  return JSON.stringify({ varspace: 'snapshot', format: FORMAT, epoch: header.epoch, rev: header.rev, records: header.records, written: new Date().toISOString() });
+  return JSON.stringify({
+    varspace: 'snapshot',
+    format: FORMAT,
+    epoch: header.epoch,
+    rev: header.rev,
+    records: header.records,
+    written: new Date().toISOString(),
+  });
 }
 
 /**
@@ -68,7 +77,13 @@ export function encodeLine(json: string): Buffer {
   const size = Buffer.byteLength(json);
   const line = Buffer.allocUnsafe(size + 10);
   line.write(json, 9, 'utf8');
-  line.write(crc32(line.subarray(9, 9 + size)).toString(16).padStart(8, '0'), 0, 'latin1');
+  line.write(
+    crc32(line.subarray(9, 9 + size))
+      .toString(16)
+      .padStart(8, '0'),
+    0,
+    'latin1',
+  );
   line[8] = 0x20;
   line[size + 9] = 0x0a;
   return line;

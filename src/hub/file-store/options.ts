@@ -55,7 +55,9 @@ export function checkFileStoreOptions(dir: unknown, options: FileStoreOptions): 
   if (fsync !== 'always') {
     const ms = typeof fsync === 'object' && fsync !== null ? fsync.intervalMs : undefined;
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) {
-      throw new ValidationError(`fileStore: fsync must be 'always' or { intervalMs: a positive number }`, { fsync: String(JSON.stringify(fsync)) });
+      throw new ValidationError(`fileStore: fsync must be 'always' or { intervalMs: a positive number }`, {
+        fsync: String(JSON.stringify(fsync)),
+      });
     }
     intervalMs = ms;
   }

@@ -69,7 +69,9 @@ export async function recover(options: RecoverOptions): Promise<{ recovery: File
     const snapshot = readSnapshot(snapshotBytes);
     if (snapshot.header) {
       if (snapshot.header.format !== FORMAT) {
-        throw new StoreError(`${file(STORE_FILES.snapshot)}: unsupported snapshot format ${String(snapshot.header.format)} (this version reads ${FORMAT})`);
+        throw new StoreError(
+          `${file(STORE_FILES.snapshot)}: unsupported snapshot format ${String(snapshot.header.format)} (this version reads ${FORMAT})`,
+        );
       }
       epoch = snapshot.header.epoch;
       snapshotRev = snapshot.header.rev;
@@ -88,7 +90,12 @@ export async function recover(options: RecoverOptions): Promise<{ recovery: File
   // A compaction that a crash interrupted leaves the log it set aside: it comes first.
   let logRecords = 0;
   let droppedTailBytes = 0;
-  const logs: Array<[string, Buffer]> = oldLogBytes ? [[STORE_FILES.oldLog, oldLogBytes], [STORE_FILES.log, logBytes]] : [[STORE_FILES.log, logBytes]];
+  const logs: Array<[string, Buffer]> = oldLogBytes
+    ? [
+        [STORE_FILES.oldLog, oldLogBytes],
+        [STORE_FILES.log, logBytes],
+      ]
+    : [[STORE_FILES.log, logBytes]];
   let goodLength = 0;
   for (const [name, bytes] of logs) {
     const read = readLog(bytes);
@@ -104,10 +111,13 @@ export async function recover(options: RecoverOptions): Promise<{ recovery: File
   }
 
   if (damage.length > 0 && options.refuseCorruption) {
-    throw new StoreError(`${options.shown}: damaged store (${corruptLines} bad record(s) in ${damage.join(', ')}); open it with onCorruption: 'recover' to keep the good records`, {
-      corruptLines,
-      files: damage,
-    });
+    throw new StoreError(
+      `${options.shown}: damaged store (${corruptLines} bad record(s) in ${damage.join(', ')}); open it with onCorruption: 'recover' to keep the good records`,
+      {
+        corruptLines,
+        files: damage,
+      },
+    );
   }
 
   const created = !snapshotBytes && logBytes.length === 0 && !oldLogBytes;
@@ -141,7 +151,15 @@ export async function recover(options: RecoverOptions): Promise<{ recovery: File
     await fh.close().catch(() => {});
     throw error;
   }
-  const recovery = { created, snapshotRecords, logRecords, droppedTailBytes, corruptLines, epochChanged: epochChanged && !created, quarantined };
+  const recovery = {
+    created,
+    snapshotRecords,
+    logRecords,
+    droppedTailBytes,
+    corruptLines,
+    epochChanged: epochChanged && !created,
+    quarantined,
+  };
   return { recovery, log };
 }
 

@@ -16,6 +16,12 @@ export async function loadSecret(dir: string): Promise<string> {
   if (held !== undefined && held.length >= MIN_SECRET_LENGTH) return held;
   const secret = newSecret();
   await fsp.rm(path.join(dir, STORE_FILES.secretTmp), { force: true });
-  await writeFileAtomically({ dir, name: STORE_FILES.secret, tmp: STORE_FILES.secretTmp, chunks: [Buffer.from(`${secret}\n`)], exclusiveMode: 0o600 });
+  await writeFileAtomically({
+    dir,
+    name: STORE_FILES.secret,
+    tmp: STORE_FILES.secretTmp,
+    chunks: [Buffer.from(`${secret}\n`)],
+    exclusiveMode: 0o600,
+  });
   return secret;
 }

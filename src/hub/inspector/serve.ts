@@ -53,7 +53,10 @@ export function serveInspector(path: string, response: ServerResponse, { dir = I
       response.end(body);
     },
     (error: NodeJS.ErrnoException) => {
-      const reason = error.code === 'ENOENT' ? `${location} is missing: run \`npm run build\`, which builds it` : `cannot read ${location}: ${error.message}`;
+      const reason =
+        error.code === 'ENOENT'
+          ? `${location} is missing: run \`npm run build\`, which builds it`
+          : `cannot read ${location}: ${error.message}`;
       response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
       response.end(`varspace inspector: ${reason}\n`);
     },
