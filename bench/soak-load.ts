@@ -15,7 +15,7 @@ const PROCESSES = Number(process.env.SOAK_PROCESSES ?? 5);
 const UPDATES = Number(process.env.SOAK_UPDATES ?? 10_000);
 const VARS = 100;
 const ROUNDS = Math.ceil(UPDATES / VARS);
-const SETTLE_MS = Number(process.env.SOAK_SETTLE_MS ?? 3_000);
+const SETTLE_MS = Number(process.env.SOAK_SETTLE_MS ?? 10_000);
 const MB = 1024 * 1024;
 
 /**
