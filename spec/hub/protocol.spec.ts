@@ -1,5 +1,5 @@
-import { WebSocket } from 'ws';
 import { Space, connect, startHub, type HubHandle, type Link } from '../../src/index.js';
+import { rawClient, type RawClient } from './raw-client.js';
 
 let hub: HubHandle;
 const open: { close(): unknown }[] = [];
@@ -12,43 +12,9 @@ afterEach(async () => {
   await hub.close();
 });
 
-/** A raw protocol client: sends frames, collects every message it receives. */
-async function raw() {
-  const socket = new WebSocket(hub.url);
-  const received: any[] = [];
-  let closed: { code: number; reason: string } | undefined;
-  const waiters: (() => void)[] = [];
-  socket.on('message', (data) => {
-    received.push(...JSON.parse(String(data)));
-    waiters.splice(0).forEach((w) => w());
-  });
-  socket.on('close', (code, reason) => {
-    closed = { code, reason: String(reason) };
-    waiters.splice(0).forEach((w) => w());
-  });
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  open.push({ close: () => socket.terminate() });
-  const until = async (predicate: () => boolean) => {
-    const deadline = Date.now() + 3000;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out; received ${JSON.stringify(received)}`);
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-  };
-  return {
-    socket,
-    received,
-    closed: () => closed,
-    send: (frame: unknown) => socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
-    until,
-    next: async (t: string) => {
-      await until(() => received.some((m) => m.t === t));
-      return received.find((m) => m.t === t);
-    },
-  };
+/** A raw protocol client on this test's hub (closed after the test). */
+function raw(): Promise<RawClient> {
+  return rawClient(hub.url, open);
 }
 
 async function linked(): Promise<{ link: Link; space: Space }> {
