@@ -35,7 +35,7 @@ import { readFileSync } from 'node:fs';
 import { burst, SERVER_OF, type Burst, type Mode, type Session } from './processes/burst.js';
 import { Child } from './processes/ipc.js';
 import { serverOf, type Peer } from './processes/peers.js';
-import { printTable, spread, type BenchRow, type Range } from './table.js';
+import { medians, printTable, spread, type BenchRow } from './table.js';
 
 const VARS = 1_000;
 const ROUNDS = 50;
@@ -140,16 +140,6 @@ async function latency(session: Session): Promise<Latency> {
   return { p50: got.p50, p90: got.p90, p99: got.p99, max: got.max, samples: got.samples };
 }
 
-/** A row's figures: the median and range of `runs` against the median and range of the raw relay's. */
-function againstRaw(
-  runs: readonly number[],
-  rawRuns: readonly number[],
-): { value: number; range: Range; baseline: number; baselineRange: Range } {
-  const side = spread(runs);
-  const raw = spread(rawRuns);
-  return { value: side.median, range: side.range, baseline: raw.median, baselineRange: raw.range };
-}
-
 /** "n of total delivered", or "min–max of total" when the runs differ. */
 function delivered(runs: readonly Burst[], total: number): string {
   const [min, max] = spread(runs.map((b) => b.received)).range;
@@ -205,7 +195,7 @@ export async function run(): Promise<void> {
 
   const rates = (runs: readonly Burst[]) => runs.map((b) => b.rate);
   const latencies = (mode: Mode, p: Percentile) => lat[mode].map((l) => l[p]);
-  const tp = againstRaw(rates(single.varspace), rates(single.raw));
+  const tp = medians(rates(single.varspace), rates(single.raw));
   const runsText = `median of ${single.raw.length} runs in ${SESSIONS} sessions`;
   const rows: BenchRow[] = [
     {
@@ -218,7 +208,7 @@ export async function run(): Promise<void> {
     },
     {
       what: `peer: ${socketIoName()}: updates/s delivered, writer → server → reader (${delivered(single.socketio, VARS * ROUNDS)}; ${runsText})`,
-      ...againstRaw(rates(single.socketio), rates(single.raw)),
+      ...medians(rates(single.socketio), rates(single.raw)),
       unit: 'upd/s',
       baselineName: 'raw ws relay',
     },
@@ -228,14 +218,14 @@ export async function run(): Promise<void> {
     if (!runs) continue;
     rows.push({
       what: `peer: ${name()}: updates/s delivered, writer → server → reader (${delivered(runs, VARS * ROUNDS)}; 1 session, median of ${runs.length} bursts)`,
-      ...againstRaw(rates(runs), rates(single.raw)),
+      ...medians(rates(runs), rates(single.raw)),
       unit: 'upd/s',
       baselineName: 'raw ws relay',
     });
   }
   const samples = spread(lat.varspace.map((l) => l.samples)).range[0];
   for (const p of ['p50', 'p90', 'p99'] as const) {
-    const vs = againstRaw(latencies('varspace', p), latencies('raw', p));
+    const vs = medians(latencies('varspace', p), latencies('raw', p));
     rows.push(
       {
         what: `latency ${p} at ${LATENCY_RATE} upd/s (${samples} samples a session; median of ${SESSIONS} sessions)`,
@@ -247,14 +237,14 @@ export async function run(): Promise<void> {
       },
       {
         what: `peer: ${socketIoName()}: latency ${p} at ${LATENCY_RATE} upd/s (median of ${SESSIONS} sessions)`,
-        ...againstRaw(latencies('socketio', p), latencies('raw', p)),
+        ...medians(latencies('socketio', p), latencies('raw', p)),
         unit: 'ms',
         baselineName: 'raw ws relay',
         higherIsBetter: false,
       },
     );
   }
-  const bc = againstRaw(rates(fan.varspace), rates(fan.raw));
+  const bc = medians(rates(fan.varspace), rates(fan.raw));
   rows.push({
     what: `1 writer → ${FOLLOWERS} followers, deliveries/s (${VARS} vars × ${BROADCAST_ROUNDS} rounds; ${delivered(fan.varspace, VARS * BROADCAST_ROUNDS * FOLLOWERS)}; median of ${fan.raw.length} runs in ${FAN_SESSIONS} sessions)`,
     ...bc,

@@ -18,6 +18,7 @@ import {
   type StartHubOptions,
 } from '../../src/index.js';
 import { waitFor } from '../sync/net-helpers.js';
+import { loopbackHub } from '../support/loopback-hub.js';
 
 const WELL_FORMED = /^[0-9a-f]{16}$/;
 const MINUTE = 60_000;
@@ -34,10 +35,8 @@ afterEach(async () => {
   for (const hub of hubs.splice(0)) await hub.close();
 });
 
-async function hubWith(options: StartHubOptions = {}): Promise<HubHandle> {
-  const hub = await startHub({ port: 0, host: '127.0.0.1', ...options });
-  hubs.push(hub);
-  return hub;
+function hubWith(options: StartHubOptions = {}): Promise<HubHandle> {
+  return loopbackHub(hubs, options);
 }
 
 /** A raw protocol client, welcomed: sends frames, collects every message it receives. */

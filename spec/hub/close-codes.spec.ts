@@ -1,18 +1,17 @@
 // Issue 14, defect 12 (part): the hub held to its documented close codes and `err` shapes, over
 // the raw protocol (a real loopback WebSocket, no link). One spec per close code and per shape.
-import { defineAppType, startHub, type HubHandle, type StartHubOptions } from '../../src/index.js';
+import { defineAppType, type HubHandle, type StartHubOptions } from '../../src/index.js';
 import { z } from 'zod';
 import { rawClient, type RawClient } from './raw-client.js';
+import { loopbackHub } from '../support/loopback-hub.js';
 
 const open: { close(): unknown }[] = [];
 afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
 
-async function hubWith(options: StartHubOptions = {}): Promise<HubHandle> {
-  const hub = await startHub({ port: 0, host: '127.0.0.1', ...options });
-  open.push(hub);
-  return hub;
+function hubWith(options: StartHubOptions = {}): Promise<HubHandle> {
+  return loopbackHub(open, options);
 }
 
 async function raw(hub: HubHandle): Promise<RawClient> {

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { startHub, type HubHandle, type StartHubOptions } from '../../src/index.js';
+import { loopbackHub } from '../support/loopback-hub.js';
 
 // A page from evil.example whose name was rebound to 127.0.0.1: the browser sends the page's own
 // name as Host, and an Origin that matches it, to the hub's real address.
@@ -8,10 +9,8 @@ afterEach(async () => {
   for (const hub of hubs.splice(0)) await hub.close();
 });
 
-async function hubWith(options: StartHubOptions = {}): Promise<HubHandle> {
-  const hub = await startHub({ port: 0, host: '127.0.0.1', ...options });
-  hubs.push(hub);
-  return hub;
+function hubWith(options: StartHubOptions = {}): Promise<HubHandle> {
+  return loopbackHub(hubs, options);
 }
 
 interface Answer {

@@ -13,16 +13,15 @@ import {
   type Link,
   type StartHubOptions,
 } from '../../src/index.js';
+import { loopbackHub } from '../support/loopback-hub.js';
 
 const closers: { close(): unknown }[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c.close();
 });
 
-async function hubWith(options: StartHubOptions): Promise<HubHandle> {
-  const hub = await startHub({ port: 0, host: '127.0.0.1', ...options });
-  closers.push(hub);
-  return hub;
+function hubWith(options: StartHubOptions): Promise<HubHandle> {
+  return loopbackHub(closers, options);
 }
 
 async function linkTo(hub: HubHandle, options: Parameters<typeof connect>[1] = {}): Promise<{ link: Link; space: Space }> {

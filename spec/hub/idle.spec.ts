@@ -4,17 +4,16 @@ import { createServer, type Socket } from 'node:net';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { WebSocket } from 'ws';
 import { waitFor } from '../sync/net-helpers.js';
-import { Space, connect, startHub, type HubHandle, type Link, type StartHubOptions } from '../../src/index.js';
+import { Space, connect, type HubHandle, type Link, type StartHubOptions } from '../../src/index.js';
+import { loopbackHub } from '../support/loopback-hub.js';
 
 const closers: { close(): unknown }[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c.close();
 });
 
-async function hubWith(options: StartHubOptions = {}): Promise<HubHandle> {
-  const hub = await startHub({ port: 0, host: '127.0.0.1', ...options });
-  closers.push(hub);
-  return hub;
+function hubWith(options: StartHubOptions = {}): Promise<HubHandle> {
+  return loopbackHub(closers, options);
 }
 
 /** A raw protocol client that has said hello: keeps every frame as received (text), and the close. */

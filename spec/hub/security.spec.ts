@@ -22,6 +22,7 @@ import {
 import { connectWs } from '../../src/transport/ws-node.js';
 import type { TransportFactory } from '../../src/transport/transport.js';
 import { TcpProxy, sleep, waitFor } from '../sync/net-helpers.js';
+import { loopbackHub } from '../support/loopback-hub.js';
 
 const closers: { close(): unknown }[] = [];
 afterEach(async () => {
@@ -30,10 +31,8 @@ afterEach(async () => {
 
 const SECRET = 'a-cluster-secret-of-at-least-32-characters';
 
-async function hubWith(options: StartHubOptions = {}): Promise<HubHandle> {
-  const hub = await startHub({ port: 0, host: '127.0.0.1', ...options });
-  closers.push(hub);
-  return hub;
+function hubWith(options: StartHubOptions = {}): Promise<HubHandle> {
+  return loopbackHub(closers, options);
 }
 
 /** A transport factory that keeps every raw frame the hub sent (to look for leaked values in them). */

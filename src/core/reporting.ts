@@ -15,46 +15,24 @@ export function reportingObserver<T>(
 ): Partial<Observer<T>> | undefined {
   if (observerOrNext == null || observerOrNext instanceof Subscriber) return observerOrNext ?? undefined;
   if (typeof observerOrNext === 'function') {
-    const next = observerOrNext;
-    return {
-      next: (value) => {
-        try {
-          next(value);
-        } catch (error) {
-          report(error);
-        }
-      },
-    };
+    return { next: reported(observerOrNext, report) };
   }
   const observer = observerOrNext;
   return {
-    next:
-      observer.next &&
-      ((value) => {
-        try {
-          observer.next!(value);
-        } catch (error) {
-          report(error);
-        }
-      }),
-    error:
-      observer.error &&
-      ((e) => {
-        try {
-          observer.error!(e);
-        } catch (error) {
-          report(error);
-        }
-      }),
-    complete:
-      observer.complete &&
-      (() => {
-        try {
-          observer.complete!();
-        } catch (error) {
-          report(error);
-        }
-      }),
+    next: observer.next && reported(observer.next.bind(observer), report),
+    error: observer.error && reported(observer.error.bind(observer), report),
+    complete: observer.complete && reported<void>(observer.complete.bind(observer), report),
+  };
+}
+
+/** `callback`, with what it throws sent to `report` (one argument: no rest array per emission). */
+function reported<V>(callback: (value: V) => void, report: (error: unknown) => void): (value: V) => void {
+  return (value) => {
+    try {
+      callback(value);
+    } catch (error) {
+      report(error);
+    }
   };
 }
 

@@ -1,4 +1,4 @@
-import { randomUuid as uuid } from '../identity/uuid.js';
+import { randomUuid } from '../identity/uuid.js';
 import { ValidationError, VersionError, type VarspaceError } from '../core/errors.js';
 import type { AppType } from '../identity/app-type.js';
 import { instanceAttributesSchema, parseInstanceAttributes } from '../identity/instance.js';
@@ -77,7 +77,7 @@ export class Handshake {
       return false;
     }
     const principal = session.info.principal as Principal | undefined;
-    let id: string = uuid();
+    let id: string = randomUuid();
     let stale: Session | undefined;
     if (hello.resume) {
       const { id: claimed, token: presented } = hello.resume;

@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { randomUuid as uuid } from '../identity/uuid.js';
+import { randomUuid } from '../identity/uuid.js';
 import { ProtocolError, type VarspaceError } from '../core/errors.js';
 import { Space } from '../core/space.js';
 import type { AppType } from '../identity/app-type.js';
@@ -27,8 +27,6 @@ import { SpaceMirror } from './space-mirror.js';
 import { StampLimit } from './stamp-limit.js';
 import type { Store, StoreRecord } from './store.js';
 import { Writes } from './writes.js';
-
-export type { InstanceInfo };
 
 /** Options of {@link Hub}. */
 export interface HubOptions {
@@ -101,7 +99,7 @@ export interface HubStats {
  */
 export class Hub {
   /** The hub's own instance id (the `from` of writes made on the hub). */
-  readonly id = uuid();
+  readonly id = randomUuid();
   /** The hub's space: a cache of the store (every var not deleted), which hub-side code may write to. */
   readonly space: Space;
   readonly store: Store;

@@ -1,4 +1,4 @@
-import { randomUuid as uuid } from '../identity/uuid.js';
+import { randomUuid } from '../identity/uuid.js';
 import { newSecret } from './resume-token.js';
 import type { Store, StoreRecord } from './store.js';
 
@@ -11,7 +11,7 @@ export function memoryStore(): Store {
   const byFqn = new Map<string, StoreRecord>();
   let rev = 0;
   return {
-    epoch: uuid(),
+    epoch: randomUuid(),
     secret: newSecret(),
     get rev() {
       return rev;

@@ -40,7 +40,7 @@ export function resumeToken(secret: string, instanceId: string, principal: strin
 
 /**
  * Whether `token` is the resume token of `instanceId` for `principal` (constant time).
- * @example if (!verifyResumeToken(secret, id, undefined, presented)) id = uuid();
+ * @example if (!verifyResumeToken(secret, id, undefined, presented)) id = randomUuid();
  */
 export function verifyResumeToken(secret: string, instanceId: string, principal: string | undefined, token: string): boolean {
   const expected = Buffer.from(resumeToken(secret, instanceId, principal));

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { randomUuid as uuid } from '../../identity/uuid.js';
+import { randomUuid } from '../../identity/uuid.js';
 import { StoreError } from '../../core/errors.js';
 import { writeSnapshot } from './compaction.js';
 import type { LiveState } from './live-state.js';
@@ -122,7 +122,7 @@ export async function recover(options: RecoverOptions): Promise<{ recovery: File
 
   const created = !snapshotBytes && logBytes.length === 0 && !oldLogBytes;
   const epochChanged = damage.length > 0 || epoch === undefined;
-  state.epoch = epochChanged ? uuid() : epoch!;
+  state.epoch = epochChanged ? randomUuid() : epoch!;
   const quarantined: string[] = [];
   if (damage.length > 0) {
     const suffix = `.corrupt-${Date.now()}`;
