@@ -31,6 +31,7 @@ const shape = {
   allowedOrigins: z.array(z.string()),
   allowedHosts: z.array(z.string()),
   backlog: z.number().int().positive(),
+  serve: fnOption,
 };
 const startHubOptionsSchema = z.strictObject(shape).partial();
 // Fails to compile when StartHubOptions gains a key this schema lacks.

@@ -40,6 +40,11 @@ export interface StartHubOptions extends HubOptions {
    * hosts; a hub bound elsewhere accepts any host unless this lists them.
    */
   readonly allowedHosts?: readonly string[];
+  /**
+   * Answers a GET request for a path the hub does not serve itself (pages served beside the hub,
+   * such as `varspace demo`'s examples: `serveExamples`): returns true when it answers the request.
+   */
+  readonly serve?: (path: string, response: ServerResponse) => boolean;
 }
 
 /** Default of {@link StartHubOptions.backlog}. */
@@ -91,7 +96,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubHandle
   const hostAllowed = hostGuard((server.address() as AddressInfo).address, options.allowedHosts);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (!hostAllowed(request.headers.host)) return refuseHost(request, response, options);
-    serveHttp(hub, request, response);
+    serveHttp(hub, request, response, options.serve);
   });
   const wss = new WebSocketServer({
     noServer: true,
@@ -169,7 +174,7 @@ function listen(server: Server, port: number, host: string, backlog: number): Pr
   });
 }
 
-function serveHttp(hub: Hub, request: IncomingMessage, response: ServerResponse): void {
+function serveHttp(hub: Hub, request: IncomingMessage, response: ServerResponse, serve: StartHubOptions['serve']): void {
   const path = (request.url ?? '/').split('?')[0];
   if (request.method === 'GET' && path === '/health') return json(response, 200, { ok: true, hub: hub.id });
   if (request.method === 'GET' && serveInspector(path, response)) return;
@@ -179,6 +184,7 @@ function serveHttp(hub: Hub, request: IncomingMessage, response: ServerResponse)
     response.end(prometheusText(hub.stats()));
     return;
   }
+  if (request.method === 'GET' && serve?.(path, response)) return;
   json(response, 404, { error: 'not found' });
 }
 

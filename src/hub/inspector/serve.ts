@@ -46,10 +46,23 @@ export interface ServeInspectorOptions {
 export function serveInspector(path: string, response: ServerResponse, { dir = INSPECTOR_BUILD_DIR }: ServeInspectorOptions = {}): boolean {
   const file = FILES.get(path);
   if (file === undefined) return false;
-  const location = join(dir, file.name);
+  sendBuiltFile(join(dir, file.name), file.type, response, 'inspector');
+  return true;
+}
+
+/**
+ * Answers with a file of the build (200), or 503 saying to run `npm run build` when it is missing
+ * (another read error: 503 with its message).
+ *
+ * @param location the file's path.
+ * @param type its content type.
+ * @param what what the file belongs to, for the 503 text (`inspector`, `example`).
+ * @example sendBuiltFile(join(INSPECTOR_BUILD_DIR, 'inspector.html'), 'text/html; charset=utf-8', response, 'inspector');
+ */
+export function sendBuiltFile(location: string, type: string, response: ServerResponse, what: string): void {
   readFile(location).then(
     (body) => {
-      response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache' });
+      response.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' });
       response.end(body);
     },
     (error: NodeJS.ErrnoException) => {
@@ -58,8 +71,7 @@ export function serveInspector(path: string, response: ServerResponse, { dir = I
           ? `${location} is missing: run \`npm run build\`, which builds it`
           : `cannot read ${location}: ${error.message}`;
       response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
-      response.end(`varspace inspector: ${reason}\n`);
+      response.end(`varspace ${what}: ${reason}\n`);
     },
   );
-  return true;
 }
