@@ -18,6 +18,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   cli: ['core', 'rx', 'identity', 'wire', 'transport', 'sync', 'hub'],
   // The inspector is a browser app on the public browser entry.
   inspector: ['(entry)'],
+  // varspace/react, an entry of its own on top of the client: nothing imports it (last test).
+  react: ['core', 'rx', 'identity', 'sync'],
 };
 
 /**
@@ -102,4 +104,14 @@ test('core imports no I/O module', () => {
 test('the list of known crossings holds only crossings that still exist', () => {
   const labels = new Set(edges().map((edge) => edge.label));
   expect(KNOWN_CROSSINGS.filter((crossing) => !labels.has(crossing))).toEqual([]);
+});
+
+test('nothing imports the React entry (src/react), not even the library entries: react stays an optional peer', () => {
+  const intoReact = edges().filter((edge) => edge.to === 'react' && edge.from !== 'react');
+  const entries = ['index.ts', 'browser.ts', 'public.ts'].flatMap((name) =>
+    importsOf(join(src, name))
+      .filter((specifier) => specifier.startsWith('./react/') || specifier === 'react')
+      .map((specifier) => `${name} -> ${specifier}`),
+  );
+  expect([...intoReact.map((edge) => edge.label), ...entries]).toEqual([]);
 });
