@@ -48,12 +48,19 @@ test('package.json: exports list types first, no side effects, a bin', async () 
   expect(pkg.bin.varspace).toBe('./dist/cli/main.js');
 });
 
-/** The bare module names the published declarations (the `.d.ts` files under `dist/`) import. */
-async function declarationImports(dir = join(root, 'dist')): Promise<Set<string>> {
+/** Entries of their own (folders of `dist/`) whose declarations may import an optional peer dependency. */
+const OPTIONAL_ENTRIES: Readonly<Record<string, string>> = { react: 'react' };
+
+/** The bare module names the published declarations (the `.d.ts` files under `dist/`, less the optional entries') import. */
+async function declarationImports(
+  dir = join(root, 'dist'),
+  skip = Object.keys(OPTIONAL_ENTRIES).map((name) => join(root, 'dist', name)),
+): Promise<Set<string>> {
   const found = new Set<string>();
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const file = join(dir, entry.name);
-    if (entry.isDirectory()) for (const name of await declarationImports(file)) found.add(name);
+    if (entry.isDirectory() && skip.includes(file)) continue;
+    if (entry.isDirectory()) for (const name of await declarationImports(file, skip)) found.add(name);
     else if (entry.name.endsWith('.d.ts')) {
       for (const [, name] of (await readFile(file, 'utf8')).matchAll(/(?:from |import\()'([^.'][^']*)'/g)) found.add(name);
     }
@@ -84,10 +91,41 @@ test('package.json: every module the published types import is a dependency, wit
   }
 });
 
+test('package.json: an optional entry (varspace/react) imports in its declarations only dependencies and its own optional peer, whose types are there to build with', async () => {
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+  for (const [folder, peer] of Object.entries(OPTIONAL_ENTRIES)) {
+    expect(pkg.peerDependencies[peer]).toBeDefined();
+    expect(pkg.peerDependenciesMeta[peer]).toEqual({ optional: true });
+    expect(pkg.exports[`./${folder}`].types).toBe(`./dist/${folder}/index.d.ts`);
+    const imports = [...(await declarationImports(join(root, 'dist', folder), []))];
+    expect(imports).toContain(peer);
+    for (const name of imports) {
+      const packageName = name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0];
+      expect({ name: packageName, allowed: packageName === peer || Object.keys(pkg.dependencies).includes(packageName) }).toEqual({
+        name: packageName,
+        allowed: true,
+      });
+    }
+    expect(Object.keys(pkg.devDependencies)).toContain(`@types/${peer}`);
+  }
+});
+
 test('package.json: a prepare script builds, so that an install from git ships dist/', async () => {
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
   expect(pkg.scripts.prepare).toBe('npm run build');
   expect(pkg.files).toContain('dist');
   // The build needs only devDependencies, which npm installs before it runs prepare.
   expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['typescript', 'esbuild']));
+});
+
+test('varspace/react loads from the package, on the same library as varspace (one Space class)', async () => {
+  const script = `import { Space, defaultSpace } from 'varspace'; import { useVar, VarspaceProvider, varStore } from 'varspace/react';
+defaultSpace().intern('app/x', 7);
+console.log(JSON.stringify({ hook: typeof useVar, provider: typeof VarspaceProvider, value: varStore(defaultSpace(), 'app/x').getSnapshot(), space: defaultSpace() instanceof Space }));`;
+  expect(JSON.parse((await node(root, '--input-type=module', '-e', script)).stdout)).toEqual({
+    hook: 'function',
+    provider: 'function',
+    value: 7,
+    space: true,
+  });
 });
