@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import * as browserEntry from '../../src/browser.js';
-import { Space, connect, startHub, type HubHandle, type Link } from '../../src/index.js';
+import { Space, ValidationError, connect, startHub, type HubHandle, type Link } from '../../src/index.js';
 import { serveExamples } from '../../src/hub/inspector/serve-examples.js';
 import { CHROMIUM_LAUNCH } from '../support/chromium.js';
 
@@ -38,6 +38,7 @@ test('the demo hub serves the example page and its files (or says to build)', as
     const plain = await startHub({ port: 0, host: '127.0.0.1' });
     opened.push(plain);
     expect((await fetch(`${plain.httpUrl}/examples/offline-todo/`)).status).toBe(404); // only when asked (varspace demo)
+    await expect(startHub({ port: 0, serve: 'dist/browser' as never })).rejects.toThrow(ValidationError);
   } finally {
     for (const hub of opened) await hub.close();
   }
