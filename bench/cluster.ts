@@ -16,6 +16,7 @@
 // they are skipped with a line that says so, and only the raw JetStream rows are measured.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { NATS_SERVER } from '../spec/support/nats-server.js';
 import { burst, type Burst, type Session } from './processes/burst.js';
 import { Child, hrMs } from './processes/ipc.js';
 import { medians, printTable, spread, type BenchRow } from './table.js';
@@ -90,6 +91,10 @@ async function convergence(): Promise<number[]> {
 }
 
 export async function run(): Promise<void> {
+  if (!existsSync(NATS_SERVER)) {
+    console.log(`\ncluster: SKIPPED: no nats-server at ${NATS_SERVER} (apt-get install nats-server, or set NATS_SERVER)`);
+    return;
+  }
   const started = hrMs();
   const withVarspace = existsSync(NATS_ENTRY);
   const sides: Side[] = withVarspace ? ['kv', 'varspace'] : ['kv'];

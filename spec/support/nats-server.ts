@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Where Debian's nats-server package puts the binary (override with NATS_SERVER). */
-const NATS_SERVER = process.env.NATS_SERVER ?? '/usr/sbin/nats-server';
+export const NATS_SERVER = process.env.NATS_SERVER ?? '/usr/sbin/nats-server';
 const START_TIMEOUT_MS = 10_000;
 
 /**
