@@ -66,7 +66,7 @@ export async function connectWith(
   if (typeof target === 'string') {
     factory = () => open(target);
   } else if (isUrlList(target)) {
-    factory = hubUrlsFactory(target, open);
+    factory = hubUrlsFactory([...target], open); // a copy: the caller's array may change later
   } else if (typeof target === 'function') {
     factory = target;
   } else {

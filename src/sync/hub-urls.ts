@@ -31,9 +31,9 @@ export function hubUrlsFactory(urls: readonly string[], openUrl: (url: string) =
         return transport;
       } catch (error) {
         if (!(error instanceof ClosedError)) throw error;
-        failures.push(`${url}: ${error.message}`);
+        failures.push(error.message); // it names the URL
       }
     }
-    throw new ClosedError(`no hub could be reached (${failures.join('; ')})`, { urls: [...urls] });
+    throw new ClosedError(`no hub reachable: ${failures.join('; ')}`, { urls: [...urls] });
   };
 }
