@@ -83,4 +83,27 @@ describeWithNats('cluster failover: connect([hubA, hubB]) on one NATS bucket', (
     expect(next.rev).toBeGreaterThan(ack.rev);
     await waitFor(() => observer.space.resolve('mine/x')?.deref() === 'written on B', 'the later write on the observer');
   });
+
+  test('presence across hubs: an observer on hub B sees the failed-over link under the same id, once', async () => {
+    const [a, b] = hubs;
+    const observer = await link([b.url]);
+    const present = new Map<string, number>();
+    observer.link.instances$({ appName: 'roaming' }).subscribe((event) => {
+      if (event.type === 'current') for (const i of event.instances) present.set(i.instanceId, (present.get(i.instanceId) ?? 0) + 1);
+      else if (event.type === 'join') present.set(event.instance.instanceId, (present.get(event.instance.instanceId) ?? 0) + 1);
+      else present.delete(event.instance.instanceId);
+    });
+    const space = new Space();
+    const roaming = await connect([a.url, b.url], { space, reconnect: FAST, attributes: { appName: 'roaming' } });
+    links.push(roaming);
+    const id = roaming.instanceId;
+    await waitFor(() => present.has(id), 'the link on hub A to be present on hub B');
+
+    await a.close();
+    await waitFor(() => roaming.status$.value === 'open' && roaming.hubId === b.hub.id, 'failover to hub B');
+    expect(roaming.instanceId).toBe(id);
+    // the id left with hub A (or never left) and is there again, as one instance
+    await waitFor(() => present.get(id) === 1, 'the same id present once on hub B');
+    expect([...present.keys()]).toEqual([id]);
+  });
 });
