@@ -123,7 +123,8 @@ function cpuLine(runs: Burst[]): string {
   return `${w.toFixed(2)} / ${s.toFixed(2)} / ${r.toFixed(2)} (sum ${(w + s + r).toFixed(2)})`;
 }
 
-interface Latency {
+/** Latency percentiles of one paced run (ms), and its sample count. */
+export interface Latency {
   p50: number;
   p90: number;
   p99: number;
@@ -133,7 +134,8 @@ interface Latency {
 
 type Percentile = 'p50' | 'p90' | 'p99';
 
-async function latency(session: Session): Promise<Latency> {
+/** A paced run of `LATENCY_TOTAL` updates at `LATENCY_RATE` through a session (also bench/cluster.ts's). */
+export async function latency(session: Session): Promise<Latency> {
   await session.reader.call('arm', { vars: VARS, total: LATENCY_TOTAL, warmup: LATENCY_WARMUP, latency: true });
   await session.writer.call('paced', { rate: LATENCY_RATE, total: LATENCY_TOTAL });
   const got = await session.reader.call('wait', { timeoutMs: 30_000 });

@@ -1,12 +1,14 @@
 // Reader process: `connections` followers of `bench.>` — varspace links (`follow`, each with its
 // own space), raw `ws` connections to a relay's `/read`, Socket.IO clients of its relay (the peer
 // client of bench/processes/peers.ts), or (`hand`, for probe-mix) plain `ws`
-// clients that follow a hub by hand (`sub`, then `upds` parsed and read directly). Counts updates,
+// clients that follow a hub by hand (`sub`, then `upds` parsed and read directly), or (`kv`, for
+// bench/cluster.ts) plain NATS KV watchers of the nats-server at `url`. Counts updates,
 // notes when every var reached its final value on every connection, and measures latency from the
 // send times.
 import type { WebSocket } from 'ws';
 import { Space, connect, type Link } from '../../dist/index.js';
 import { hrMs, serve } from './ipc.js';
+import { openKv, watchValues, type RawKv } from './kv-client.js';
 import { openSocket } from './open-socket.js';
 import { openReader, type PeerReader } from './peers.js';
 import type { BenchValue } from './writer.js';
@@ -52,6 +54,7 @@ const followers: Follower[] = [];
 const sockets: WebSocket[] = [];
 const links: Link[] = [];
 const peers: PeerReader[] = [];
+const kvs: RawKv[] = [];
 let pendingDone = 0;
 let finished: { tDone: number } | undefined;
 let onFinished: (() => void) | undefined;
@@ -90,6 +93,10 @@ serve({
         sockets.push(ws);
       } else if (params.mode === 'socketio') {
         peers.push(await openReader('socketio', params.url, (value) => follower.onValue(value)));
+      } else if (params.mode === 'kv') {
+        const raw = await openKv(params.url);
+        kvs.push(raw);
+        await watchValues(raw, (value) => follower.onValue(value));
       } else if (params.mode === 'raw') {
         const ws = await openSocket(`${params.url}/read`);
         ws.on('message', (data) => follower.onValue((JSON.parse(data.toString()) as { value: BenchValue }).value));
@@ -153,6 +160,7 @@ serve({
   async close() {
     for (const ws of sockets) ws.close();
     for (const peer of peers) await peer.close();
+    for (const raw of kvs) await raw.close();
     for (const link of links) await link.close();
     return null;
   },

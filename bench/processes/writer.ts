@@ -2,11 +2,13 @@
 // `ws` messages `{ fqn, value }` to a relay, as Socket.IO emits to its relay (the peer client of
 // bench/processes/peers.ts, here so that Socket.IO runs the same `burst` and `paced` schedules), or
 // (`hand`, for probe-mix) as `pubs` frames written by hand to a hub over a plain `ws` client: the
-// hub's work without the link's. Each value is ~100 bytes of JSON and carries its sequence number
+// hub's work without the link's, or (`kv`, for bench/cluster.ts) as plain NATS KV puts to the
+// nats-server at `url`. Each value is ~100 bytes of JSON and carries its sequence number
 // and send time (for latency).
 import type { WebSocket } from 'ws';
 import { Space, connect, type Link, type Var } from '../../dist/index.js';
 import { hrMs, serve, yieldLoop } from './ipc.js';
+import { openKv, putValue, type RawKv } from './kv-client.js';
 import { openSocket } from './open-socket.js';
 import { openWriter, type PeerWriter } from './peers.js';
 
@@ -26,7 +28,7 @@ export interface BenchValue {
 const PAD = 'x'.repeat(48);
 export const fqnOf = (i: number): string => `bench.v/v${i}`;
 
-let mode: 'raw' | 'varspace' | 'socketio' | 'hand' = 'raw';
+let mode: 'raw' | 'varspace' | 'socketio' | 'hand' | 'kv' = 'raw';
 /** `hand` mode's stamps: wall ms, then a counter within the ms (a bench writes far fewer than 65,536 a ms). */
 let handWall = 0;
 let handCounter = 0;
@@ -44,11 +46,13 @@ let n = 0;
 let ws: WebSocket | undefined;
 let link: Link | undefined;
 let peer: PeerWriter | undefined;
+let raw: RawKv | undefined;
 let vars: Var<BenchValue>[] = [];
 
 function write(i: number, value: BenchValue): void {
   if (mode === 'raw') ws!.send(JSON.stringify({ fqn: fqnOf(i), value }));
   else if (mode === 'socketio') peer!.write(i, value);
+  else if (mode === 'kv') putValue(raw!, fqnOf(i), value);
   else if (mode === 'hand') ws!.send(`[{"t":"pubs","w":[["${fqnOf(i)}","${handStamp()}",${JSON.stringify(value)}]]}]`);
   else vars[i].reset(value);
 }
@@ -59,6 +63,10 @@ serve({
     n = params.vars;
     if (mode === 'socketio') {
       peer = await openWriter('socketio', params.url, n);
+      return null;
+    }
+    if (mode === 'kv') {
+      raw = await openKv(params.url);
       return null;
     }
     if (mode === 'raw' || mode === 'hand') {
@@ -139,6 +147,7 @@ serve({
   async close() {
     ws?.close();
     await peer?.close();
+    await raw?.close();
     await link?.close();
     return null;
   },

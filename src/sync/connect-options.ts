@@ -43,7 +43,8 @@ const URL_PROTOCOLS = new Set(['ws:', 'wss:', 'http:', 'https:']);
 export function checkHubUrl(target: string): string {
   let url: URL | undefined;
   try {
-    url = new URL(target, (globalThis as { location?: { href?: string } }).location?.href);
+    // Not a string (an element of a URL list): refused below, not turned into a relative URL.
+    url = typeof target === 'string' ? new URL(target, (globalThis as { location?: { href?: string } }).location?.href) : undefined;
   } catch {
     url = undefined;
   }
@@ -56,14 +57,17 @@ export function checkHubUrl(target: string): string {
 
 /**
  * Checks `connect`'s target and options before anything opens: a hub URL (see {@link checkHubUrl}),
- * a transport or a function; strict, typed options.
- * @throws {ValidationError} (`VS_INVALID_VALUE`) for a bad URL, unknown key, wrong type, or a
- *   Promise where a value belongs ("did you forget await?").
+ * a non-empty list of them, a transport or a function; strict, typed options.
+ * @throws {ValidationError} (`VS_INVALID_VALUE`) for a bad URL (alone or in a list), an empty list,
+ *   unknown key, wrong type, or a Promise where a value belongs ("did you forget await?").
  * @example checkConnect('ws://127.0.0.1:7070', { space })
  */
 export function checkConnect(target: ConnectTarget, options: ConnectOptions): void {
   if (isThenable(target)) throw new ValidationError('connect target refused: a Promise where a value belongs (did you forget await?)');
   if (typeof target === 'string') checkHubUrl(target);
-  else if (typeof target !== 'function') parseOptions(objectWith('Transport', ['send', 'listen', 'close']), target, 'connect target');
+  else if (Array.isArray(target)) {
+    if (target.length === 0) throw new ValidationError('connect needs at least one hub URL (got an empty list)');
+    for (const url of target) checkHubUrl(url);
+  } else if (typeof target !== 'function') parseOptions(objectWith('Transport', ['send', 'listen', 'close']), target, 'connect target');
   parseOptions(connectOptionsSchema, options, 'connect options');
 }

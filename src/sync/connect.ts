@@ -3,10 +3,14 @@ import type { Space } from '../core/space.js';
 import type { Transport, TransportFactory } from '../transport/transport.js';
 import { connectWebSocket } from '../transport/web-socket-transport.js';
 import { checkConnect } from './connect-options.js';
+import { hubUrlsFactory } from './hub-urls.js';
 import { Link, type LinkOptions } from './link.js';
 
-/** A hub URL (`ws://…`), an open transport, or a function that opens one (used again on reconnect). */
-export type ConnectTarget = string | Transport | TransportFactory;
+/**
+ * A hub URL (`ws://…`), several hub URLs of one cluster (tried in order at start, then round robin
+ * on reconnect), an open transport, or a function that opens one (used again on reconnect).
+ */
+export type ConnectTarget = string | readonly string[] | Transport | TransportFactory;
 
 /** Options of {@link connect}. */
 export interface ConnectOptions extends Partial<Omit<LinkOptions, 'space'>> {
@@ -30,13 +34,16 @@ export const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
  * Connects to a hub and resolves with a {@link Link} once the hub has welcomed it (and
- * assigned its instance id).
+ * assigned its instance id). Given several URLs (hubs of one cluster, sharing their store and
+ * `secret`), it opens the first one it can reach, in order; on reconnect it takes the next one,
+ * round robin, with backoff, and keeps its instance id from hub to hub.
  *
- * @throws rejects with {@link ValidationError} for a bad URL or options (before anything opens),
- *   {@link ClosedError} when the hub cannot be reached (or not within `connectTimeoutMs`), {@link VersionError},
+ * @throws rejects with {@link ValidationError} for a bad URL, an empty URL list, or bad options (before anything opens),
+ *   {@link ClosedError} when no hub can be reached (or not within `connectTimeoutMs`, per URL), {@link VersionError},
  *   {@link UnauthenticatedError} or {@link TimeoutError} (no welcome).
  * @example
  * const link = await connect('ws://127.0.0.1:7070', { space, attributes: { appName: 'dash' } });
+ * const clustered = await connect(['wss://hub-a.example', 'wss://hub-b.example'], { space });
  */
 export function connect(target: ConnectTarget, options: ConnectOptions = {}): Promise<Link> {
   return connectWith(target, options, (url) =>
@@ -54,9 +61,12 @@ export async function connectWith(
   const space = options.space ?? defaultSpace();
   let factory: TransportFactory;
   let canReconnect = true;
+  const { token } = options;
+  const open = token === undefined ? openUrl : (url: string) => openUrl(withToken(url, token));
   if (typeof target === 'string') {
-    const url = options.token === undefined ? target : withToken(target, options.token);
-    factory = () => openUrl(url);
+    factory = () => open(target);
+  } else if (isUrlList(target)) {
+    factory = hubUrlsFactory([...target], open); // a copy: the caller's array may change later
   } else if (typeof target === 'function') {
     factory = target;
   } else {
@@ -71,6 +81,10 @@ export async function connectWith(
   const link = new Link(factory, { ...options, space }, canReconnect);
   await link.open();
   return link;
+}
+
+function isUrlList(target: ConnectTarget): target is readonly string[] {
+  return Array.isArray(target);
 }
 
 function withToken(url: string, token: string): string {
