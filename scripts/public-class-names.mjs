@@ -25,18 +25,19 @@ function publicNames(root) {
 }
 
 /**
- * Returns the transform: it appends `Object.defineProperty(X, 'name', { value: 'X' })` to a module
- * of `src/` for each class it declares and exports that src/public.ts exports too.
+ * Returns the transform: it appends to a module of `src/` a loop that sets `name` on each class it
+ * declares and exports that src/public.ts exports too.
  *
  * @param root the package root.
  * @returns `(text) => text`, the module's TypeScript with its public classes named.
- * @example const name = namePublicClasses(root); name('export class Var {}') // '…Object.defineProperty(Var, …)'
+ * @example const name = namePublicClasses(root); name('export class Var {}') // '…Object.entries({ Var })…'
  */
 export function namePublicClasses(root) {
   const names = publicNames(root);
   return (text) => {
     const classes = [...text.matchAll(/^export (?:abstract )?class (\w+)/gm)].map((m) => m[1]).filter((name) => names.has(name));
     if (classes.length === 0) return text;
-    return `${text}\n${classes.map((name) => `Object.defineProperty(${name}, 'name', { value: '${name}' });`).join('\n')}\n`;
+    // One shorthand object per module: its keys are the names, kept by the minifier.
+    return `${text}\nfor (const [name, c] of Object.entries({ ${classes.join(', ')} })) Object.defineProperty(c, 'name', { value: name });\n`;
   };
 }
