@@ -5,7 +5,8 @@
 // destructured key, a word inside any string of src/ (`obj['x']`, `'x' in obj`), or any word of the
 // platform's, rxjs's, zod's or ws's declarations. So renaming one changes nothing outside the
 // object that holds it. The rule for code in src/: a private member is reached as `this.x` or
-// `other.x`, never by a string; persisted or sent data is built from typed object literals.
+// `other.x`, never by a computed key; persisted or sent data is built from typed object literals,
+// never a class instance stored or serialized whole (its private keys would differ per build).
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
