@@ -15,6 +15,10 @@ import { FilterBox } from './filter-box.js';
 import { InstancesView } from './instances-view.js';
 import { InspectorModel, SYS_INSTANCES, isSystemName } from './model.js';
 import { Renderer } from './renderer.js';
+import { SparklineView } from './sparkline-view.js';
+import { pollStats } from './stats-poll.js';
+import { TrafficChartView } from './traffic-chart-view.js';
+import { TrafficSeries } from './traffic-series.js';
 import { TreeView } from './tree-view.js';
 
 /** What `window.varspaceInspector` offers tests and curious users. */
@@ -28,7 +32,7 @@ interface InspectorHandle {
 function startInspector(): void {
   const elements = pageElements();
   const model = new InspectorModel(new Space());
-  const tree = new TreeView(model, elements);
+  const tree = new TreeView(model, elements, new SparklineView(model.history));
   const detail = new DetailView(model, elements.detail);
   const renderer = new Renderer(model, {
     tree,
@@ -37,6 +41,14 @@ function startInspector(): void {
     log: new EventLogView(elements.log),
   });
   model.observer = renderer;
+
+  const traffic = new TrafficSeries();
+  const chart = new TrafficChartView(traffic);
+  elements.detail.parentElement!.prepend(...chart.section);
+  pollStats('/stats', 1000, (stats, time) => {
+    traffic.add(stats, time);
+    chart.draw();
+  });
 
   elements.tree.addEventListener('scroll', () => renderer.schedule(), { passive: true });
   new ResizeObserver(() => renderer.schedule()).observe(elements.tree);

@@ -1,6 +1,7 @@
 import type { Link, Space, SpaceEvent } from '../browser.js';
 import { attributesText } from './format.js';
 import { NsTree, type Row, type VarEntry } from './ns-tree.js';
+import { ValueHistory } from './value-history.js';
 
 /** A namespace starts expanded while the space holds fewer vars than this (once the snapshot is in). */
 export const AUTO_EXPAND_BELOW = 100;
@@ -50,6 +51,8 @@ export interface ModelObserver {
  */
 export class InspectorModel {
   readonly tree = new NsTree();
+  /** Recent numeric values of each var (the sparklines'). */
+  readonly history = new ValueHistory();
   /** Connected instances, by id. */
   readonly instances = new Map<string, InstanceEntry>();
   /** Every instance seen, kept after it leaves, to name the writers of old values. */
@@ -105,6 +108,7 @@ export class InspectorModel {
     entry.bound = true;
     entry.from = from;
     entry.stamp = stamp;
+    this.history.record(fqn, value);
     this.observer?.valueChanged(entry);
   }
 
@@ -168,6 +172,7 @@ export class InspectorModel {
   private removeVar(fqn: string): void {
     const entry = this.tree.remove(fqn);
     if (!entry) return;
+    this.history.forget(fqn);
     this.observer?.varRemoved(entry);
     this.observer?.structureChanged();
   }

@@ -52,6 +52,18 @@ export const INSPECTOR_HTML = `<!doctype html>
   .row.var .value { flex: 1; font-family: ui-monospace, monospace; color: #0a3069; overflow: hidden; text-overflow: ellipsis; }
   .row.var .writer { color: var(--muted); font-size: 11px; max-width: 180px; overflow: hidden; text-overflow: ellipsis; }
   .row.var .time { color: var(--muted); font-size: 11px; font-family: ui-monospace, monospace; width: 84px; text-align: right; }
+  .row.var .writer, .row.var .time { order: 1; }
+  .row.var .spark { flex: 0 0 auto; align-self: center; color: var(--accent); }
+  #traffic { padding: 6px 10px; border-bottom: 1px solid var(--line); flex: 0 0 auto; font-size: 11px; }
+  #traffic svg { display: block; width: 100%; }
+  #traffic path { stroke: none; fill-opacity: .55; }
+  #traffic path.out { fill-opacity: .3; }
+  #traffic line { stroke: #c8c8c4; vector-effect: non-scaling-stroke; }
+  #traffic .state { fill: var(--accent); color: var(--accent); }
+  #traffic .events { fill: var(--ok); color: var(--ok); }
+  #traffic .requests { fill: var(--warn); color: var(--warn); }
+  #traffic .key { display: flex; gap: 8px; color: var(--muted); }
+  #traffic .caption { color: var(--muted); font-family: ui-monospace, monospace; }
   aside { display: flex; flex-direction: column; min-height: 0; overflow: hidden; }
   aside h3 { margin: 0; padding: 6px 10px; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); border-bottom: 1px solid var(--line); background: #f6f6f4; }
   #detail { padding: 10px; border-bottom: 1px solid var(--line); flex: 0 0 auto; }

@@ -3,6 +3,7 @@ import { element } from './dom.js';
 import type { InspectorModel } from './model.js';
 import type { Row, VarEntry } from './ns-tree.js';
 import { ROW_HEIGHT } from './row-height.js';
+import type { SparklineView } from './sparkline-view.js';
 
 /** Pixels from the tree's left edge to the value column. */
 const NAME_COLUMN = 240;
@@ -33,6 +34,7 @@ export class TreeView {
   constructor(
     private readonly model: InspectorModel,
     private readonly elements: TreeElements,
+    private readonly sparklines: SparklineView,
   ) {}
 
   /** How many rows the list has (drawn or not). */
@@ -79,6 +81,7 @@ export class TreeView {
     (el.children[2] as HTMLElement).textContent = this.model.writerName(entry.from);
     (el.children[3] as HTMLElement).textContent = clockText(stampTime(entry.stamp));
     if (entry.from) el.title = `${entry.fqn} — last written by ${entry.from}`;
+    this.sparklines.update(el.children[4] as SVGSVGElement, entry.fqn);
     el.animate([{ backgroundColor: 'var(--flash)' }, { backgroundColor: 'transparent' }], { duration: 900, easing: 'ease-out' });
   }
 
@@ -112,6 +115,8 @@ export class TreeView {
       element('span', 'value', shortJson(entry.value, entry.bound)),
       element('span', 'writer', this.model.writerName(entry.from)),
       element('span', 'time', clockText(stampTime(entry.stamp))),
+      // Last in the row, drawn beside the value (page.ts orders the columns).
+      this.sparklines.create(entry.fqn),
     );
     el.title = entry.from ? `${entry.fqn} — last written by ${entry.from}` : entry.fqn;
     entry.row = el;
