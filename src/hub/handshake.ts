@@ -102,7 +102,7 @@ export class Handshake {
     if (parts.authorize) session.access = new Access(principal, parts.authorize);
     if (
       attributes.identity !== undefined &&
-      !parts.identities.mayCarry(session, { identity: attributes.identity, takeover: hello.takeover === true, stale })
+      !parts.identities.mayCarry(session, { identity: attributes.identity, takeover: hello.takeover === true, stale, id })
     )
       return false;
     if (stale) {
