@@ -159,7 +159,9 @@ export class Hub {
       hubId: this.id,
       secret,
       store,
-      startRev,
+      // A cluster routes only what JetStream holds: no revision a follower saw can be lost, so a
+      // link that moves between hubs resumes from its own revision (no startRev to fall back to).
+      startRev: cluster ? undefined : startRev,
       now,
       authorize: options.authorize,
       appTypes: options.appTypes,

@@ -3,7 +3,7 @@
  * separate entry point: `varspace` itself never loads NATS, and the `@nats-io/*` packages are
  * optional peer dependencies.
  * @example
- * import { natsStore } from 'varspace/nats';
+ * // natsStore comes from the entry point varspace/nats
  * const hub = await startHub({ store: await natsStore({ servers: 'nats://127.0.0.1:4222' }) });
  */
 export { natsStore } from './nats-store.js';

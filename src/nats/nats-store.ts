@@ -7,8 +7,15 @@ import { newSecret } from '../hub/resume-token.js';
 import { randomUuid } from '../identity/uuid.js';
 import { compareWrites } from '../wire/hybrid-clock.js';
 import { fqnToKey, keyToFqn } from './fqn-key.js';
-import { loadNats, type NatsModules } from './load-nats.js';
+import { loadNats } from './load-nats.js';
 import { checkNatsStoreOptions, type NatsStoreOptions } from './nats-store-options.js';
+
+/** The NATS modules `natsStore` uses, loaded on demand (`loadNats`). */
+interface NatsModules {
+  readonly transport: typeof import('@nats-io/transport-node');
+  readonly kv: typeof import('@nats-io/kv');
+  readonly jetstream: typeof import('@nats-io/jetstream');
+}
 
 /** A record as a KV value: stamp, writer, and the value or a tombstone mark. */
 interface KvRecord {
@@ -40,7 +47,8 @@ const encoder = new TextEncoder();
  */
 export async function natsStore(options: NatsStoreOptions): Promise<Store> {
   const checked = checkNatsStoreOptions(options);
-  const modules = await loadNats();
+  const [transport, kv, jetstream] = await loadNats();
+  const modules = { transport, kv, jetstream } as NatsModules;
   const timeoutMs = checked.timeoutMs ?? 5_000;
   const nc = await withTimeout(connectNats(modules, checked, timeoutMs), timeoutMs, checked.servers);
   try {
