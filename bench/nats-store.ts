@@ -26,7 +26,11 @@ async function writesPerSecond(store: Store): Promise<number> {
     await Promise.all(window);
   }
   const last = (v: number) => WRITES - VARS + v;
-  while (!Array.from({ length: VARS }, (_, v) => (space.resolve(`bench.g/v${v}`)?.getValue() as { i: number } | undefined)?.i === last(v)).every(Boolean))
+  while (
+    !Array.from({ length: VARS }, (_, v) => (space.resolve(`bench.g/v${v}`)?.getValue() as { i: number } | undefined)?.i === last(v)).every(
+      Boolean,
+    )
+  )
     await new Promise((resolve) => setTimeout(resolve, 1));
   const ms = performance.now() - start;
   await writer.close();
@@ -52,9 +56,17 @@ export async function run(): Promise<void> {
         await measureMemory();
       }
     }
-    printTable(`natsStore: one hub, acked writes to a follower on the same hub (${WRITES} sets over ${VARS} vars, ${WINDOW} in flight, ${RUNS} interleaved runs)`, [
-      { what: 'writes/s, natsStore (JetStream KV on loopback)', unit: 'writes/s', baselineName: 'memoryStore', ...medians(values, baselines) },
-    ]);
+    printTable(
+      `natsStore: one hub, acked writes to a follower on the same hub (${WRITES} sets over ${VARS} vars, ${WINDOW} in flight, ${RUNS} interleaved runs)`,
+      [
+        {
+          what: 'writes/s, natsStore (JetStream KV on loopback)',
+          unit: 'writes/s',
+          baselineName: 'memoryStore',
+          ...medians(values, baselines),
+        },
+      ],
+    );
   } finally {
     await nats.close();
   }

@@ -46,7 +46,9 @@ async function follower(hub: HubHandle, pattern: string, hello: Record<string, u
 function updates(client: RawClient, fqn: string): { from: string; stamp: string; rev: number; value: unknown }[] {
   return client.received
     .filter((m) => m.t === 'upds')
-    .flatMap((m) => m.u.filter((u: unknown[]) => u[0] === fqn).map((u: unknown[]) => ({ from: m.from, stamp: u[1], rev: u[2], value: u[3] })));
+    .flatMap((m) =>
+      m.u.filter((u: unknown[]) => u[0] === fqn).map((u: unknown[]) => ({ from: m.from, stamp: u[1], rev: u[2], value: u[3] })),
+    );
 }
 
 test('a write through hub A reaches a follower on hub B with the same value, from, stamp and revision', async () => {
@@ -111,7 +113,10 @@ test('of two concurrent cas on different hubs with one expected revision, exactl
   expect(answers.filter((m) => m.t === 'ack')).toHaveLength(1);
   expect(answers.filter((m) => m.t === 'err').map((m) => m.code)).toEqual(['VS_CONFLICT']);
   const winner = answers[0].t === 'ack' ? 'a' : 'b';
-  await waitFor(() => a.hub.store.get('lock/x')?.value === winner && b.hub.store.get('lock/x')?.value === winner, 'both hubs to hold the winner');
+  await waitFor(
+    () => a.hub.store.get('lock/x')?.value === winner && b.hub.store.get('lock/x')?.value === winner,
+    'both hubs to hold the winner',
+  );
 });
 
 test('an unmap leaves a tombstone that an older write through another hub cannot undo', async () => {

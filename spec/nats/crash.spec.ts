@@ -55,7 +55,10 @@ function kill(child: ChildProcess): Promise<void> {
 
 test(`no acked write is lost when a hub process is SIGKILLed, ${ROUNDS} times, and its instances vanish from the other hub`, async () => {
   const bucket = `crash${randomUUID().slice(0, 8)}`;
-  const survivor = await loopbackHub(open, { store: await natsStore({ servers: nats.url, bucket, hubIntervalMs: 200, hubTimeoutMs: 1_000 }), heartbeat: false });
+  const survivor = await loopbackHub(open, {
+    store: await natsStore({ servers: nats.url, bucket, hubIntervalMs: 200, hubTimeoutMs: 1_000 }),
+    heartbeat: false,
+  });
   /** The highest acked sequence number of each key. */
   const acked = new Map<string, number>();
   let seq = 0;

@@ -7,7 +7,7 @@ import { loadNats, NATS_PACKAGES } from '../../src/nats/load-nats.js';
 /** What NATS accepts as a KV key (nats.js's own check). */
 const VALID_KEY = /^[-/=.\w]+$/;
 
-const tokenChar = fc.constantFrom(...'abcXYZ019_-+!?\''.split(''));
+const tokenChar = fc.constantFrom(..."abcXYZ019_-+!?'".split(''));
 const token = fc
   .tuple(fc.constantFrom(...'aZ0_'.split('')), fc.array(tokenChar, { maxLength: 6 }))
   .map(([first, rest]) => first + rest.join(''));

@@ -36,6 +36,8 @@ test('two hubs given --nats and one --bucket share the space; the log line names
 });
 
 test('--nats with --data, or --bucket alone, is refused before anything starts', async () => {
-  await expect(hubCommand({ port: 0, host: '127.0.0.1', nats: [nats.url], data: '/tmp/x' }, () => {})).rejects.toBeInstanceOf(ValidationError);
+  await expect(hubCommand({ port: 0, host: '127.0.0.1', nats: [nats.url], data: '/tmp/x' }, () => {})).rejects.toBeInstanceOf(
+    ValidationError,
+  );
   await expect(hubCommand({ port: 0, host: '127.0.0.1', bucket: 'b' }, () => {})).rejects.toBeInstanceOf(ValidationError);
 });

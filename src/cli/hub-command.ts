@@ -78,7 +78,8 @@ export async function hubCommand(options: HubCommandOptions, log: (line: string)
   };
   // Bad options are refused before the data directory is opened (and locked).
   await checkStartHubOptions(hubOptions);
-  if (data !== undefined && nats !== undefined) throw new ValidationError('--data and --nats exclude each other: a hub keeps its state in one store');
+  if (data !== undefined && nats !== undefined)
+    throw new ValidationError('--data and --nats exclude each other: a hub keeps its state in one store');
   if (bucket !== undefined && nats === undefined) throw new ValidationError('--bucket needs --nats');
   const ownStore = data !== undefined || nats !== undefined;
   const store =

@@ -36,7 +36,12 @@ export class Durability {
     } catch (error) {
       durable = Promise.reject(error);
     }
-    if (durable) this.await(record, durable.then(() => record), writer);
+    if (durable)
+      this.await(
+        record,
+        durable.then(() => record),
+        writer,
+      );
   }
 
   /**
@@ -80,7 +85,9 @@ export class Durability {
     }
     void durable.then((held) => {
       if (session.closed) return;
-      session.send('failed' in held ? errMessage(held.failed, { ref, fqn: record.fqn }) : { t: 'ack', ref, stamp: held.stamp, rev: held.rev });
+      session.send(
+        'failed' in held ? errMessage(held.failed, { ref, fqn: record.fqn }) : { t: 'ack', ref, stamp: held.stamp, rev: held.rev },
+      );
     });
   }
 

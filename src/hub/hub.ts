@@ -151,9 +151,24 @@ export class Hub {
     const durability = new Durability(store, counters, (error) => space.report(error));
     const { mirror, router, ownership, identities } = this;
     const shared = Cluster.sharedStore(store);
-    const cluster = shared && new Cluster({ hubId: this.id, store: shared, space, clock, stampLimit, counters, logger, mirror, router, durability, identities });
+    const cluster =
+      shared &&
+      new Cluster({ hubId: this.id, store: shared, space, clock, stampLimit, counters, logger, mirror, router, durability, identities });
     this.cluster = cluster;
-    this.writes = new Writes({ hubId: this.id, store, clock, stampLimit, limits, counters, logger, mirror, router, durability, ownership, cluster });
+    this.writes = new Writes({
+      hubId: this.id,
+      store,
+      clock,
+      stampLimit,
+      limits,
+      counters,
+      logger,
+      mirror,
+      router,
+      durability,
+      ownership,
+      cluster,
+    });
     this.presence = new HubPresence(space, this.writes);
     const handshake = new Handshake({
       hubId: this.id,

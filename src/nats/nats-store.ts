@@ -61,9 +61,7 @@ export async function natsStore(options: NatsStoreOptions): Promise<Store> {
 
 async function connectNats(modules: NatsModules, options: NatsStoreOptions, timeoutMs: number): Promise<NatsConnection> {
   const { transport } = modules;
-  const authenticator = options.credsFile
-    ? transport.credsAuthenticator(new Uint8Array(await readFile(options.credsFile)))
-    : undefined;
+  const authenticator = options.credsFile ? transport.credsAuthenticator(new Uint8Array(await readFile(options.credsFile))) : undefined;
   try {
     return await transport.connect({
       servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
@@ -180,7 +178,9 @@ class NatsStore implements Store {
   private async store(record: StoreRecord, expectedRev: number | undefined): Promise<StoreRecord> {
     if (this.down !== undefined || this.closed) throw this.unavailable();
     const key = this.keyOf(record.fqn);
-    const data = encoder.encode(JSON.stringify(record.deleted ? { s: record.stamp, f: record.from, d: 1 } : { s: record.stamp, f: record.from, v: record.value }));
+    const data = encoder.encode(
+      JSON.stringify(record.deleted ? { s: record.stamp, f: record.from, d: 1 } : { s: record.stamp, f: record.from, v: record.value }),
+    );
     let held = this.newest(record.fqn);
     let fresh = false; // whether `held` was read from the bucket just now
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
