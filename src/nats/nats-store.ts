@@ -96,6 +96,8 @@ class NatsStore implements Store {
   private readonly known = new Map<string, StoreRecord>();
   /** The last write of each FQN in flight: writes of one FQN from this hub go one after the other. */
   private readonly tails = new Map<string, Promise<unknown>>();
+  /** The plain write of each FQN waiting for its turn (a newer one takes its place). */
+  private readonly queued = new Map<string, { record: StoreRecord; stored: Promise<StoreRecord> }>();
   private readonly listeners = new Set<(record: StoreRecord) => void>();
   private readonly keyPrefix: string;
   private down: string | undefined;
@@ -158,13 +160,28 @@ class NatsStore implements Store {
 
   commit(record: StoreRecord, expectedRev?: number): Promise<StoreRecord> {
     const { fqn } = record;
-    const stored = (this.tails.get(fqn) ?? Promise.resolve()).then(() => this.store(record, expectedRev));
-    const tail = stored.catch(() => {});
+    if (expectedRev === undefined) {
+      // A plain write of a var whose queued write has not started yet takes its place (the older
+      // of the two resolves with the newer: it lost, as it would have at the bucket): one KV update
+      // for a burst of writes of one var.
+      const queued = this.queued.get(fqn);
+      if (queued) {
+        if (compareWrites(record.stamp, record.from, queued.record.stamp, queued.record.from) > 0) queued.record = record;
+        return queued.stored;
+      }
+    }
+    const entry: { record: StoreRecord; stored: Promise<StoreRecord> } = { record, stored: undefined! };
+    if (expectedRev === undefined) this.queued.set(fqn, entry);
+    entry.stored = (this.tails.get(fqn) ?? Promise.resolve()).then(() => {
+      if (this.queued.get(fqn) === entry) this.queued.delete(fqn);
+      return this.store(entry.record, expectedRev);
+    });
+    const tail = entry.stored.catch(() => {});
     this.tails.set(fqn, tail);
     void tail.then(() => {
       if (this.tails.get(fqn) === tail) this.tails.delete(fqn);
     });
-    return stored;
+    return entry.stored;
   }
 
   async close(): Promise<void> {
