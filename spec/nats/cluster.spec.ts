@@ -2,7 +2,7 @@
 // another, last writer wins across hubs, cas, tombstones, presence and identities, NATS going away.
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '../../src/core/errors.js';
-import type { HubHandle } from '../../src/index.js';
+import type { HubHandle, StartHubOptions } from '../../src/index.js';
 import { natsStore } from '../../src/nats/index.js';
 import { rawClient, type RawClient } from '../hub/raw-client.js';
 import { loopbackHub } from '../support/loopback-hub.js';
@@ -23,12 +23,16 @@ afterEach(async () => {
 });
 
 /** `count` hubs on one new bucket. */
-async function hubs(count: number, extra: { hubIntervalMs?: number; hubTimeoutMs?: number } = {}): Promise<HubHandle[]> {
+async function hubs(
+  count: number,
+  extra: { hubIntervalMs?: number; hubTimeoutMs?: number } = {},
+  hubOptions: Partial<StartHubOptions> = {},
+): Promise<HubHandle[]> {
   const bucket = `b${randomUUID().slice(0, 8)}`;
   const started: HubHandle[] = [];
   for (let i = 0; i < count; i++) {
     const store = await natsStore({ servers: nats.url, bucket, ...extra });
-    started.push(await loopbackHub(open, { store, heartbeat: false }));
+    started.push(await loopbackHub(open, { store, heartbeat: false, ...hubOptions }));
   }
   return started;
 }
@@ -166,6 +170,22 @@ test('a resume on another hub keeps the instance id (the token verifies on every
   expect((await first.closing()).code).toBe(4009);
   await waitFor(() => b.hub.store.get(`$sys.instances/${welcome.id}`)?.from === b.hub.id, 'the presence to be hub B’s');
   expect(a.hub.store.get(`$sys.instances/${welcome.id}`)?.deleted).toBe(false);
+});
+
+test('owned vars stay while their owner is live on any hub, and go a grace time after it left the last', async () => {
+  const [a, b] = await hubs(2, {}, { ownership: { graceMs: 300 } });
+  const owner = await rawClient(a.url, open);
+  const welcome = await owner.hello();
+  owner.send([{ t: 'pub', fqn: 'jobs/42', value: 'running', stamp: '0000000000070000', ref: 1, owned: true }]);
+  await owner.next('ack');
+  owner.socket.terminate();
+  const again = await rawClient(b.url, open);
+  await again.hello({ resume: { id: welcome.id, token: welcome.token } });
+  await waitFor(() => a.hub.store.get(`$sys.instances/${welcome.id}`)?.from === b.hub.id, 'hub A to see the instance on hub B');
+  await new Promise((resolve) => setTimeout(resolve, 600)); // past the grace time: still live, on B
+  expect(a.hub.store.get('jobs/42')?.deleted).toBe(false);
+  again.socket.terminate();
+  await waitFor(() => b.hub.store.get('jobs/42')?.deleted === true, 'the owned var to go once its owner left every hub');
 });
 
 test('a hub that closes deletes its liveness record, and the others remove its instances (spec/nats/crash.spec.ts: one that dies)', async () => {

@@ -7,6 +7,7 @@ import { HubLiveness } from './hub-liveness.js';
 import { INSTANCES_PREFIX, type HubPresence, type LocalWrites } from './hub-presence.js';
 import type { Identities } from './identities.js';
 import type { Logger } from './logger.js';
+import type { Ownership } from './ownership.js';
 import type { Router } from './router.js';
 import type { Session } from './session.js';
 import type { SpaceMirror } from './space-mirror.js';
@@ -35,6 +36,7 @@ export interface ClusterParts {
   readonly router: Router;
   readonly durability: Durability;
   readonly identities: Identities;
+  readonly ownership: Ownership;
 }
 
 /** What the hub gives its {@link Cluster} once its write path exists. @internal */
@@ -116,22 +118,26 @@ export class Cluster implements SharedWrites {
   /**
    * Presence written by another hub: an instance of this hub that resumed there is closed here; one
    * whose presence another hub removed (a dead hub's, as it thought) is published again; one whose
-   * identity a newer instance on another hub took over is closed (4009).
+   * identity a newer instance on another hub took over is closed (4009). The vars an instance owns
+   * through this hub stay while it is live on any hub, and go a grace time after it left the last.
    */
   private presenceChanged(record: StoreRecord): void {
     const { presence, drop } = this.wiring!;
     presence.touch();
     if (record.from === this.parts.hubId) return;
-    const local = this.parts.identities.sessionOf(record.fqn.slice(INSTANCES_PREFIX.length));
-    if (local !== undefined) {
-      if (record.deleted) presence.publish(local);
-      else {
-        this.parts.logger.log('info', 'resumed-elsewhere', { instanceId: local.id });
-        local.transport.close(4009, 'VS_FORBIDDEN resumed on another hub');
-        drop(local);
-      }
+    const id = record.fqn.slice(INSTANCES_PREFIX.length);
+    const local = this.parts.identities.sessionOf(id);
+    if (local !== undefined && record.deleted) {
+      presence.publish(local);
       return;
     }
+    if (local !== undefined) {
+      this.parts.logger.log('info', 'resumed-elsewhere', { instanceId: id });
+      local.transport.close(4009, 'VS_FORBIDDEN resumed on another hub');
+      drop(local);
+    }
+    this.parts.ownership.returned(id);
+    if (record.deleted) this.parts.ownership.left(id);
     const identity = record.deleted ? undefined : (record.value as InstanceInfo | undefined)?.attributes?.identity;
     if (identity === undefined) return;
     for (const session of this.parts.identities.sessions()) {

@@ -153,7 +153,7 @@ export class Hub {
     const shared = Cluster.sharedStore(store);
     const cluster =
       shared &&
-      new Cluster({ hubId: this.id, store: shared, space, clock, stampLimit, counters, logger, mirror, router, durability, identities });
+      new Cluster({ hubId: this.id, store: shared, space, clock, stampLimit, counters, logger, mirror, router, durability, identities, ownership });
     this.cluster = cluster;
     this.writes = new Writes({
       hubId: this.id,
