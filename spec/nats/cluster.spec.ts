@@ -121,6 +121,11 @@ test('of two concurrent cas on different hubs with one expected revision, exactl
     () => a.hub.store.get('lock/x')?.value === winner && b.hub.store.get('lock/x')?.value === winner,
     'both hubs to hold the winner',
   );
+  // The loser's hub mirrored the cas into its space before the bucket refused it: it is put back.
+  await waitFor(
+    () => a.space.resolve('lock/x')?.getValue() === winner && b.space.resolve('lock/x')?.getValue() === winner,
+    'both spaces to hold the winner',
+  );
 });
 
 test('an unmap leaves a tombstone that an older write through another hub cannot undo', async () => {
@@ -216,6 +221,7 @@ test('a hub that loses NATS refuses writes with VS_STORE_UNAVAILABLE, says so on
     writer.send([{ t: 'pub', fqn: 'down/x', value: 1, stamp: '0000000000050000', ref: 1 }]);
     const refused = await writer.next('err');
     expect(refused).toMatchObject({ ref: 1, code: 'VS_STORE_UNAVAILABLE' });
+    await waitFor(() => a.space.resolve('down/x') === undefined, 'the refused write to leave the hub’s space');
   } finally {
     await nats.start();
   }

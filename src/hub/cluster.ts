@@ -73,7 +73,11 @@ export class Cluster implements SharedWrites {
   }
 
   commit(record: StoreRecord, writer: Session | undefined, expectedRev?: number): void {
-    this.parts.durability.commit(record, this.parts.store.commit(record, expectedRev), writer);
+    const committed = this.parts.store.commit(record, expectedRev);
+    // The write is in the hub's space already (validators judged it there): refused by the store
+    // (a cas that lost, NATS down), the space goes back to what the store holds.
+    committed.catch(() => this.restore(record.fqn));
+    this.parts.durability.commit(record, committed, writer);
   }
 
   /** Starts taking the store's changes, beating and removing dead hubs' instances; claims of identities look at other hubs' instances. */
@@ -147,6 +151,18 @@ export class Cluster implements SharedWrites {
       this.parts.logger.log('info', 'taken-over', { instanceId: session.id, identity });
       session.transport.close(4009, `VS_FORBIDDEN identity ${identity} was taken over on another hub`);
       drop(session);
+    }
+  }
+
+  /** Mirrors the store's record of `fqn` into the space again (none: the var goes). */
+  private restore(fqn: string): void {
+    const held = this.parts.store.get(fqn);
+    try {
+      if (held) this.parts.mirror.apply(held);
+      else this.parts.space.unmap(fqn, { origin: this.parts.hubId });
+    } catch (error) {
+      this.parts.counters.errors++;
+      this.parts.space.report(error);
     }
   }
 
