@@ -153,7 +153,20 @@ export class Hub {
     const shared = Cluster.sharedStore(store);
     const cluster =
       shared &&
-      new Cluster({ hubId: this.id, store: shared, space, clock, stampLimit, counters, logger, mirror, router, durability, identities, ownership });
+      new Cluster({
+        hubId: this.id,
+        store: shared,
+        space,
+        clock,
+        stampLimit,
+        counters,
+        logger,
+        mirror,
+        router,
+        durability,
+        identities,
+        ownership,
+      });
     this.cluster = cluster;
     this.writes = new Writes({
       hubId: this.id,
