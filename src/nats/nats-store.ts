@@ -72,6 +72,9 @@ async function connectNats(modules: NatsModules, options: NatsStoreOptions, time
       name: 'varspace-hub',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
+      // A silent network (no TCP close) is noticed after two unanswered pings, not NATS's default 4 minutes.
+      pingInterval: timeoutMs,
+      maxPingOut: 2,
     });
   } catch (error) {
     throw new StoreUnavailableError(`cannot connect to NATS at ${String(options.servers)}: ${(error as Error).message}`);
