@@ -5,6 +5,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   sync: () => import('./sync.js'),
   rx: () => import('./rx.js'),
   cluster: () => import('./cluster.js'),
+  'nats-store': () => import('./nats-store.js'),
 };
 
 const wanted = process.argv.slice(2);

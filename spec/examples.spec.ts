@@ -1,6 +1,5 @@
 // Runs every example as its own process (`node --import tsx examples/X.ts`) and checks what it prints.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -68,20 +67,14 @@ describe('examples', () => {
     ]);
   });
 
-  // Needs the NATS store (src/nats, issue 15's other half): skipped until it is merged (then the guard goes).
-  const withNats = existsSync(new URL('../src/nats/index.ts', import.meta.url)) ? test : test.skip;
-  withNats(
-    'cluster/main.ts: two hubs on one nats-server, a write crossing from hub A to hub B, a failover [SKIPPED while src/nats/index.ts does not exist]',
-    async () => {
-      const lines = await example('cluster/main');
-      expect(lines[0]).toMatch(/^writer on hub A wrote orders\/latest = "order 1" \(revision \d+\)$/);
-      expect(lines[1]).toMatch(/^reader on hub B got "order 1" from the writer, revision \d+$/);
-      expect(lines.slice(2)).toEqual([
-        'hub A stopped: the writer failed over to hub B, same instance id: true',
-        'reader got "order 2" from the writer',
-        'stopped: 2 clients, 2 hubs, nats-server',
-      ]);
-    },
-    40_000,
-  );
+  test('cluster/main.ts: two hubs on one nats-server, a write crossing from hub A to hub B, a failover', async () => {
+    const lines = await example('cluster/main');
+    expect(lines[0]).toMatch(/^writer on hub A wrote orders\/latest = "order 1" \(revision \d+\)$/);
+    expect(lines[1]).toMatch(/^reader on hub B got "order 1" from the writer, revision \d+$/);
+    expect(lines.slice(2)).toEqual([
+      'hub A stopped: the writer failed over to hub B, same instance id: true',
+      'reader got "order 2" from the writer',
+      'stopped: 2 clients, 2 hubs, nats-server',
+    ]);
+  }, 40_000);
 });

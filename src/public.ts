@@ -32,6 +32,8 @@ export {
   PortInUseError,
   InternalError,
   ClockSkewError,
+  StoreUnavailableError,
+  MissingPackageError,
 } from './core/errors.js';
 
 // Operators for app code; instances, app types, local names

@@ -5,14 +5,11 @@
 // Run: node --import tsx examples/cluster/main.ts   (needs /usr/sbin/nats-server, or NATS_SERVER)
 import { randomBytes } from 'node:crypto';
 import { filter, firstValueFrom, skipWhile } from 'rxjs';
-import { Space, connect, startHub, type Store } from '../../src/index.js';
+import { Space, connect, startHub } from '../../src/index.js';
 // In production NATS runs on its own; here a helper starts a throwaway one (its own port and directory).
 import { startNatsServer } from '../../spec/support/nats-server.js';
-
-// The NATS store, as an app imports it: `import { natsStore } from 'varspace/nats'`. Loaded by
-// path until src/nats is merged into this branch (then: a static import of ../../src/nats/index.js).
-const natsEntry = '../../src/nats/index.js';
-const { natsStore } = (await import(natsEntry)) as { natsStore: (options: { servers: string; bucket?: string }) => Promise<Store> };
+// The NATS store, as an app imports it: `import { natsStore } from 'varspace/nats'`.
+import { natsStore } from '../../src/nats/index.js';
 
 const nats = await startNatsServer();
 // Every hub of a cluster has the same secret: a link's resume token verifies on each of them.

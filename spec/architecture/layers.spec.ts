@@ -15,7 +15,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   transport: ['core', 'rx', 'identity', 'wire'],
   sync: ['core', 'rx', 'identity', 'wire', 'transport'],
   hub: ['core', 'rx', 'identity', 'wire', 'transport'],
-  cli: ['core', 'rx', 'identity', 'wire', 'transport', 'sync', 'hub'],
+  // The NATS store (`varspace/nats`, its own entry point) beside the hub, for the hub.
+  nats: ['core', 'rx', 'identity', 'wire', 'transport', 'hub'],
+  cli: ['core', 'rx', 'identity', 'wire', 'transport', 'sync', 'hub', 'nats'],
   // The inspector is a browser app on the public browser entry.
   inspector: ['(entry)'],
   // varspace/react, an entry of its own on top of the client: nothing imports it (last test).

@@ -5,20 +5,19 @@
 import { Space, connect, startHub, type HubHandle, type Link, type LinkStatus } from '../../src/index.js';
 import { startNatsServer } from '../support/nats-server.js';
 import { waitFor } from '../sync/net-helpers.js';
-import { describeWithNats, loadNatsStore } from './nats-guard.js';
+import { natsStore } from '../../src/nats/index.js';
 
 const SECRET = 'the-secret-shared-by-the-hubs-of-the-cluster-failover-spec';
 const FAST = { initialDelayMs: 5, maxDelayMs: 40 };
 const VARS = 50;
 
-describeWithNats('cluster failover: connect([hubA, hubB]) on one NATS bucket', () => {
+describe('cluster failover: connect([hubA, hubB]) on one NATS bucket', () => {
   let nats: { url: string; stop(): Promise<void> };
   let hubs: HubHandle[] = [];
   const links: Link[] = [];
 
   beforeEach(async () => {
     nats = await startNatsServer();
-    const natsStore = await loadNatsStore();
     hubs = [];
     for (let i = 0; i < 2; i++) {
       const store = await natsStore({ servers: nats.url, bucket: 'failover' });

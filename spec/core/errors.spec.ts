@@ -23,7 +23,7 @@ import {
 } from '../../src/index.js';
 import * as coreErrors from '../../src/core/errors.js';
 // Not (yet) exported by the package; the hub and its stores use them.
-import { InternalError, NotFoundError, StoreError } from '../../src/core/errors.js';
+import { InternalError, MissingPackageError, NotFoundError, StoreError, StoreUnavailableError } from '../../src/core/errors.js';
 import { ERROR_CLASSES } from '../../src/core/error-classes.js';
 
 // [class, code, an instance made as the library makes it]
@@ -48,6 +48,8 @@ const CASES: ReadonlyArray<readonly [abstract new (...args: never[]) => Varspace
   [PortInUseError, 'VS_PORT_IN_USE', new PortInUseError('port 7070 on 127.0.0.1 is in use', { host: '127.0.0.1', port: 7070 })],
   [InternalError, 'VS_INTERNAL', new InternalError()],
   [ClockSkewError, 'VS_CLOCK_SKEW', new ClockSkewError('app/n: stamp too far ahead', { fqn: 'app/n' })],
+  [StoreUnavailableError, 'VS_STORE_UNAVAILABLE', new StoreUnavailableError('NATS connection lost', { fqn: 'app/n' })],
+  [MissingPackageError, 'VS_MISSING_PACKAGE', new MissingPackageError('npm install @nats-io/kv', { packages: ['@nats-io/kv'] })],
 ];
 
 describe('errors', () => {

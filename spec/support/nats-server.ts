@@ -1,56 +1,89 @@
-// A real nats-server with JetStream for the specs (and benches) that need one: its own port (the
-// server picks it) and its own store directory, removed on stop.
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, promises as fsp } from 'node:fs';
+import { createServer, connect as tcpConnect } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
-/** Where Debian's nats-server package puts the binary (override with NATS_SERVER). */
+/** The nats-server binary (Debian's package: `apt-get install -y nats-server`). */
 export const NATS_SERVER = process.env.NATS_SERVER ?? '/usr/sbin/nats-server';
-const START_TIMEOUT_MS = 10_000;
+
+/** A real nats-server with JetStream, on 127.0.0.1 and a free port, its store in a temporary directory. */
+export interface NatsServer {
+  /** `nats://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  /** Stops the server (SIGKILL); its store directory stays, so {@link start} brings the same data back. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and store directory. */
+  start(): Promise<void>;
+  /** Stops it and removes its store directory. */
+  close(): Promise<void>;
+}
+
+/** A port nothing listens on now (bound to port 0 first, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether something accepts TCP connections on `port`. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 /**
- * Starts `nats-server -js` on 127.0.0.1 (a port it picks) with a fresh store directory, and
- * resolves once it accepts clients.
- * @throws rejects when the binary is missing, exits early, or is not ready within 10 s.
- * @example
- * const nats = await startNatsServer();
- * const store = await natsStore({ servers: nats.url });
- * await nats.stop();
+ * Spawns `nats-server -js` and waits (at most 10 s) until it accepts connections.
+ * @example const nats = await startNatsServer(); ...; await nats.close();
  */
-export async function startNatsServer(): Promise<{ url: string; stop(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'varspace-nats-'));
-  const child = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', '-1', '-sd', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let log = '';
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`nats-server not ready within ${START_TIMEOUT_MS} ms:\n${log}`)), START_TIMEOUT_MS);
-      child.once('error', (error) => (clearTimeout(timer), reject(error)));
-      child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`nats-server exited (${code}):\n${log}`))));
-      child.stderr!.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-        const port = /Listening for client connections on [\d.]+:(\d+)/.exec(log)?.[1];
-        if (port && log.includes('Server is ready')) {
-          clearTimeout(timer);
-          resolve(`nats://127.0.0.1:${port}`);
-        }
-      });
-    });
-    child.stderr!.removeAllListeners('data');
-    child.stderr!.resume(); // keep draining its log, so that it never blocks on a full pipe
-    return {
-      url,
-      async stop() {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-        await exited;
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (error) {
-    child.kill('SIGKILL');
+export async function startNatsServer(): Promise<NatsServer> {
+  if (!existsSync(NATS_SERVER)) throw new Error(`${NATS_SERVER} is missing: apt-get install -y nats-server`);
+  const port = await freePort();
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'varspace-nats-'));
+  let child: ChildProcess | undefined;
+  const stop = async (): Promise<void> => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    running.kill('SIGKILL');
     await exited;
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
+  };
+  const start = async (): Promise<void> => {
+    let output = '';
+    child = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    for (let i = 0; i < 200; i++) {
+      if (child.exitCode !== null) throw new Error(`nats-server exited: ${output}`);
+      // JetStream is ready once the server says so (it listens a little before).
+      if ((await accepts(port)) && /Server is ready/.test(output)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await stop();
+    throw new Error(`nats-server did not start within 10 s: ${output}`);
+  };
+  await start();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    stop,
+    start,
+    close: async () => {
+      await stop();
+      await fsp.rm(dir, { recursive: true, force: true });
+    },
+  };
 }

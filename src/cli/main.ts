@@ -108,6 +108,8 @@ program
     '--data <dir>',
     'keep the state in this directory (append-only log + snapshot, fsync on every write; survives kill -9); default: in memory',
   )
+  .option('--nats <url...>', 'share the space with other hubs through NATS JetStream KV at this URL (e.g. nats://127.0.0.1:4222)')
+  .option('--bucket <name>', 'the NATS KV bucket (with --nats; default varspace)')
   .option('--token <token>', 'let in only connections presenting this token (Authorization: Bearer, ?token=, or subprotocol token.<token>)')
   .option('--rules <file>', 'a JSON file of access rules: { "<principal or role or *>": { "read": [patterns], "write": [patterns] } }')
   .option('--allow-origin <origin...>', "browser origins allowed to connect (default: the hub's own host)")

@@ -203,3 +203,25 @@ export class ClockSkewError extends VarspaceError {
     super(ClockSkewError.code, message, details);
   }
 }
+
+/**
+ * A shared store (NATS JetStream) cannot be reached (`VS_STORE_UNAVAILABLE`): `natsStore` could not
+ * connect within its timeout, or a running hub lost its NATS connection and refuses writes until it
+ * comes back. Nothing was changed.
+ */
+export class StoreUnavailableError extends VarspaceError {
+  static readonly code = 'VS_STORE_UNAVAILABLE';
+
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(StoreUnavailableError.code, message, details);
+  }
+}
+
+/** An optional package that a feature needs is not installed (`VS_MISSING_PACKAGE`); the message says what to install. */
+export class MissingPackageError extends VarspaceError {
+  static readonly code = 'VS_MISSING_PACKAGE';
+
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(MissingPackageError.code, message, details);
+  }
+}

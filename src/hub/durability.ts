@@ -1,3 +1,4 @@
+import { ConflictError } from '../core/errors.js';
 import { errMessage } from '../wire/remote-error.js';
 import type { HubCounters } from './hub-counters.js';
 import type { Session } from './session.js';
@@ -15,8 +16,8 @@ import type { Store, StoreRecord } from './store.js';
  * durability.ack(session, ref, record);
  */
 export class Durability {
-  /** Records whose `store.put` has not resolved yet: their acks wait (the value is the error, if it failed). */
-  private readonly pending = new WeakMap<StoreRecord, Promise<unknown>>();
+  /** Records whose `store.put` has not resolved yet: their acks wait for what the store holds after it, or its failure. */
+  private readonly pending = new WeakMap<StoreRecord, Promise<StoreRecord | { readonly failed: unknown }>>();
 
   constructor(
     private readonly store: Store,
@@ -35,21 +36,40 @@ export class Durability {
     } catch (error) {
       durable = Promise.reject(error);
     }
-    if (durable) this.await(record, durable, writer);
+    if (durable)
+      this.await(
+        record,
+        durable.then(() => record),
+        writer,
+      );
   }
 
-  private await(record: StoreRecord, durable: Promise<void>, writer: Session | undefined): void {
-    const settled = durable.then(
-      () => {
+  /**
+   * Waits for a shared store's commit of an accepted write (see `Store.commit`): its acks carry the
+   * stored revision, or the newer write it lost to; a `cas` whose revision no longer matched is
+   * answered with its `VS_CONFLICT` (a refusal, not a store failure).
+   */
+  commit(record: StoreRecord, committed: Promise<StoreRecord>, writer: Session | undefined): void {
+    this.await(record, committed, writer);
+  }
+
+  private await(record: StoreRecord, durable: Promise<StoreRecord>, writer: Session | undefined): void {
+    const settled: Promise<StoreRecord | { readonly failed: unknown }> = durable.then(
+      (held) => {
         this.pending.delete(record);
         writer?.synced(settled);
-        return undefined;
+        return held;
       },
       (error: unknown) => {
+        if (error instanceof ConflictError) {
+          this.counters.refused++;
+          writer?.synced(settled);
+          return { failed: error };
+        }
         this.counters.errors++;
         this.report(error);
         if (writer) writer.storeFailed = true;
-        return error ?? new Error('store failed');
+        return { failed: error ?? new Error('store failed') };
       },
     );
     this.pending.set(record, settled);
@@ -63,10 +83,10 @@ export class Durability {
       session.send({ t: 'ack', ref, stamp: record.stamp, rev: record.rev });
       return;
     }
-    void durable.then((error) => {
+    void durable.then((held) => {
       if (session.closed) return;
       session.send(
-        error === undefined ? { t: 'ack', ref, stamp: record.stamp, rev: record.rev } : errMessage(error, { ref, fqn: record.fqn }),
+        'failed' in held ? errMessage(held.failed, { ref, fqn: record.fqn }) : { t: 'ack', ref, stamp: held.stamp, rev: held.rev },
       );
     });
   }

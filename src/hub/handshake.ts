@@ -33,7 +33,7 @@ export interface HandshakeParts {
   readonly secret: string;
   readonly store: Store;
   /** The store's revision when the hub started (see `welcome`). */
-  readonly startRev: number;
+  readonly startRev: number | undefined;
   /** The hub's wall clock (the `time` of `welcome`). */
   readonly now: () => number;
   readonly authorize: AccessRules | undefined;
@@ -102,7 +102,7 @@ export class Handshake {
     if (parts.authorize) session.access = new Access(principal, parts.authorize);
     if (
       attributes.identity !== undefined &&
-      !parts.identities.mayCarry(session, { identity: attributes.identity, takeover: hello.takeover === true, stale })
+      !parts.identities.mayCarry(session, { identity: attributes.identity, takeover: hello.takeover === true, stale, id })
     )
       return false;
     if (stale) {
@@ -128,7 +128,7 @@ export class Handshake {
       token,
       hub: parts.hubId,
       epoch: parts.store.epoch,
-      startRev: parts.startRev,
+      ...(parts.startRev !== undefined ? { startRev: parts.startRev } : {}),
       time: parts.now(),
     });
     parts.presence.publish(session);

@@ -8,6 +8,7 @@ import type { Transport } from '../transport/transport.js';
 import { HybridClock } from '../wire/hybrid-clock.js';
 import { errMessage } from '../wire/remote-error.js';
 import type { AccessRules } from './access.js';
+import { Cluster } from './cluster.js';
 import { Durability } from './durability.js';
 import { FrameReader } from './frame-reader.js';
 import { FrameScheduler } from './frame-scheduler.js';
@@ -77,6 +78,8 @@ export interface HubStats {
   refused: number;
   errors: number;
   follows: number;
+  /** 1 when the store takes writes; 0 while a shared store (NATS) is unreachable. */
+  storeUp: number;
 }
 
 /**
@@ -114,6 +117,8 @@ export class Hub {
   private readonly presence: HubPresence;
   private readonly writes: Writes;
   private readonly heartbeats: HeartbeatCheck | undefined;
+  /** With a shared store (several hubs): the hub's side of the cluster. */
+  private readonly cluster: Cluster | undefined;
   private closed = false;
   /** What every session's transport reports goes here (no closures per connection). */
   private readonly sessionSink: SessionSink;
@@ -145,13 +150,46 @@ export class Hub {
     this.ownership = new Ownership(space, options.ownership);
     const durability = new Durability(store, counters, (error) => space.report(error));
     const { mirror, router, ownership, identities } = this;
-    this.writes = new Writes({ hubId: this.id, store, clock, stampLimit, limits, counters, logger, mirror, router, durability, ownership });
+    const shared = Cluster.sharedStore(store);
+    const cluster =
+      shared &&
+      new Cluster({
+        hubId: this.id,
+        store: shared,
+        space,
+        clock,
+        stampLimit,
+        counters,
+        logger,
+        mirror,
+        router,
+        durability,
+        identities,
+        ownership,
+      });
+    this.cluster = cluster;
+    this.writes = new Writes({
+      hubId: this.id,
+      store,
+      clock,
+      stampLimit,
+      limits,
+      counters,
+      logger,
+      mirror,
+      router,
+      durability,
+      ownership,
+      cluster,
+    });
     this.presence = new HubPresence(space, this.writes);
     const handshake = new Handshake({
       hubId: this.id,
       secret,
       store,
-      startRev,
+      // A cluster routes only what JetStream holds: no revision a follower saw can be lost, so a
+      // link that moves between hubs resumes from its own revision (no startRev to fall back to).
+      startRev: cluster ? undefined : startRev,
       now,
       authorize: options.authorize,
       appTypes: options.appTypes,
@@ -184,6 +222,7 @@ export class Hub {
     if (options.heartbeat !== false)
       this.heartbeats = new HeartbeatCheck(options.heartbeat ?? {}, identities, (session, quiet) => this.onSilent(session, quiet));
     this.recover(clock, stampLimit);
+    cluster?.start({ writes: this.writes, presence: this.presence, drop: this.dropSession });
   }
 
   /**
@@ -201,7 +240,8 @@ export class Hub {
       if (stampLimit.admits(record.stamp)) clock.observe(record.stamp);
       else restamp.push(record);
       if (record.deleted) continue;
-      if (record.fqn.startsWith(INSTANCES_PREFIX)) departed.push(record);
+      // A cluster's presence is other hubs' too: a dead hub's is removed by the cluster's liveness.
+      if (record.fqn.startsWith(INSTANCES_PREFIX) && !this.cluster) departed.push(record);
       else this.mirror.apply(record);
     }
     this.mirror.watch(this.writes);
@@ -244,6 +284,7 @@ export class Hub {
       refused: this.counters.refused,
       errors: this.counters.errors,
       follows,
+      storeUp: this.store.health?.().ok === false ? 0 : 1,
     };
   }
 
@@ -273,6 +314,7 @@ export class Hub {
       this.onSessionClosed(session);
     }
     this.presence.close();
+    await this.cluster?.close();
     await this.store.close();
   }
 
@@ -316,7 +358,8 @@ export class Hub {
     this.counters.messagesOutClosed += session.sent;
     this.counters.coalescedClosed += session.coalesced;
     if (!this.identities.leave(session)) return;
-    if (this.closed) this.presence.touch();
+    // An instance that resumed on another hub of the cluster keeps the presence that hub wrote.
+    if (this.closed || this.cluster?.ownsPresence(session.id) === false) this.presence.touch();
     else this.presence.unpublish(session);
     this.logger.log('info', 'leave', { instanceId: session.id });
     if (!this.closed) this.ownership.left(session.id);

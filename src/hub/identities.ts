@@ -1,4 +1,5 @@
 import { ForbiddenError, type VarspaceError } from '../core/errors.js';
+import type { InstanceInfo } from '../identity/instance-info.js';
 import type { Session } from './session.js';
 
 /** Refuses a connection: an `err`, then a close with `closeCode`. @internal */
@@ -11,6 +12,8 @@ export interface IdentityClaim {
   readonly takeover: boolean;
   /** The connection this one replaces (a resume), which is not a rival carrier. */
   readonly stale: Session | undefined;
+  /** The instance id the connection gets (a resumed one's presence elsewhere is its own, not a rival's). */
+  readonly id?: string;
 }
 
 /**
@@ -26,6 +29,9 @@ export class Identities {
   private readonly live = new Map<string, Session>();
   /** Instance ids live or departed less than `resumeTtlMs` ago (the timer forgets a departed one). */
   private readonly remembered = new Map<string, ReturnType<typeof setTimeout> | undefined>();
+
+  /** Instances live on other hubs of a cluster (see `Cluster`): a claim of an identity one of them carries is checked against it too. */
+  remote: { holderOf(identity: string): InstanceInfo | undefined } | undefined;
 
   constructor(
     private readonly resumeTtlMs: number,
@@ -79,7 +85,7 @@ export class Identities {
     }
     let holder: Session | undefined;
     for (const other of this.live.values()) if (other !== claim.stale && other.attributes.identity === identity) holder = other;
-    if (!holder) return true;
+    if (!holder) return this.mayReplaceRemote(session, claim);
     if (!claim.takeover) {
       this.refuse(
         session,
@@ -93,6 +99,25 @@ export class Identities {
       return false;
     }
     this.refuse(holder, new ForbiddenError(`identity ${identity} was taken over by a new instance`), 4009);
+    return true;
+  }
+
+  /** A claim no local instance holds: one on another hub of the cluster is replaced (by its hub, once it sees the new presence) only on `takeover`, as a local one. */
+  private mayReplaceRemote(session: Session, claim: IdentityClaim): boolean {
+    const holder = this.remote?.holderOf(claim.identity);
+    if (!holder || holder.instanceId === claim.id) return true;
+    if (!claim.takeover) {
+      this.refuse(
+        session,
+        new ForbiddenError(`identity ${claim.identity} is carried by live instance ${holder.instanceId} (say takeover to replace it)`),
+        4003,
+      );
+      return false;
+    }
+    if (holder.principal !== session.principalName && !session.access?.canClaim(claim.identity)) {
+      this.refuse(session, new ForbiddenError(`identity ${claim.identity} is carried by another principal's instance`), 4003);
+      return false;
+    }
     return true;
   }
 

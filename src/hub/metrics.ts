@@ -10,6 +10,7 @@ const HELP: Record<keyof HubStats, [string, 'gauge' | 'counter']> = {
   coalesced: ['Queued values replaced by a newer one before sending', 'counter'],
   refused: ['Requests and connections refused', 'counter'],
   errors: ['Errors (bad frames, failed requests)', 'counter'],
+  storeUp: ['1 when the store takes writes, 0 while a shared store (NATS) is unreachable', 'gauge'],
 };
 
 /**

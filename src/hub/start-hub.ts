@@ -176,7 +176,12 @@ function listen(server: Server, port: number, host: string, backlog: number): Pr
 
 function serveHttp(hub: Hub, request: IncomingMessage, response: ServerResponse, serve: StartHubOptions['serve']): void {
   const path = (request.url ?? '/').split('?')[0];
-  if (request.method === 'GET' && path === '/health') return json(response, 200, { ok: true, hub: hub.id });
+  if (request.method === 'GET' && path === '/health') {
+    // A shared store that lost its server: the hub refuses writes, so a load balancer should send clients elsewhere.
+    const store = hub.store.health?.();
+    if (store && !store.ok) return json(response, 503, { ok: false, hub: hub.id, store: store.reason });
+    return json(response, 200, { ok: true, hub: hub.id });
+  }
   if (request.method === 'GET' && serveInspector(path, response)) return;
   if (request.method === 'GET' && path === '/stats') return json(response, 200, hub.stats());
   if (request.method === 'GET' && path === '/metrics') {

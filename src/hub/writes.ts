@@ -3,6 +3,7 @@ import { parseFqn } from '../core/names.js';
 import { compareWrites, type HybridClock } from '../wire/hybrid-clock.js';
 import type { CasMessage, ClientMessage, DelMessage, ErrMessage, PubMessage, PubsMessage } from '../wire/messages.js';
 import { errMessage } from '../wire/remote-error.js';
+import type { SharedWrites } from './cluster.js';
 import type { Durability } from './durability.js';
 import type { FrameWork } from './frame-work.js';
 import type { HubCounters } from './hub-counters.js';
@@ -31,6 +32,8 @@ export interface WritesParts {
   readonly router: Router;
   readonly durability: Durability;
   readonly ownership: Ownership;
+  /** With a shared store (a cluster): where accepted writes go instead of the local put and route. */
+  readonly cluster?: SharedWrites;
 }
 
 /**
@@ -58,6 +61,7 @@ export class Writes implements LocalWrites {
   private readonly router: Router;
   private readonly durability: Durability;
   private readonly ownership: Ownership;
+  private readonly cluster: SharedWrites | undefined;
 
   constructor(parts: WritesParts) {
     ({
@@ -72,6 +76,7 @@ export class Writes implements LocalWrites {
       router: this.router,
       durability: this.durability,
       ownership: this.ownership,
+      cluster: this.cluster,
     } = parts);
   }
 
@@ -145,7 +150,7 @@ export class Writes implements LocalWrites {
       rev: this.store.rev + 1,
       deleted: false,
     };
-    if (this.commit(session, record, message.ref)) this.durability.ack(session, message.ref, record);
+    if (this.commit(session, record, message.ref, message.rev)) this.durability.ack(session, message.ref, record);
   }
 
   /** An unmap: stored as a tombstone (so that an older write cannot bring the var back). */
@@ -260,9 +265,10 @@ export class Writes implements LocalWrites {
   /**
    * Commits a client's write, mirrored at once: a validator of the hub's space may refuse it (the
    * writer then gets an `err` with `ref`, and nothing changes).
+   * @param expectedRev - a `cas`'s revision (a shared store checks it again against the shared truth).
    * @returns whether it was committed.
    */
-  private commit(writer: Session, record: StoreRecord, ref: number | undefined): boolean {
+  private commit(writer: Session, record: StoreRecord, ref: number | undefined, expectedRev?: number): boolean {
     this.clock.observeWellFormed(record.stamp); // checked by the wire schema
     try {
       this.mirror.apply(record);
@@ -277,7 +283,7 @@ export class Writes implements LocalWrites {
       );
       return false;
     }
-    this.settle(record, writer);
+    this.settle(record, writer, expectedRev);
     return true;
   }
 
@@ -298,8 +304,12 @@ export class Writes implements LocalWrites {
     this.settle(record, undefined);
   }
 
-  /** Stores an accepted write and routes it to every follower but its writer. */
-  private settle(record: StoreRecord, writer: Session | undefined): void {
+  /** Stores an accepted write and routes it to every follower but its writer (a cluster routes what its store reports). */
+  private settle(record: StoreRecord, writer: Session | undefined, expectedRev?: number): void {
+    if (this.cluster !== undefined) {
+      this.cluster.commit(record, writer, expectedRev);
+      return;
+    }
     this.durability.put(record, writer);
     this.router.route(record, writer, this.frame);
   }
