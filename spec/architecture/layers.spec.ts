@@ -13,9 +13,11 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   identity: ['core'],
   wire: ['core', 'rx', 'identity'],
   transport: ['core', 'rx', 'identity', 'wire'],
-  sync: ['core', 'rx', 'identity', 'wire', 'transport'],
-  hub: ['core', 'rx', 'identity', 'wire', 'transport'],
-  cli: ['core', 'rx', 'identity', 'wire', 'transport', 'sync', 'hub'],
+  // The crash-safe log both the hub's file store and a link's file persister keep (Node only).
+  'store-log': ['core', 'identity'],
+  sync: ['core', 'rx', 'identity', 'wire', 'transport', 'store-log'],
+  hub: ['core', 'rx', 'identity', 'wire', 'transport', 'store-log'],
+  cli: ['core', 'rx', 'identity', 'wire', 'transport', 'store-log', 'sync', 'hub'],
   // The inspector is a browser app on the public browser entry.
   inspector: ['(entry)'],
 };
