@@ -30,13 +30,16 @@ export const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
  * Connects to a hub and resolves with a {@link Link} once the hub has welcomed it (and
- * assigned its instance id).
+ * assigned its instance id). With `persist`, the persisted state is in the space first (see
+ * {@link Link.hydrated}); with `offline: true` too, a hub that cannot be reached does not reject:
+ * the link resolves `reconnecting` and works from that state.
  *
  * @throws rejects with {@link ValidationError} for a bad URL or options (before anything opens),
  *   {@link ClosedError} when the hub cannot be reached (or not within `connectTimeoutMs`), {@link VersionError},
  *   {@link UnauthenticatedError} or {@link TimeoutError} (no welcome).
  * @example
  * const link = await connect('ws://127.0.0.1:7070', { space, attributes: { appName: 'dash' } });
+ * const offlineFirst = await connect('/hub', { space, persist: indexedDbPersister('todo'), offline: true });
  */
 export function connect(target: ConnectTarget, options: ConnectOptions = {}): Promise<Link> {
   return connectWith(target, options, (url) =>
@@ -69,7 +72,14 @@ export async function connectWith(
     };
   }
   const link = new Link(factory, { ...options, space }, canReconnect);
-  await link.open();
+  await link.hydrated;
+  try {
+    await link.open();
+  } catch (error) {
+    // The persister is the link's: let it go (a directory's lock, a database's connection).
+    if (options.persist) await link.close();
+    throw error;
+  }
   return link;
 }
 
