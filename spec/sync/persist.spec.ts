@@ -71,7 +71,7 @@ test('the persisted state is in the space before connect resolves, and the insta
 test('offline: connect resolves reconnecting with the persisted state; offline writes reach a follower once the hub is up', async () => {
   const port = await freePort();
   const url = `ws://127.0.0.1:${port}`;
-  let hub = await hubOn(port);
+  const down = await hubOn(port);
   const persist = memoryPersister();
   const space = new Space();
   const a = await link(url, { space, persist });
@@ -79,7 +79,7 @@ test('offline: connect resolves reconnecting with the persisted state; offline w
   space.intern('todo/a', 'before');
   await a.sync('todo.>').synced;
   await a.close();
-  await hub.close();
+  await down.close();
 
   // The app restarts while the hub is down.
   const restarted = new Space();
@@ -99,7 +99,7 @@ test('offline: connect resolves reconnecting with the persisted state; offline w
   c.sync('todo.>');
   again.intern('todo/d', 'offline 3');
 
-  hub = await hubOn(port);
+  await hubOn(port);
   const watcherSpace = new Space();
   const watcher = await link(url, { space: watcherSpace });
   watcher.follow('todo.>');
@@ -133,18 +133,18 @@ test('without offline, connect still fails fast when the hub is down (and lets t
 test('a write another instance made later wins over a persisted offline write', async () => {
   const port = await freePort();
   const url = `ws://127.0.0.1:${port}`;
-  let hub = await hubOn(port);
+  const down = await hubOn(port);
   const persist = memoryPersister();
   const space = new Space();
   const a = await link(url, { space, persist });
   await a.sync('todo.>').synced;
-  await hub.close();
+  await down.close();
   await waitFor(() => a.status$.value === 'reconnecting', 'a reconnecting');
   space.intern('todo/x', 'older, offline');
   await a.persisted();
   await a.close();
 
-  hub = await hubOn(port);
+  await hubOn(port);
   const otherSpace = new Space();
   const other = await link(url, { space: otherSpace });
   other.sync('todo.>');

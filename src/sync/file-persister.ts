@@ -66,18 +66,16 @@ export function filePersister(dir: string): Persister {
     save({ vars, meta }): Promise<void> {
       if (!open) return Promise.reject(new StoreError(`${dir}: not loaded (or closed)`));
       const { state, writer } = open;
-      let done: Promise<void> = Promise.resolve();
       for (const held of vars) {
         const payload: Payload = {
           r: held.rev,
           ...(held.deleted ? { d: 1 } : { v: held.value }),
           ...(held.pending ? { p: held.pending } : {}),
         };
-        done = append({ fqn: held.fqn, value: payload, stamp: held.stamp, from: held.from, rev: state.rev + 1, deleted: false });
+        void append({ fqn: held.fqn, value: payload, stamp: held.stamp, from: held.from, rev: state.rev + 1, deleted: false });
       }
-      // Last: a torn end that cuts it keeps the vars before it, with the older meta (which is safe).
-      done = append({ fqn: META_KEY, value: meta, stamp: '', from: '', rev: state.rev + 1, deleted: false });
-      return done;
+      // Last, in the same batch (one write): a torn end that cuts it keeps the vars before it, with the older meta (which is safe).
+      return append({ fqn: META_KEY, value: meta, stamp: '', from: '', rev: state.rev + 1, deleted: false });
 
       function append(record: LogRecord): Promise<void> {
         const line = encodeLine(encodeRecord(record));
