@@ -40,14 +40,15 @@ export function indexedDbPersister(name: string): Persister {
         done<PersistedMeta | undefined>(store.objectStore('meta').get(slot)),
       ]);
       // The newest state of each var from every slot; the unconfirmed writes of this slot only (another's are its tab's to send).
-      const newest = new Map<string, PersistedVar>();
+      const newest = new Map<string, Row>();
       const pending = new Map<string, string>();
-      for (const { s, pending: text, ...held } of rows) {
-        if (s === slot && text !== undefined) pending.set(held.fqn, text);
-        const known = newest.get(held.fqn);
-        if (!known || compareWrites(held.stamp, held.from, known.stamp, known.from) > 0) newest.set(held.fqn, held);
+      for (const row of rows) {
+        if (row.s === slot && row.pending !== undefined) pending.set(row.fqn, row.pending);
+        const known = newest.get(row.fqn);
+        if (!known || compareWrites(row.stamp, row.from, known.stamp, known.from) > 0) newest.set(row.fqn, row);
       }
-      for (const [fqn, text] of pending) newest.set(fqn, { ...newest.get(fqn)!, pending: text });
+      for (const row of newest.values())
+        if (row.pending !== pending.get(row.fqn)) newest.set(row.fqn, { ...row, pending: pending.get(row.fqn) });
       return { vars: [...newest.values()], meta };
     },
     save({ vars, meta }): Promise<void> {

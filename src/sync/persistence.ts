@@ -1,6 +1,5 @@
 import { StoreError } from '../core/errors.js';
 import { checkJsonValue } from '../core/json-value.js';
-import { parseFqn } from '../core/names.js';
 import type { Space } from '../core/space.js';
 import { isStamp } from '../wire/messages.js';
 import type { Connection } from './connection.js';
@@ -112,15 +111,17 @@ export class Persistence {
           this.skipped++;
           continue;
         }
+        try {
+          // The space checks the name (a bad one is skipped and counted, as any malformed record).
+          if (!held.deleted) space.ensure(held.fqn, { origin: held.from, system: true }, held.value);
+        } catch {
+          this.skipped++;
+          continue;
+        }
         replica.clock.observe(held.stamp);
         const record = held.deleted
           ? replica.setTombstone(held.fqn, held.stamp, held.from, held.rev)
           : replica.setValue(held.fqn, held.stamp, held.from, held.rev);
-        try {
-          if (!held.deleted) space.ensure(held.fqn, { origin: held.from, system: true }, held.value);
-        } catch (error) {
-          this.options.fail(error);
-        }
         if (held.pending !== undefined) marks.track(record, held.pending);
         this.loaded++;
       }
@@ -233,7 +234,6 @@ function wellFormed(held: PersistedVar): boolean {
   if (!Number.isSafeInteger(rev) || rev < 0 || typeof deleted !== 'boolean') return false;
   if (pending !== undefined && typeof pending !== 'string') return false;
   try {
-    parseFqn(fqn);
     if (!deleted) checkJsonValue(held.value, fqn);
   } catch {
     return false;
