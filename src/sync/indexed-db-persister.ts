@@ -4,18 +4,19 @@ import type { PersistedMeta, PersistedState, PersistedVar, Persister } from './p
 
 /** At most this many tabs persist into one database at once, each in a slot of its own. */
 const MAX_SLOTS = 64;
-
-/** A stored var: its slot, and its state. */
-type Row = PersistedVar & { readonly s: number };
+/** A slot's log is compacted into one record once it holds this many. */
+const COMPACT_AFTER = 256;
 
 /**
- * A persister that keeps a link's state in IndexedDB (browsers and workers). Each tab (or worker)
- * of an app takes a slot of the database of its own with a Web Lock (the first free one, held
- * while it lives): its instance id, resume token, follow revisions and unconfirmed writes are its
- * own, so two tabs are two instances and neither loses the other's writes. At load a tab sees the
- * newest state of every var from all slots (by stamp), and the unconfirmed writes of its slot —
- * those of a tab that closed before the hub confirmed them, sent by the next tab that takes the
- * slot. Each save is one transaction.
+ * A persister that keeps a link's state in IndexedDB (browsers and workers), as a log: each save
+ * is one record (the batch's vars, one structured clone) and the meta, in one transaction; a
+ * slot's records are folded into one as they pile up, so that a load reads a few large records
+ * rather than one per var. Each tab (or worker) of an app takes a slot of its own with a Web Lock
+ * (the first free one, held while it lives): its instance id, resume token, follow revisions and
+ * unconfirmed writes are its own, so two tabs are two instances and neither loses the other's
+ * writes. At load a tab sees the newest state of every var from all slots (by stamp), and the
+ * unconfirmed writes of its own slot — those of a tab that closed before the hub confirmed them
+ * are sent by the next tab that takes the slot.
  *
  * @param name the database's name (one per app).
  * @returns the persister, opened by the link's `load`.
@@ -29,33 +30,56 @@ export function indexedDbPersister(name: string): Persister {
   if (typeof name !== 'string' || name === '') throw new ValidationError('indexedDbPersister: name must be a non-empty string');
   let db: IDBDatabase | undefined;
   let slot = 0;
+  let seq = 1;
+  let records = 0;
   let release: (() => void) | undefined;
+  /** This slot's latest state of each var (what a compaction writes). */
+  const own = new Map<string, PersistedVar>();
   return {
     async load(): Promise<PersistedState> {
       [slot, release] = await takeSlot(name);
       db = await openDb(name);
-      const store = db.transaction(['vars', 'meta']);
-      const [rows, meta] = await Promise.all([
-        done<Row[]>(store.objectStore('vars').getAll()),
-        done<PersistedMeta | undefined>(store.objectStore('meta').get(slot)),
+      const tx = db.transaction(['log', 'meta']);
+      const log = tx.objectStore('log');
+      const [keys, batches, meta] = await Promise.all([
+        done<[number, number][]>(log.getAllKeys()),
+        done<PersistedVar[][]>(log.getAll()),
+        done<PersistedMeta | undefined>(tx.objectStore('meta').get(slot)),
       ]);
-      // The newest state of each var from every slot; the unconfirmed writes of this slot only (another's are its tab's to send).
-      const newest = new Map<string, Row>();
-      const pending = new Map<string, string>();
-      for (const row of rows) {
-        if (row.s === slot && row.pending !== undefined) pending.set(row.fqn, row.pending);
-        const known = newest.get(row.fqn);
-        if (!known || compareWrites(row.stamp, row.from, known.stamp, known.from) > 0) newest.set(row.fqn, row);
+      // Each slot's log folded (a later record wins), then the newest by stamp across slots; the
+      // unconfirmed writes of this slot only (another's are its tab's to send).
+      const newest = new Map<string, PersistedVar>();
+      for (let first = 0; first < keys.length;) {
+        const at = keys[first][0];
+        const folded = at === slot ? own : new Map<string, PersistedVar>();
+        let i = first;
+        for (; i < keys.length && keys[i][0] === at; i++) for (const held of batches[i]) folded.set(held.fqn, held);
+        if (at === slot) {
+          records = i - first;
+          seq = keys[i - 1][1] + 1;
+        }
+        first = i;
+        for (const held of folded.values()) {
+          const known = newest.get(held.fqn);
+          if (!known || compareWrites(held.stamp, held.from, known.stamp, known.from) > 0) newest.set(held.fqn, held);
+        }
       }
-      for (const row of newest.values())
-        if (row.pending !== pending.get(row.fqn)) newest.set(row.fqn, { ...row, pending: pending.get(row.fqn) });
+      for (const held of newest.values()) {
+        const pending = own.get(held.fqn)?.pending;
+        if (held.pending !== pending) newest.set(held.fqn, { ...held, pending });
+      }
       return { vars: [...newest.values()], meta };
     },
     save({ vars, meta }): Promise<void> {
       if (!db) return Promise.reject(new StoreError(`IndexedDB ${name}: not loaded (or closed)`));
-      const tx = db.transaction(['vars', 'meta'], 'readwrite');
-      const store = tx.objectStore('vars');
-      for (const held of vars) store.put({ ...held, s: slot });
+      const tx = db.transaction(['log', 'meta'], 'readwrite');
+      const log = tx.objectStore('log');
+      for (const held of vars) own.set(held.fqn, held);
+      if (++records > COMPACT_AFTER) {
+        log.delete(IDBKeyRange.bound([slot, 0], [slot, seq]));
+        log.put([...own.values()], [slot, seq++]);
+        records = 1;
+      } else log.put(vars, [slot, seq++]);
       tx.objectStore('meta').put(meta, slot);
       return new Promise((resolve, reject) => {
         tx.oncomplete = () => resolve();
@@ -99,7 +123,7 @@ function openDb(name: string): Promise<IDBDatabase> {
       return;
     }
     request.onupgradeneeded = () => {
-      request.result.createObjectStore('vars', { keyPath: ['s', 'fqn'] });
+      request.result.createObjectStore('log');
       request.result.createObjectStore('meta');
     };
     request.onsuccess = () => resolve(request.result);

@@ -127,7 +127,6 @@ export class Persistence {
       }
     });
     replica.onChange = this.changed;
-    marks.onConfirmed = this.changed;
   }
 
   /** `connect` has resolved: a failure from before is reported now, later ones as they happen. */
@@ -213,7 +212,6 @@ export class Persistence {
     this.failed = true;
     this.dirty.clear();
     this.options.replica.onChange = undefined;
-    this.options.marks.onConfirmed = undefined;
     if (this.announced) this.options.fail(asStoreError(error, what));
     else this.held ??= asStoreError(error, what);
   }

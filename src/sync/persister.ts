@@ -5,7 +5,7 @@
  */
 export const PERSIST_FORMAT = 1;
 
-/** The persisted state of one var: its last write as the link knows it, and the link's own write not yet confirmed. */
+/** The persisted state of one var: its last write as the link knows it, and the link's own write to send again. */
 export interface PersistedVar {
   readonly fqn: string;
   /** The value (absent for a tombstone). */
@@ -18,7 +18,12 @@ export interface PersistedVar {
   readonly rev: number;
   /** The var was unmapped (a tombstone). */
   readonly deleted: boolean;
-  /** The link's own write the hub has not confirmed yet, as it is sent again (opaque; absent once confirmed). */
+  /**
+   * The link's own write, as it is sent again after a restart (opaque). Saved with the write, not
+   * cleared when the hub confirms it (that would cost a second save per write): sent again with
+   * its stamp, a write the hub has already changes nothing there. Absent once a later state of the
+   * var (a follower's update, a correction) replaced it.
+   */
   readonly pending?: string;
 }
 

@@ -45,13 +45,12 @@ export class UnconfirmedWrites<T extends UnconfirmedWrite> {
     this.size++;
   }
 
-  /** Clears the writes that a mark up to `n` covers (the oldest ones), calling `each` with every one cleared. */
-  confirm(n: number, each?: (entry: T) => void): void {
+  /** Clears the writes that a mark up to `n` covers (the oldest ones). */
+  confirm(n: number): void {
     let entry = this.oldest;
     while (entry !== undefined && entry.mark <= n) {
       const next = entry.newerWrite as T | undefined;
       this.unlink(entry);
-      each?.(entry);
       entry = next;
     }
   }

@@ -30,8 +30,6 @@ export interface WriteMarksOptions {
  * await marks.confirmed();                                 // once the hub's `marked` covers it
  */
 export class WriteMarks {
-  /** Called with each write the hub confirms (set by persistence; undefined without it). */
-  onConfirmed: ((record: ReplicaRecord) => void) | undefined;
   private readonly unconfirmed = new UnconfirmedWrites<ReplicaRecord>();
   private readonly waiters: { mark: number; resolve: () => void }[] = [];
   private nextMark = 1;
@@ -93,7 +91,7 @@ export class WriteMarks {
   /** The hub's `marked n`: the writes up to mark `n` are done. */
   onMarked(n: number): void {
     if (this.dropped.size === 0) this.dropStreak = 0;
-    this.unconfirmed.confirm(n, this.onConfirmed);
+    this.unconfirmed.confirm(n);
     for (let i = this.waiters.length - 1; i >= 0; i--) {
       if (this.waiters[i].mark <= n) {
         this.waiters[i].resolve();
