@@ -76,8 +76,9 @@ export async function connectWith(
   try {
     await link.open();
   } catch (error) {
-    // The persister is the link's: let it go (a directory's lock, a database's connection).
-    if (options.persist) await link.close();
+    // The persister is the link's: let it go (a directory's lock, a database's connection); an
+    // `offline` link refused by the hub (not unreachable) may have a reconnect scheduled: stop it.
+    if (options.persist || options.offline) await link.close();
     throw error;
   }
   return link;
