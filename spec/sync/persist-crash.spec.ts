@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Space, connect, startHub, type HubHandle, type Link } from '../../src/index.js';
-import { freePort, waitFor } from './net-helpers.js';
+import { freePort, sleep, waitFor } from './net-helpers.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/persist-client.ts', import.meta.url));
 const SECRET = 'the-secret-of-the-persist-crash-spec-hubs';
@@ -122,7 +122,12 @@ test('writes survive SIGKILL between them while the hub is down, and arrive merg
   opened.splice(opened.indexOf(first), 1);
 
   // Offline: a write, persisted, then killed.
-  expect((await one.client.state()).status).toBe('reconnecting');
+  let offline = await one.client.state();
+  for (let i = 0; i < 200 && offline.status !== 'reconnecting'; i++) {
+    await sleep(25);
+    offline = await one.client.state();
+  }
+  expect(offline.status).toBe('reconnecting');
   await one.client.write('todo/b', 'b1');
   await one.client.kill();
 
@@ -157,7 +162,10 @@ test('writes survive SIGKILL between them while the hub is down, and arrive merg
     'every persisted write at the watcher, the later write of another instance kept',
   );
   let state = await four.client.state();
-  for (let i = 0; i < 200 && state.values['todo/c'] !== 'c-other'; i++) state = await four.client.state();
+  for (let i = 0; i < 200 && state.values['todo/c'] !== 'c-other'; i++) {
+    await sleep(25);
+    state = await four.client.state();
+  }
   expect(state).toMatchObject({ status: 'open', instanceId, values: { 'todo/a': 'a2', 'todo/b': 'b2', 'todo/c': 'c-other' } });
   expect(state.values['todo/d']).toBeUndefined();
   expect(watcherSpace.resolve('todo/d')).toBeUndefined();
