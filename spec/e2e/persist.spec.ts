@@ -63,10 +63,15 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(userDataDir, CHROMIUM_LAUNCH);
 }, 60_000);
 
-afterAll(async () => {
+afterEach(async () => {
   await follower?.close();
-  await context?.close();
   await hub?.close();
+  follower = undefined;
+  hub = undefined;
+});
+
+afterAll(async () => {
+  await context?.close();
   await new Promise((resolve) => server?.close(resolve));
   await fsp.rm(userDataDir, { recursive: true, force: true });
 });
@@ -133,4 +138,45 @@ test('writes made offline survive a reload and reach a Node follower once the hu
   expect([one, two]).toMatchObject([{ status: 'open' }, { status: 'open' }]);
   expect(one.instanceId).not.toBe(two.instanceId);
   expect([...one.errors, ...two.errors, ...pageErrors]).toEqual([]);
+}, 90_000);
+
+test('a tab that closed with writes the hub never had: the next tab that opens sends them', async () => {
+  const port = await freePort();
+  const pageUrl = `${pageOrigin}/?db=closed-tab&hub=ws://127.0.0.1:${port}`;
+  const startHubHere = () => startHub({ port, host: '127.0.0.1', allowedOrigins: [pageOrigin] });
+  // Both tabs meet the hub once, so that each has an instance id of its own.
+  const before = await startHubHere();
+  const first = await context!.newPage();
+  await first.goto(pageUrl);
+  const second = await context!.newPage();
+  await second.goto(pageUrl);
+  const inStatus = async (page: Page, status: string) => {
+    let seen = await ready(page);
+    for (let i = 0; i < 200 && seen.status !== status; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      seen = await state(page);
+    }
+    expect(seen.status).toBe(status);
+    return seen;
+  };
+  const [one, two] = [await inStatus(first, 'open'), await inStatus(second, 'open')];
+  expect(one.instanceId).not.toBe(two.instanceId);
+  await before.close();
+  await inStatus(second, 'reconnecting');
+  await write(second, 'todo/second', 'from a tab that closed offline');
+  await second.close();
+  // The first tab reloads (a new tab would do the same): its own slot, and the closed tab's writes to send.
+  await first.reload();
+  expect(await ready(first)).toMatchObject({ instanceId: one.instanceId, values: { 'todo/second': 'from a tab that closed offline' } });
+
+  hub = await startHubHere();
+  const space = new Space();
+  follower = await connect(hub.url, { space, heartbeat: false });
+  await follower.follow('todo.>').synced;
+  await waitFor(
+    () => space.resolve('todo/second')?.getValue() === 'from a tab that closed offline',
+    "the closed tab's write at the follower",
+    20_000,
+  );
+  await first.close();
 }, 90_000);

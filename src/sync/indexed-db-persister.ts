@@ -14,9 +14,9 @@ const COMPACT_AFTER = 256;
  * rather than one per var. Each tab (or worker) of an app takes a slot of its own with a Web Lock
  * (the first free one, held while it lives): its instance id, resume token, follow revisions and
  * unconfirmed writes are its own, so two tabs are two instances and neither loses the other's
- * writes. At load a tab sees the newest state of every var from all slots (by stamp), and the
- * unconfirmed writes of its own slot — those of a tab that closed before the hub confirmed them
- * are sent by the next tab that takes the slot.
+ * writes. At load a tab sees the newest state of every var from all slots (by stamp), and takes
+ * the writes to send again of its own slot and of every slot whose tab is gone (its lock is free):
+ * those of a tab that closed before the hub had them are sent by the next tab that loads.
  *
  * @param name the database's name (one per app).
  * @returns the persister, opened by the link's `load`.
@@ -46,9 +46,12 @@ export function indexedDbPersister(name: string): Persister {
         done<PersistedVar[][]>(log.getAll()),
         done<PersistedMeta | undefined>(tx.objectStore('meta').get(slot)),
       ]);
-      // Each slot's log folded (a later record wins), then the newest by stamp across slots; the
-      // unconfirmed writes of this slot only (another's are its tab's to send).
+      // Each slot's log folded (a later record wins), then the newest by stamp across slots. The
+      // writes to send again: this slot's, and those of slots whose tab is gone (their lock is
+      // free: nobody else sends them; sent twice, when a tab takes that slot later, they change
+      // nothing), the newest per var.
       const newest = new Map<string, PersistedVar>();
+      const resend = new Map<string, PersistedVar>();
       for (let first = 0; first < keys.length;) {
         const at = keys[first][0];
         const folded = at === slot ? own : new Map<string, PersistedVar>();
@@ -59,13 +62,14 @@ export function indexedDbPersister(name: string): Persister {
           seq = keys[i - 1][1] + 1;
         }
         first = i;
+        const sends = at === slot || (await lockSlot(name, at, Promise.resolve())) !== undefined;
         for (const held of folded.values()) {
-          const known = newest.get(held.fqn);
-          if (!known || compareWrites(held.stamp, held.from, known.stamp, known.from) > 0) newest.set(held.fqn, held);
+          if (newer(held, newest.get(held.fqn))) newest.set(held.fqn, held);
+          if (sends && held.pending !== undefined && newer(held, resend.get(held.fqn))) resend.set(held.fqn, held);
         }
       }
       for (const held of newest.values()) {
-        const pending = own.get(held.fqn)?.pending;
+        const pending = resend.get(held.fqn)?.pending;
         if (held.pending !== pending) newest.set(held.fqn, { ...held, pending });
       }
       return { vars: [...newest.values()], meta };
@@ -95,22 +99,34 @@ export function indexedDbPersister(name: string): Persister {
   };
 }
 
+/** Whether `held` is newer than `known` (or there is none). */
+function newer(held: PersistedVar, known: PersistedVar | undefined): boolean {
+  return !known || compareWrites(held.stamp, held.from, known.stamp, known.from) > 0;
+}
+
 /** Takes the first free slot of `name` with a Web Lock, held until the returned release (slot 0 where there are no Web Locks). */
 async function takeSlot(name: string): Promise<[number, (() => void) | undefined]> {
-  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
-  if (!locks) return [0, undefined];
   for (let slot = 0; slot < MAX_SLOTS; slot++) {
     let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const taken = await new Promise<boolean>((answer) => {
-      void locks.request(`varspace-persist:${name}:${slot}`, { ifAvailable: true }, (lock) => {
-        answer(lock !== null);
-        return lock && held;
-      });
-    });
-    if (taken) return [slot, release];
+    const taken = await lockSlot(name, slot, new Promise<void>((resolve) => (release = resolve)));
+    if (taken !== undefined) return [slot, taken ? release : undefined];
   }
   throw new StoreError(`IndexedDB ${name}: all ${MAX_SLOTS} slots are in use`);
+}
+
+/**
+ * Takes the lock of a slot if it is free, held until `held` settles: true, or false where there
+ * are no Web Locks (slot 0 is then free, the others not); undefined when another tab holds it.
+ */
+async function lockSlot(name: string, slot: number, held: Promise<void>): Promise<boolean | undefined> {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  if (!locks) return slot === 0 ? false : undefined;
+  return new Promise((answer) => {
+    void locks.request(`varspace-persist:${name}:${slot}`, { ifAvailable: true }, (lock) => {
+      answer(lock ? true : undefined);
+      return lock && held;
+    });
+  });
 }
 
 function openDb(name: string): Promise<IDBDatabase> {
