@@ -6,6 +6,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   rx: () => import('./rx.js'),
   cluster: () => import('./cluster.js'),
   'nats-store': () => import('./nats-store.js'),
+  persist: () => import('./persist.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -7,3 +7,4 @@
 
 export * from './public.js';
 export { connect } from './sync/connect.js';
+export { indexedDbPersister } from './sync/indexed-db-persister.js';

@@ -10,6 +10,7 @@ export { Hub } from './hub/hub.js';
 export { memoryStore } from './hub/memory-store.js';
 export { jsonLogger } from './hub/logger.js';
 export { fileStore } from './hub/file-store/file-store.js';
+export { filePersister } from './sync/file-persister.js';
 
 export type { StartHubOptions, HubHandle } from './hub/start-hub.js';
 export type { HubOptions, HubStats } from './hub/hub.js';

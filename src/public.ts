@@ -53,6 +53,8 @@ export { LocalNames } from './identity/local-names.js';
 export { Link } from './sync/link.js';
 export { toLink } from './sync/to-link.js';
 export { fromLink } from './sync/from-link.js';
+export { memoryPersister } from './sync/memory-persister.js';
+export { PERSIST_FORMAT } from './sync/persister.js';
 export { HybridClock, compareWrites } from './wire/hybrid-clock.js';
 export { backoffDelay } from './sync/backoff.js';
 export { memoryPair } from './transport/memory-pair.js';
@@ -87,3 +89,5 @@ export type {
   VarUnmappedEvent,
   MetaChangedEvent,
 } from './core/space-event.js';
+export type { Persister, PersistedVar, PersistedMeta, PersistedState, PersistBatch, PersistStats } from './sync/persister.js';
+export type { MemoryPersister } from './sync/memory-persister.js';

@@ -8,7 +8,6 @@
 // service worker (sw.ts) keeps the page's files so that a reload works without the hub too.
 
 import type { Var } from '../../src/browser.js';
-// @ts-expect-error indexedDbPersister comes with the persisters (issue 17): remove this line once they are merged.
 import { Space, connect, indexedDbPersister } from '../../src/browser.js';
 
 /** One todo, the value of `todos.items/<id>`. */

@@ -13,11 +13,13 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   identity: ['core'],
   wire: ['core', 'rx', 'identity'],
   transport: ['core', 'rx', 'identity', 'wire'],
-  sync: ['core', 'rx', 'identity', 'wire', 'transport'],
-  hub: ['core', 'rx', 'identity', 'wire', 'transport'],
+  // The crash-safe log both the hub's file store and a link's file persister keep (Node only).
+  'store-log': ['core', 'identity'],
+  sync: ['core', 'rx', 'identity', 'wire', 'transport', 'store-log'],
+  hub: ['core', 'rx', 'identity', 'wire', 'transport', 'store-log'],
   // The NATS store (`varspace/nats`, its own entry point) beside the hub, for the hub.
-  nats: ['core', 'rx', 'identity', 'wire', 'transport', 'hub'],
-  cli: ['core', 'rx', 'identity', 'wire', 'transport', 'sync', 'hub', 'nats'],
+  nats: ['core', 'rx', 'identity', 'wire', 'transport', 'store-log', 'hub'],
+  cli: ['core', 'rx', 'identity', 'wire', 'transport', 'store-log', 'sync', 'hub', 'nats'],
   // The inspector is a browser app on the public browser entry.
   inspector: ['(entry)'],
   // varspace/react, an entry of its own on top of the client: nothing imports it (last test).

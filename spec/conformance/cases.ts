@@ -13,8 +13,8 @@ import { z } from 'zod';
 import type * as BrowserApi from '../../src/browser.js';
 import type { Transport } from '../../src/browser.js';
 
-/** The public API the cases use: the browser entry's exports (the Node entry has all of them). */
-export type ConformanceApi = typeof BrowserApi;
+/** The public API the cases use: the browser entry's exports (the Node entry has all of them but the browser's own persister). */
+export type ConformanceApi = Omit<typeof BrowserApi, 'indexedDbPersister'>;
 
 /** Where a run happens and how it reaches a hub. */
 export interface ConformanceEnv {

@@ -56,7 +56,7 @@ test('the suite has at least 25 cases over names, intern, resolve, defonce, awai
 });
 
 /** Modules only a Node process may load: the hub (a server), `ws`, the Node `connect`. */
-const NODE_ONLY = /^\.\/(hub\/|transport\/ws-node\.js$|sync\/connect-node\.js$)/;
+const NODE_ONLY = /^\.\/(hub\/|transport\/ws-node\.js$|sync\/connect-node\.js$|sync\/file-persister\.js$)/;
 
 /** The modules an entry file names, and how many `export *` it has from each. */
 function entryImports(file: string): { from: string[]; exportStar: string[] } {
@@ -70,9 +70,11 @@ function entryImports(file: string): { from: string[]; exportStar: string[] } {
 test('both entries export the shared list (src/public.ts) and only their own additions: Node its server parts', () => {
   const shared = Object.keys(publicApi);
   expect(shared).toEqual(expect.arrayContaining(['Space', 'Var', 'Link', 'VarspaceError', 'webSocketTransport']));
-  expect(Object.keys(browserApi).sort()).toEqual([...shared, 'connect'].sort());
+  expect(Object.keys(browserApi).sort()).toEqual([...shared, 'connect', 'indexedDbPersister'].sort());
   const nodeOwn = Object.keys(nodeApi).filter((name) => !shared.includes(name));
-  expect(nodeOwn).toEqual(expect.arrayContaining(['connect', 'startHub', 'Hub', 'connectWs', 'wsServerTransport', 'fileStore']));
+  expect(nodeOwn).toEqual(
+    expect.arrayContaining(['connect', 'startHub', 'Hub', 'connectWs', 'wsServerTransport', 'fileStore', 'filePersister']),
+  );
   expect(browserApi.connect).not.toBe(nodeApi.connect);
   // public.ts is the explicit list: no `export *`, nothing Node-only.
   const list = entryImports('public.ts');
@@ -81,7 +83,10 @@ test('both entries export the shared list (src/public.ts) and only their own add
   // The entries add only their own: anything both runtimes can load belongs in public.ts.
   for (const entry of ['index.ts', 'browser.ts']) expect(entryImports(entry).exportStar).toEqual(['./public.js']);
   expect(entryImports('index.ts').from.filter((from) => from !== './public.js' && !NODE_ONLY.test(from))).toEqual([]);
-  expect(entryImports('browser.ts').from.filter((from) => from !== './public.js')).toEqual(['./sync/connect.js']);
+  expect(entryImports('browser.ts').from.filter((from) => from !== './public.js')).toEqual([
+    './sync/connect.js',
+    './sync/indexed-db-persister.js',
+  ]);
 });
 
 describe('node', () => {

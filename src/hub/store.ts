@@ -1,16 +1,7 @@
-/** The hub's latest state of one var (or its tombstone). */
-export interface StoreRecord {
-  readonly fqn: string;
-  readonly value: unknown;
-  /** Hybrid-logical-clock stamp of the write. */
-  readonly stamp: string;
-  /** Instance id of the writer. */
-  readonly from: string;
-  /** Hub revision of the write: monotonic across the store (NATS KV style). */
-  readonly rev: number;
-  /** True for an unmapped var (kept so a late, older write cannot bring it back). */
-  readonly deleted: boolean;
-}
+import type { LogRecord } from '../store-log/log-record.js';
+
+/** The hub's latest state of one var (or its tombstone); `rev` is the hub revision of the write (NATS KV style). */
+export type StoreRecord = LogRecord;
 
 /**
  * Where a hub keeps the latest value and stamp of every var. Memory by default; `fileStore`

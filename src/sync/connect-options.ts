@@ -27,6 +27,8 @@ const shape = {
   now: fnOption,
   token: z.string(),
   WebSocket: fnOption,
+  persist: objectWith('Persister', ['load', 'save', 'close']),
+  offline: z.boolean(),
 };
 const connectOptionsSchema = z.partial(z.strictObject(shape));
 // Fails to compile when ConnectOptions gains a key this schema lacks.

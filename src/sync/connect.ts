@@ -37,6 +37,9 @@ export const CONNECT_TIMEOUT_MS = 30_000;
  * assigned its instance id). Given several URLs (hubs of one cluster, sharing their store and
  * `secret`), it opens the first one it can reach, in order; on reconnect it takes the next one,
  * round robin, with backoff, and keeps its instance id from hub to hub.
+ * With `persist`, the persisted state is in the space first (see
+ * {@link Link.hydrated}); with `offline: true` too, a hub that cannot be reached does not reject:
+ * the link resolves `reconnecting` and works from that state.
  *
  * @throws rejects with {@link ValidationError} for a bad URL, an empty URL list, or bad options (before anything opens),
  *   {@link ClosedError} when no hub can be reached (or not within `connectTimeoutMs`, per URL), {@link VersionError},
@@ -44,6 +47,7 @@ export const CONNECT_TIMEOUT_MS = 30_000;
  * @example
  * const link = await connect('ws://127.0.0.1:7070', { space, attributes: { appName: 'dash' } });
  * const clustered = await connect(['wss://hub-a.example', 'wss://hub-b.example'], { space });
+ * const offlineFirst = await connect('/hub', { space, persist: indexedDbPersister('todo'), offline: true });
  */
 export function connect(target: ConnectTarget, options: ConnectOptions = {}): Promise<Link> {
   return connectWith(target, options, (url) =>
@@ -79,7 +83,15 @@ export async function connectWith(
     };
   }
   const link = new Link(factory, { ...options, space }, canReconnect);
-  await link.open();
+  await link.hydrated;
+  try {
+    await link.open();
+  } catch (error) {
+    // The persister is the link's: let it go (a directory's lock, a database's connection); an
+    // `offline` link refused by the hub (not unreachable) may have a reconnect scheduled: stop it.
+    if (options.persist || options.offline) await link.close();
+    throw error;
+  }
   return link;
 }
 

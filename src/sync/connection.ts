@@ -81,6 +81,27 @@ export class Connection {
     this.outbox = new Outbox(placeholder, () => PUBS_HEAD, { beforeFlush: options.hooks.beforeFlush, sendLoneAtOnce: true });
   }
 
+  /** The resume token of the last welcome ('' before one). */
+  get resumeToken(): string {
+    return this.resume?.token ?? '';
+  }
+
+  /**
+   * Continues a persisted connection (before the first open): resume `resume`'s instance, in the
+   * hub state `epoch`. The first welcome is then a reconnect's: what the hub may lack is sent again.
+   */
+  restore(resume: { id: string; token: string } | undefined, epoch: string): void {
+    this.resume = resume;
+    this.epoch = epoch;
+  }
+
+  /** After a first open failed to reach the hub (`offline`): reconnecting, with backoff, as after a lost connection. */
+  retry(): void {
+    if (this.status$.value !== 'connecting') return;
+    this.status$.next('reconnecting');
+    this.scheduleReconnect();
+  }
+
   /** Whether the link is open (welcomed on its current transport). */
   get isOpen(): boolean {
     return this.status$.value === 'open';
@@ -133,6 +154,8 @@ export class Connection {
   /** Takes the hub's welcome: the link adopts it, the clock takes the hub's time, and the link is open. */
   onWelcome(message: WelcomeMessage): void {
     const sameHubState = this.epoch !== '' && this.epoch === message.epoch;
+    // A persisted connection (restored) continues: its first welcome resyncs as a reconnect's does.
+    const continues = this.status$.value !== 'connecting' || this.epoch !== '';
     this.options.hooks.welcomed(message, sameHubState);
     this.resume = message.id && message.token ? { id: message.id, token: message.token } : undefined;
     // The hub's time, as it sent the welcome: the estimate is behind by the welcome's way here,
@@ -144,7 +167,7 @@ export class Connection {
     // not get a reconnect at the first, shortest delay every time.
     this.startHeartbeat();
     if (this.transport) this.outbox.reset(this.transport);
-    if (this.status$.value !== 'connecting') this.options.hooks.resync(sameHubState);
+    if (continues) this.options.hooks.resync(sameHubState);
     this.status$.next('open');
     this.welcomeWaiter?.resolve();
   }
@@ -182,11 +205,12 @@ export class Connection {
       hooks.ended(closeError(code, reason), true);
       return;
     }
-    if (!this.options.canReconnect || link.reconnect === false || this.status$.value === 'connecting') {
+    if (!this.options.canReconnect || link.reconnect === false || (this.status$.value === 'connecting' && !link.offline)) {
       hooks.ended(code >= 4000 && reason ? closeError(code, reason) : new ClosedError(`closed (${code} ${reason})`, { code }), false);
       return;
     }
-    // A reconnect attempt that opened a transport and then lost it is still the same 'reconnecting'.
+    // A reconnect attempt that opened a transport and then lost it is still the same 'reconnecting'
+    // (as is a first open of an `offline` link, which `retry` would otherwise schedule).
     if (this.status$.value !== 'reconnecting') this.status$.next('reconnecting');
     this.scheduleReconnect();
   }

@@ -54,6 +54,9 @@ export class Follows {
   private nextSid = 1;
   /** `sub`s sent on this transport and not answered yet: while any is, snapshot `upds` do not move follow revisions. */
   private subsInFlight = 0;
+  /** Persisted follow revisions (pattern → rev in `restoredEpoch`): a follow of the same pattern resumes from there. */
+  private restored = new Map<string, number>();
+  private restoredEpoch = '';
   private readonly connection: Connection;
   private readonly outbox: Outbox;
   private readonly replica: Replica;
@@ -78,7 +81,8 @@ export class Follows {
   follow(pattern: string, tokens: readonly string[], into: string | undefined): LinkSubscription {
     let synced!: () => void;
     const ready = new Promise<void>((resolve) => (synced = resolve));
-    const follow: Follow = { sid: this.nextSid++, pattern, tokens, into, rev: undefined, synced };
+    const restored = into === undefined && this.connection.epoch === this.restoredEpoch ? this.restored.get(pattern) : undefined;
+    const follow: Follow = { sid: this.nextSid++, pattern, tokens, into, rev: restored, synced };
     this.follows.set(follow.sid, follow);
     this.trie.add(tokens, follow);
     this.sendSub(follow);
@@ -146,6 +150,27 @@ export class Follows {
       if (!sameHubState) follow.rev = 0;
       else if (restartRev !== undefined && follow.rev !== undefined && follow.rev > restartRev) follow.rev = restartRev;
     }
+    if (!sameHubState) this.restored.clear();
+    else if (restartRev !== undefined)
+      for (const [pattern, rev] of this.restored) if (rev > restartRev) this.restored.set(pattern, restartRev);
+  }
+
+  /**
+   * Takes the persisted revisions of the follows of an earlier run: a follow of one of these
+   * patterns (with no `into`) resumes from its revision, while the hub state is still `epoch`.
+   */
+  restore(revisions: Readonly<Record<string, number>>, epoch: string): void {
+    this.restored = new Map(Object.entries(revisions).filter(([, rev]) => Number.isSafeInteger(rev) && rev >= 0));
+    this.restoredEpoch = epoch;
+  }
+
+  /** The revision each follow is in step up to, by pattern (for persistence; a follow with `into` is not persisted). */
+  revisions(): Record<string, number> {
+    const revisions: Record<string, number> = {};
+    for (const [pattern, rev] of this.restored) revisions[pattern] = rev;
+    for (const follow of this.follows.values())
+      if (follow.into === undefined && follow.rev !== undefined) revisions[follow.pattern] = follow.rev;
+    return revisions;
   }
 
   /** A new transport: nothing sent on the earlier one will be answered. */

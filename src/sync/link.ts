@@ -1,5 +1,5 @@
 import { BehaviorSubject, Observable, Subject, Subscription, filter as keep } from 'rxjs';
-import { ClosedError, InternalError, VarspaceError } from '../core/errors.js';
+import { ClosedError, InternalError, TimeoutError, VarspaceError } from '../core/errors.js';
 import { parseNs, parsePattern } from '../core/names.js';
 import { patternMatches } from '../core/pattern-trie.js';
 import type { Space } from '../core/space.js';
@@ -13,6 +13,8 @@ import { remoteError } from '../wire/remote-error.js';
 import type { BackoffOptions } from './backoff.js';
 import { Connection } from './connection.js';
 import { Follows } from './follows.js';
+import { Persistence } from './persistence.js';
+import type { Persister, PersistStats } from './persister.js';
 import {
   INSTANCES_PATTERN,
   identity$ as identityOf$,
@@ -53,6 +55,17 @@ export interface LinkOptions {
    * is off by minutes, or is stepped later, neither gets writes refused (`VS_CLOCK_SKEW`) nor makes them lose.
    */
   readonly now?: () => number;
+  /**
+   * Where the link keeps its state across a reload or a crash (see {@link Persister}): before
+   * `connect` resolves, the space holds the persisted vars and the link its unconfirmed writes
+   * and its instance id (resumed when the hub still knows it).
+   */
+  readonly persist?: Persister;
+  /**
+   * When the hub cannot be reached at start, resolve anyway with a link in `reconnecting` state,
+   * which works from the persisted state and keeps trying (default false: `connect` rejects).
+   */
+  readonly offline?: boolean;
 }
 
 /** What the hub answered to an accepted write. */
@@ -75,6 +88,8 @@ export interface LinkStats {
   readonly valuesOut: number;
   readonly reconnects: number;
   readonly coalesced: number;
+  /** Persistence counters (with `persist`). */
+  readonly persist?: PersistStats;
 }
 
 /**
@@ -113,6 +128,11 @@ export class Link {
    * {@link ForbiddenError}, also emitted on `errors$`.
    */
   closeReason: VarspaceError | undefined;
+  /**
+   * Resolves once the persisted state is in the space (at once without `persist`; `connect`
+   * waits for it). A persister that cannot load is reported on `errors$`, and this still resolves.
+   */
+  readonly hydrated: Promise<void>;
 
   private readonly connection: Connection;
   private readonly replica: Replica;
@@ -120,6 +140,8 @@ export class Link {
   private readonly marks: WriteMarks;
   private readonly follows: Follows;
   private readonly shares: Shares;
+  private readonly persistence: Persistence | undefined;
+  private readonly offline: boolean;
   private messagesIn = 0;
 
   /** @internal use `connect`. */
@@ -155,11 +177,33 @@ export class Link {
     const marks = (this.marks = new WriteMarks({ connection, replica, resendAfterDrop }));
     this.follows = new Follows({ connection, replica, requests, space, fail });
     this.shares = new Shares({ space, replica, marks, fail });
+    this.offline = options.offline === true;
+    const persister = options.persist;
+    this.persistence =
+      persister && new Persistence({ persister, space, replica, connection, marks, follows: this.follows, fail, ...this.persistHooks() });
+    this.hydrated = this.persistence?.hydrate() ?? Promise.resolve();
   }
 
-  /** Opens the first transport and waits for `welcome`. @internal */
+  /** Opens the first transport and waits for `welcome` (an `offline` link that cannot reach the hub goes on reconnecting). @internal */
   async open(): Promise<void> {
-    await this.connection.open();
+    try {
+      await this.connection.open();
+    } catch (error) {
+      const unreachable = error instanceof ClosedError || error instanceof TimeoutError;
+      if (!this.offline || !unreachable || this.status$.value === 'closed') throw error;
+      this.connection.retry();
+    }
+    // A persister's failure until now is reported after `connect` resolved, when the caller listens on `errors$`.
+    const persistence = this.persistence;
+    if (persistence) setTimeout(() => persistence.announce(), 0);
+  }
+
+  /**
+   * Resolves once every change so far is handed to the persister and stored (at once without `persist`).
+   * @example link.share('todo.>'); todos.next([...]); await link.persisted();
+   */
+  persisted(): Promise<void> {
+    return this.persistence?.persisted() ?? Promise.resolve();
   }
 
   /** Counters of traffic. */
@@ -172,6 +216,7 @@ export class Link {
       reconnects: this.connection.reconnects,
       messagesOut: outbox.sent,
       coalesced: outbox.coalesced,
+      ...(this.persistence ? { persist: this.persistence.stats() } : {}),
     };
   }
 
@@ -316,9 +361,11 @@ export class Link {
 
   /** Closes the link (a clean goodbye); pending requests reject with {@link ClosedError}. */
   async close(): Promise<void> {
-    if (this.status$.value === 'closed') return;
-    this.connection.close();
-    this.finish();
+    if (this.status$.value !== 'closed') {
+      this.connection.close();
+      this.finish();
+    }
+    await this.persistence?.close();
   }
 
   // ---- receiving: each message to the part that owns its state ----
@@ -411,6 +458,20 @@ export class Link {
     this.closeReason = reason;
     if (report) this.fail(reason);
     this.finish();
+    void this.persistence?.close();
+  }
+
+  /** What persistence needs of the link itself: its hub's id, and taking a persisted instance id. */
+  private persistHooks(): { hubId: () => string; adoptId: (id: string, hubId: string) => void } {
+    return {
+      hubId: () => this.hubId,
+      adoptId: (id, hubId) => {
+        this.replica.self = id;
+        this.instanceId = id;
+        this.instanceId$.next(id);
+        this.hubId = hubId;
+      },
+    };
   }
 
   private finish(): void {

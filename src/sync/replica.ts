@@ -40,6 +40,8 @@ export class Replica {
   readonly tokens = new FqnTokenCache();
   /** This link's instance id: the writer of its own records. */
   self = '';
+  /** Called with each record that changes (set by persistence; undefined without it). */
+  onChange: ((record: ReplicaRecord) => void) | undefined;
   private readonly records = new Map<string, ReplicaRecord>();
   private readonly space: Space;
 
@@ -87,7 +89,8 @@ export class Replica {
   adopt(id: string): void {
     const old = this.self;
     this.self = id;
-    if (old !== '') for (const record of this.records.values()) if (record.from === old) record.from = id;
+    // '' too: the writes of a link that started offline and was never welcomed before.
+    for (const record of this.records.values()) if (record.from === old) record.from = id;
   }
 
   /**
@@ -155,12 +158,14 @@ export class Replica {
         newerWrite: undefined,
       };
       this.records.set(fqn, made);
+      this.onChange?.(made);
       return made;
     }
     record.stamp = stamp;
     record.from = from;
     record.rev = rev;
     record.deleted = deleted;
+    this.onChange?.(record);
     return record;
   }
 }

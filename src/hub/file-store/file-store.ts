@@ -2,19 +2,19 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { ClosedError, StoreError, ValidationError } from '../../core/errors.js';
 import type { Store, StoreRecord } from '../store.js';
-import { Compaction } from './compaction.js';
-import { DirLock } from './dir-lock.js';
-import { LiveState } from './live-state.js';
-import type { LogFile } from './log-file.js';
-import { encodeLine, encodeRecord } from './log-format.js';
+import { Compaction } from '../../store-log/compaction.js';
+import { DirLock } from '../../store-log/dir-lock.js';
+import { LiveState } from '../../store-log/live-state.js';
+import type { LogFile } from '../../store-log/log-file.js';
+import { encodeLine, encodeRecord } from '../../store-log/log-format.js';
 import { checkFileStoreOptions, type FileStoreOptions } from './options.js';
-import { recover, type FileStoreRecovery } from './recover.js';
+import { recover, type FileStoreRecovery } from '../../store-log/recover.js';
 import { loadSecret } from './secret-file.js';
-import { ioError } from './store-files.js';
-import { Writer } from './writer.js';
+import { ioError } from '../../store-log/store-files.js';
+import { Writer } from '../../store-log/writer.js';
 
 export type { FileStoreOptions, FsyncPolicy } from './options.js';
-export type { FileStoreRecovery } from './recover.js';
+export type { FileStoreRecovery } from '../../store-log/recover.js';
 
 /** Counters of a file store. */
 export interface FileStoreStats {

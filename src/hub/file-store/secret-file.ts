@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { MIN_SECRET_LENGTH, newSecret } from '../resume-token.js';
-import { readIfExists, STORE_FILES, writeFileAtomically } from './store-files.js';
+import { readIfExists, STORE_FILES, writeFileAtomically } from '../../store-log/store-files.js';
 
 /**
  * The hub's resume-token secret kept in a store directory (`secret`, mode 0600), so that clients

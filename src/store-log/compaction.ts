@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { StoreRecord } from '../store.js';
+import type { LogRecord as StoreRecord } from './log-record.js';
 import type { LiveState } from './live-state.js';
 import type { LogFile } from './log-file.js';
 import { encodeHeader, encodeLine, encodeRecord } from './log-format.js';

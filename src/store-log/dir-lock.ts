@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { StoreError } from '../../core/errors.js';
+import { StoreError } from '../core/errors.js';
 import { ioError, STORE_FILES } from './store-files.js';
 
 /** Directories locked in this process (a LOCK naming our own pid is stale unless listed here). */
@@ -44,7 +44,7 @@ export class DirLock {
       }
       // Our own pid in a LOCK no store of this process holds is stale (a container restarts as pid 1).
       if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
-        throw new StoreError(`${shown} is in use by process ${holder} (remove ${file} if that process is not a varspace hub)`, {
+        throw new StoreError(`${shown} is in use by process ${holder} (remove ${file} if that process is not a varspace hub or link)`, {
           dir: shown,
           pid: holder,
         });

@@ -1,4 +1,4 @@
-import type { StoreError } from '../../core/errors.js';
+import type { StoreError } from '../core/errors.js';
 import type { Compaction, Rotation } from './compaction.js';
 import type { LogFile } from './log-file.js';
 import { ioError } from './store-files.js';

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { StoreError } from '../../core/errors.js';
+import { StoreError } from '../core/errors.js';
 
 /**
  * The names of the files in a store directory: the on-disk layout, shared by the writer, recovery,

@@ -1,8 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { StoreError } from '../../../src/core/errors.js';
-import { DirLock } from '../../../src/hub/file-store/dir-lock.js';
+import { StoreError } from '../../src/core/errors.js';
+import { DirLock } from '../../src/store-log/dir-lock.js';
 
 let dir: string;
 const held: DirLock[] = [];

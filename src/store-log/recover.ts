@@ -1,8 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { randomUuid } from '../../identity/uuid.js';
-import { StoreError } from '../../core/errors.js';
+import { randomUuid } from '../identity/uuid.js';
+import { StoreError } from '../core/errors.js';
 import { writeSnapshot } from './compaction.js';
 import type { LiveState } from './live-state.js';
 import { LogFile } from './log-file.js';

@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
-import { encodeHeader, encodeLine, encodeRecord, FORMAT, readLog, readSnapshot } from '../../../src/hub/file-store/log-format.js';
-import type { StoreRecord } from '../../../src/hub/store.js';
+import { encodeHeader, encodeLine, encodeRecord, FORMAT, readLog, readSnapshot } from '../../src/store-log/log-format.js';
+import type { LogRecord as StoreRecord } from '../../src/store-log/log-record.js';
 
 const rec = (rev: number, fqn: string, value: unknown, deleted = false): StoreRecord => ({
   fqn,

@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import type { StoreRecord } from '../store.js';
+import type { LogRecord as StoreRecord } from './log-record.js';
 
 /**
  * The on-disk format of a store directory's files, version {@link FORMAT}. The log and the

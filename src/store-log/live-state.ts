@@ -1,4 +1,4 @@
-import type { StoreRecord } from '../store.js';
+import type { LogRecord as StoreRecord } from './log-record.js';
 
 /**
  * What a file store holds in memory: the latest record of every var (tombstones included), the
