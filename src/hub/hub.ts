@@ -8,6 +8,7 @@ import type { Transport } from '../transport/transport.js';
 import { HybridClock } from '../wire/hybrid-clock.js';
 import { errMessage } from '../wire/remote-error.js';
 import type { AccessRules } from './access.js';
+import { Channels } from './channels.js';
 import { Durability } from './durability.js';
 import { FrameReader } from './frame-reader.js';
 import { FrameScheduler } from './frame-scheduler.js';
@@ -77,6 +78,9 @@ export interface HubStats {
   refused: number;
   errors: number;
   follows: number;
+  /** Events accepted from publishers, and queued for subscribers (one per subscribing connection). */
+  eventsIn: number;
+  eventsOut: number;
 }
 
 /**
@@ -113,6 +117,7 @@ export class Hub {
   private readonly ownership: Ownership;
   private readonly presence: HubPresence;
   private readonly writes: Writes;
+  private readonly channels: Channels;
   private readonly heartbeats: HeartbeatCheck | undefined;
   private closed = false;
   /** What every session's transport reports goes here (no closures per connection). */
@@ -147,6 +152,7 @@ export class Hub {
     const { mirror, router, ownership, identities } = this;
     this.writes = new Writes({ hubId: this.id, store, clock, stampLimit, limits, counters, logger, mirror, router, durability, ownership });
     this.presence = new HubPresence(space, this.writes);
+    this.channels = new Channels({ clock, limits, counters });
     const handshake = new Handshake({
       hubId: this.id,
       secret,
@@ -172,6 +178,7 @@ export class Hub {
       router,
       durability,
       mirror,
+      channels: this.channels,
       refuse: this.refuseSession,
     });
     const scheduler = new FrameScheduler<Session>((session, data) => reader.read(session, data));
@@ -244,6 +251,8 @@ export class Hub {
       refused: this.counters.refused,
       errors: this.counters.errors,
       follows,
+      eventsIn: this.channels.eventsIn,
+      eventsOut: this.channels.eventsOut,
     };
   }
 
@@ -313,6 +322,7 @@ export class Hub {
     if (!session.markClosed()) return;
     this.sessions.delete(session);
     this.router.forget(session);
+    this.channels.forget(session);
     this.counters.messagesOutClosed += session.sent;
     this.counters.coalescedClosed += session.coalesced;
     if (!this.identities.leave(session)) return;

@@ -10,6 +10,8 @@ const HELP: Record<keyof HubStats, [string, 'gauge' | 'counter']> = {
   coalesced: ['Queued values replaced by a newer one before sending', 'counter'],
   refused: ['Requests and connections refused', 'counter'],
   errors: ['Errors (bad frames, failed requests)', 'counter'],
+  eventsIn: ['Events accepted from publishers', 'counter'],
+  eventsOut: ['Events queued for subscribers', 'counter'],
 };
 
 /**

@@ -1,0 +1,203 @@
+import { ForbiddenError, LimitError, ReservedNameError, ValidationError } from '../core/errors.js';
+import { FqnTokenCache } from '../core/fqn-token-cache.js';
+import { parsePattern } from '../core/names.js';
+import { PatternTrie } from '../core/pattern-trie.js';
+import type { EvPubMessage, EvSubMessage } from '../wire/event-messages.js';
+import type { HybridClock } from '../wire/hybrid-clock.js';
+import { errMessage } from '../wire/remote-error.js';
+import { EventQueue } from './event-queue.js';
+import type { HubCounters } from './hub-counters.js';
+import { checkValueLimits, type ResolvedLimits } from './limits.js';
+import type { Session } from './session.js';
+
+/** One event subscription of a session, as the hub's channel trie holds it. @internal */
+export interface ChannelSub {
+  readonly queue: EventQueue;
+  readonly sid: number;
+  readonly tokens: readonly string[];
+  /** Also the session's own events. */
+  readonly self: boolean;
+}
+
+/** What {@link Channels} needs of the hub. @internal */
+export interface ChannelsParts {
+  readonly clock: HybridClock;
+  readonly limits: ResolvedLimits;
+  readonly counters: HubCounters;
+}
+
+/** Events run as promise reactions at the end of the frames of one turn (as an outbox's flush). */
+const resolved = Promise.resolve();
+
+/**
+ * The hub's named channels: event subscriptions in a pattern trie, and the routing of each
+ * published event — admitted (name, `publish` rule, value limits, the publisher's app-type channel
+ * schema), given the channel's next seq and a stamp, and queued once for every subscribed session
+ * that may read it. A channel holds no value: the hub keeps only its last seq. @internal
+ *
+ * @example
+ * const channels = new Channels({ clock, limits, counters });
+ * channels.subscribe(session, { t: 'evsub', sid: 1, pattern: 'logs.>' });
+ * channels.publish(worker, { t: 'evpub', e: [['logs.a/info', 'up']] });
+ */
+export class Channels {
+  /** Events accepted, and entries queued for subscribers. */
+  eventsIn = 0;
+  eventsOut = 0;
+  private readonly trie = new PatternTrie<ChannelSub>();
+  private readonly names = new FqnTokenCache();
+  private readonly seqs = new Map<string, number>();
+  private readonly queues = new Map<Session, EventQueue>();
+  private dirty: EventQueue[] = [];
+  private readonly clock: HybridClock;
+  private readonly limits: ResolvedLimits;
+  private readonly counters: HubCounters;
+  // The event being routed, read by `visit` (one bound function for every event: no closure per event).
+  private mark = 0;
+  private publisher: Session | undefined;
+  private channel = '';
+  private tokens: readonly string[] = [];
+  private text = '';
+
+  constructor(parts: ChannelsParts) {
+    ({ clock: this.clock, limits: this.limits, counters: this.counters } = parts);
+  }
+
+  /**
+   * Admits and routes the events of one `evpub`, then answers it with one `evok` (the seqs, and
+   * the refusals: a refused event is not routed, the others are).
+   */
+  publish(session: Session, message: EvPubMessage): void {
+    const entries = message.e;
+    const seqs = new Array<number>(entries.length);
+    let refusals: [number, string, string][] | undefined;
+    const stamp = this.clock.tick();
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      const channel = entry[0];
+      let tokens: readonly string[];
+      try {
+        tokens = this.admit(session, channel, entry[1]);
+      } catch (error) {
+        this.counters.refused++;
+        seqs[i] = 0;
+        const { code, message } = errMessage(error);
+        (refusals ??= []).push([i, code, message]);
+        continue;
+      }
+      const seq = (this.seqs.get(channel) ?? 0) + 1;
+      this.seqs.set(channel, seq);
+      seqs[i] = seq;
+      this.eventsIn++;
+      const value = entry.length === 2 ? JSON.stringify(entry[1]) : undefined;
+      this.route(session, channel, tokens, `[${JSON.stringify(channel)},${seq},"${stamp}"${value === undefined ? '' : `,${value}`}]`);
+    }
+    session.send(refusals === undefined ? { t: 'evok', s: seqs } : { t: 'evok', s: seqs, x: refusals });
+  }
+
+  /** Adds (or replaces) an event subscription; a bad or forbidden pattern, or one over the limit, gets `evsuberr`. */
+  subscribe(session: Session, message: EvSubMessage): void {
+    const { sid } = message;
+    let tokens: readonly string[];
+    try {
+      tokens = parsePattern(message.pattern).tokens;
+      if (session.access && !session.access.canFollow(tokens)) throw new ForbiddenError(`not allowed to read ${message.pattern}`);
+      const held = this.queues.get(session)?.subs;
+      if (held !== undefined && !held.has(sid) && held.size >= this.limits.maxFollowsPerConnection)
+        throw new LimitError(`at most ${this.limits.maxFollowsPerConnection} event subscriptions per connection`);
+    } catch (error) {
+      this.counters.refused++;
+      const { code, message: text } = errMessage(error);
+      session.send({ t: 'evsuberr', sid, code, message: text });
+      return;
+    }
+    this.unsubscribe(session, sid);
+    let queue = this.queues.get(session);
+    if (queue === undefined) {
+      queue = new EventQueue(session, this.limits.maxQueuedEventBytes, this.queued);
+      this.queues.set(session, queue);
+    }
+    const sub: ChannelSub = { queue, sid, tokens, self: message.self === true };
+    queue.subs.set(sid, sub);
+    this.trie.add(tokens, sub);
+  }
+
+  /** Ends an event subscription (none with that sid: nothing happens). */
+  unsubscribe(session: Session, sid: number): void {
+    const queue = this.queues.get(session);
+    const sub = queue?.subs.get(sid);
+    if (sub === undefined) return;
+    queue!.subs.delete(sid);
+    this.trie.remove(sub.tokens, sub);
+  }
+
+  /** Removes every subscription of `session` and what waits for it (it closed). */
+  forget(session: Session): void {
+    const queue = this.queues.get(session);
+    if (queue === undefined) return;
+    for (const sub of queue.subs.values()) this.trie.remove(sub.tokens, sub);
+    queue.dispose();
+    this.queues.delete(session);
+  }
+
+  /** Events dropped for slow subscribers so far (the live ones). */
+  get dropped(): number {
+    let dropped = 0;
+    for (const queue of this.queues.values()) dropped += queue.dropped;
+    return dropped;
+  }
+
+  /**
+   * Checks one event before it is routed: its channel name, the `publish` rule, value limits, and
+   * the publisher's app-type schema for the channel (by its last token, as a var's resource).
+   * @returns the channel's tokens. @throws the typed refusal.
+   */
+  private admit(session: Session, channel: string, value: unknown): readonly string[] {
+    const tokens = this.names.of(channel);
+    if (channel.charCodeAt(0) === 36) throw new ReservedNameError(channel);
+    if (session.access && !session.access.mayPublish(channel)) throw new ForbiddenError(`not allowed to publish to ${channel}`, { fqn: channel });
+    checkValueLimits(channel, value, session.frameBytes, this.limits);
+    const schema = session.appType?.channels?.[tokens[tokens.length - 1]];
+    if (schema) {
+      const result = schema.safeParse(value);
+      if (!result.success)
+        throw new ValidationError(
+          `${channel}: breaks the ${session.appType!.name} contract: ${result.error.issues.map((i) => i.message).join('; ')}`,
+          { fqn: channel },
+        );
+    }
+    return tokens;
+  }
+
+  private route(publisher: Session, channel: string, tokens: readonly string[], text: string): void {
+    this.mark++;
+    this.publisher = publisher;
+    this.channel = channel;
+    this.tokens = tokens;
+    this.text = text;
+    this.trie.forEachMatch(tokens, this.visit);
+  }
+
+  /** One matching subscription of the event being routed: queued once per session that may read it. */
+  private readonly visit = (sub: ChannelSub): void => {
+    const queue = sub.queue;
+    if (queue.mark === this.mark) return;
+    const session = queue.session;
+    if (session === this.publisher && !sub.self) return;
+    if (session.access && !session.access.canRead(this.channel, this.tokens)) return;
+    queue.mark = this.mark;
+    queue.push(this.publisher!.id, this.text);
+    this.eventsOut++;
+  };
+
+  private readonly queued = (queue: EventQueue): void => {
+    if (this.dirty.length === 0) resolved.then(this.flush);
+    this.dirty.push(queue);
+  };
+
+  private readonly flush = (): void => {
+    const dirty = this.dirty;
+    this.dirty = [];
+    for (const queue of dirty) queue.flush();
+  };
+}
