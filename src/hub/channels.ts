@@ -38,7 +38,7 @@ const resolved = Promise.resolve();
  * @example
  * const channels = new Channels({ clock, limits, counters });
  * channels.subscribe(session, { t: 'evsub', sid: 1, pattern: 'logs.>' });
- * channels.publish(worker, { t: 'evpub', e: [['logs.a/info', 'up']] });
+ * channels.publish(worker, { t: 'evpub', n: 1, e: [['logs.a/info', 'up']] });
  */
 export class Channels {
   /** Events accepted, and entries queued for subscribers. */
@@ -92,7 +92,7 @@ export class Channels {
       const value = entry.length === 2 ? JSON.stringify(entry[1]) : undefined;
       this.route(session, channel, tokens, `[${JSON.stringify(channel)},${seq},"${stamp}"${value === undefined ? '' : `,${value}`}]`);
     }
-    session.send(refusals === undefined ? { t: 'evok', s: seqs } : { t: 'evok', s: seqs, x: refusals });
+    session.send(refusals === undefined ? { t: 'evok', n: message.n, s: seqs } : { t: 'evok', n: message.n, s: seqs, x: refusals });
   }
 
   /** Adds (or replaces) an event subscription; a bad or forbidden pattern, or one over the limit, gets `evsuberr`. */

@@ -27,6 +27,7 @@ const shape = {
   now: fnOption,
   token: z.string(),
   WebSocket: fnOption,
+  maxBufferedEvents: z.number().check(z.int(), z.nonnegative()),
 };
 const connectOptionsSchema = z.partial(z.strictObject(shape));
 // Fails to compile when ConnectOptions gains a key this schema lacks.

@@ -20,9 +20,13 @@ export function isEvPubEntry(entry: unknown): entry is EvPubEntry {
   return Array.isArray(entry) && (entry.length === 1 || entry.length === 2) && isName(entry[0]);
 }
 
-/** Events published to channels, in publish order; the hub answers each with one `evok`. */
+/**
+ * Events published to channels, in publish order; `n` numbers the first of them (the publisher's
+ * own count, kept across reconnects). The hub answers each with one `evok` of the same `n`.
+ */
 export const evPubSchema = z.object({
   t: z.literal('evpub'),
+  n: count,
   e: z.array(z.custom<EvPubEntry>(isEvPubEntry, 'an evpub entry is [channel] or [channel, value]')).check(z.minLength(1)),
 });
 
@@ -30,14 +34,14 @@ export const evPubSchema = z.object({
  * The `evpub` message `message` is, checked without zod (a hub decodes one per publisher frame).
  * Accepts exactly what {@link evPubSchema} accepts.
  * @returns the message, or undefined when it is not a well-formed `evpub` (zod then says why).
- * @example quickEvPub({ t: 'evpub', e: [['logs.a/info', 'up']] })
+ * @example quickEvPub({ t: 'evpub', n: 1, e: [['logs.a/info', 'up']] })
  */
 export function quickEvPub(message: unknown): EvPubMessage | undefined {
   if (typeof message !== 'object' || message === null) return undefined;
-  const { t, e } = message as { t?: unknown; e?: unknown };
-  if (t !== 'evpub' || !Array.isArray(e) || e.length === 0) return undefined;
+  const { t, n, e } = message as { t?: unknown; n?: unknown; e?: unknown };
+  if (t !== 'evpub' || !isCount(n) || !Array.isArray(e) || e.length === 0) return undefined;
   for (let i = 0; i < e.length; i++) if (!isEvPubEntry(e[i])) return undefined;
-  return { t, e };
+  return { t, n, e };
 }
 
 /** Subscribes to the events of the channels matching `pattern` (own events too with `self`). */
@@ -49,11 +53,12 @@ export const evUnsubSchema = z.object({ t: z.literal('evunsub'), sid: count });
 // ---- hub → client ----
 
 /**
- * Answers one `evpub`: the per-channel seq given to each of its events, in order (0: refused);
+ * Answers the `evpub` numbered `n`: the per-channel seq given to each of its events, in order (0: refused);
  * `x` lists the refusals as `[index, code, message]`.
  */
 export const evOkSchema = z.object({
   t: z.literal('evok'),
+  n: count,
   s: z.array(count),
   x: z.optional(z.array(z.tuple([count, z.string().check(z.regex(/^VS_[A-Z_]+$/)), z.string().check(z.maxLength(2048))]))),
 });
