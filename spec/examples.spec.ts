@@ -66,4 +66,14 @@ describe('examples', () => {
       'local name prod -> this instance: true',
     ]);
   });
+  test('log-routing.ts: workers publish logs.<app>/<level>, a dashboard follows logs.> and a pointer var re-routes it', async () => {
+    expect(await example('log-routing')).toEqual([
+      '[dashboard] logs.api/info: listening on :8080',
+      '[dashboard] logs.db/warn: slow query (1200 ms)',
+      '[dashboard] logs.api/error: upstream timed out',
+      '[operator] dashboard/route = logs.*/error',
+      '[dashboard] logs.db/error: disk full',
+      'dashboard showed 4 lines, from 2 workers',
+    ]);
+  });
 });
