@@ -4,6 +4,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   wire: () => import('./wire.js'),
   sync: () => import('./sync.js'),
   rx: () => import('./rx.js'),
+  events: () => import('./events.js'),
 };
 
 const wanted = process.argv.slice(2);
