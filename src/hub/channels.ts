@@ -1,6 +1,5 @@
 import { ForbiddenError, LimitError, ReservedNameError, ValidationError } from '../core/errors.js';
-import { FqnTokenCache } from '../core/fqn-token-cache.js';
-import { parsePattern } from '../core/names.js';
+import { parseFqn, parsePattern } from '../core/names.js';
 import { PatternTrie } from '../core/pattern-trie.js';
 import type { EvPubMessage, EvSubMessage } from '../wire/event-messages.js';
 import type { HybridClock } from '../wire/hybrid-clock.js';
@@ -26,6 +25,13 @@ export interface ChannelsParts {
   readonly counters: HubCounters;
 }
 
+/** What the hub keeps of a channel it routed an event of: its last seq (no value), and its name parsed and as JSON. */
+interface Channel {
+  seq: number;
+  readonly tokens: readonly string[];
+  readonly json: string;
+}
+
 /** Events run as promise reactions at the end of the frames of one turn (as an outbox's flush). */
 const resolved = Promise.resolve();
 
@@ -45,8 +51,8 @@ export class Channels {
   eventsIn = 0;
   eventsOut = 0;
   private readonly trie = new PatternTrie<ChannelSub>();
-  private readonly names = new FqnTokenCache();
-  private readonly seqs = new Map<string, number>();
+  /** Channels by name: one lookup per event gives its seq, its tokens and its JSON. */
+  private readonly channels = new Map<string, Channel>();
   private readonly queues = new Map<Session, EventQueue>();
   private dirty: EventQueue[] = [];
   private readonly clock: HybridClock;
@@ -74,10 +80,10 @@ export class Channels {
     const stamp = this.clock.tick();
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
-      const channel = entry[0];
-      let tokens: readonly string[];
+      const name = entry[0];
+      let channel: Channel;
       try {
-        tokens = this.admit(session, channel, entry[1]);
+        channel = this.admit(session, name, entry[1]);
       } catch (error) {
         this.counters.refused++;
         seqs[i] = 0;
@@ -85,12 +91,11 @@ export class Channels {
         (refusals ??= []).push([i, code, message]);
         continue;
       }
-      const seq = (this.seqs.get(channel) ?? 0) + 1;
-      this.seqs.set(channel, seq);
+      const seq = ++channel.seq;
       seqs[i] = seq;
       this.eventsIn++;
       const value = entry.length === 2 ? JSON.stringify(entry[1]) : undefined;
-      this.route(session, channel, tokens, `[${JSON.stringify(channel)},${seq},"${stamp}"${value === undefined ? '' : `,${value}`}]`);
+      this.route(session, name, channel.tokens, `[${channel.json},${seq},"${stamp}"${value === undefined ? '' : `,${value}`}]`);
     }
     session.send(refusals === undefined ? { t: 'evok', n: message.n, s: seqs } : { t: 'evok', n: message.n, s: seqs, x: refusals });
   }
@@ -150,11 +155,16 @@ export class Channels {
   /**
    * Checks one event before it is routed: its channel name, the `publish` rule, value limits, and
    * the publisher's app-type schema for the channel (by its last token, as a var's resource).
-   * @returns the channel's tokens. @throws the typed refusal.
+   * @returns the channel. @throws the typed refusal.
    */
-  private admit(session: Session, channel: string, value: unknown): readonly string[] {
-    const tokens = this.names.of(channel);
-    if (channel.charCodeAt(0) === 36) throw new ReservedNameError(channel);
+  private admit(session: Session, channel: string, value: unknown): Channel {
+    let known = this.channels.get(channel);
+    const isNew = known === undefined;
+    if (known === undefined) {
+      if (channel.charCodeAt(0) === 36) throw new ReservedNameError(channel);
+      known = { seq: 0, tokens: parseFqn(channel).tokens, json: JSON.stringify(channel) };
+    }
+    const tokens = known.tokens;
     if (session.access && !session.access.mayPublish(channel)) throw new ForbiddenError(`not allowed to publish to ${channel}`, { fqn: channel });
     checkValueLimits(channel, value, session.frameBytes, this.limits);
     const schema = session.appType?.channels?.[tokens[tokens.length - 1]];
@@ -166,7 +176,9 @@ export class Channels {
           { fqn: channel },
         );
     }
-    return tokens;
+    // Kept once an event is admitted: refused names cost the hub nothing.
+    if (isNew) this.channels.set(channel, known);
+    return known;
   }
 
   private route(publisher: Session, channel: string, tokens: readonly string[], text: string): void {

@@ -128,9 +128,11 @@ export class Events {
   onEvents(message: EvsMessage): void {
     const { from, e } = message;
     const own = from === this.self();
+    let last = '';
+    let tokens: readonly string[] = [];
     for (let i = 0; i < e.length; i++) {
       const [fqn, seq, stamp, value] = e[i];
-      const tokens = this.names.of(fqn);
+      if (fqn !== last) tokens = this.names.of((last = fqn));
       const tagged: TaggedEvent<unknown> = { value, fqn, from, stamp, seq };
       this.eventsIn++;
       for (const sub of this.subs.values()) if ((sub.self || !own) && patternMatches(sub.tokens, tokens)) sub.subscriber.next(tagged);
@@ -191,13 +193,16 @@ export class Events {
   private readonly flush = (): void => {
     this.scheduled = false;
     const pending = this.pending;
+    let name = '';
+    let json = '';
     while (this.sent < pending.length) {
       const start = this.sent;
       let text = '';
       let i = start;
       for (; i < pending.length && i - start < EVENTS_PER_MESSAGE && text.length < CHARS_PER_MESSAGE; i++) {
         const { fqn, value } = pending[i];
-        const entry = value === undefined ? `[${JSON.stringify(fqn)}]` : `[${JSON.stringify(fqn)},${JSON.stringify(value)}]`;
+        if (fqn !== name) json = JSON.stringify((name = fqn));
+        const entry = value === undefined ? `[${json}]` : `[${json},${JSON.stringify(value)}]`;
         text = i === start ? entry : `${text},${entry}`;
       }
       this.sent = i;

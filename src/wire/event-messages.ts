@@ -66,16 +66,17 @@ export const evOkSchema = z.object({
 /** One delivered event of an `evs` batch: `[channel, seq, stamp]` or `[channel, seq, stamp, value]`. */
 export type EvEntry = [channel: string, seq: number, stamp: string, value?: unknown];
 
+/** The last stamp {@link isEvEntry} found well-formed (a batch's events share the stamp of the `evpub` they came in). */
+let lastStamp = '';
+
 /** True when `entry` is a well-formed {@link EvEntry}. */
 export function isEvEntry(entry: unknown): entry is EvEntry {
-  return (
-    Array.isArray(entry) &&
-    (entry.length === 3 || entry.length === 4) &&
-    isName(entry[0]) &&
-    isCount(entry[1]) &&
-    typeof entry[2] === 'string' &&
-    STAMP.test(entry[2])
-  );
+  if (!Array.isArray(entry) || (entry.length !== 3 && entry.length !== 4) || !isName(entry[0]) || !isCount(entry[1])) return false;
+  const stamp: unknown = entry[2];
+  if (stamp === lastStamp) return true;
+  if (typeof stamp !== 'string' || !STAMP.test(stamp)) return false;
+  lastStamp = stamp;
+  return true;
 }
 
 /** Events published by one instance (`from`, stamped by the hub), in its publish order. */
