@@ -133,6 +133,8 @@ export async function run(): Promise<void> {
   printTable('events: publisher → hub → subscriber(s), medians of interleaved runs', rows);
   const list = (runs: number[]) => runs.map((r) => Math.round(r)).join(', ');
   console.log(`\nruns (events/s): raw ${list(rates.raw)}; varspace ${list(rates.varspace)}; Socket.IO ${list(rates.socketio)}`);
-  console.log(`runs (p99 ms): raw ${latencies.raw.map((r) => r.toFixed(2)).join(', ')}; varspace ${latencies.varspace.map((r) => r.toFixed(2)).join(', ')}; Socket.IO ${latencies.socketio.map((r) => r.toFixed(2)).join(', ')}`);
+  console.log(
+    `runs (p99 ms): raw ${latencies.raw.map((r) => r.toFixed(2)).join(', ')}; varspace ${latencies.varspace.map((r) => r.toFixed(2)).join(', ')}; Socket.IO ${latencies.socketio.map((r) => r.toFixed(2)).join(', ')}`,
+  );
   console.log(`runs (fan-out deliveries/s): raw ${list(fan.raw)}; varspace ${list(fan.varspace)}`);
 }

@@ -77,7 +77,10 @@ serve({
   async wait(params) {
     if (pending > 0) {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out: ${subscribers.map((s) => s.next).join(',')} of ${total}`)), params.timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`timed out: ${subscribers.map((s) => s.next).join(',')} of ${total}`)),
+          params.timeoutMs,
+        );
         onDone = () => {
           clearTimeout(timer);
           resolve();

@@ -51,7 +51,16 @@ describe('malformed event frames get a typed err and change nothing', () => {
     client.send([
       { t: 'evsub', sid: 1, pattern: 'a..b' },
       { t: 'evsub', sid: 2, pattern: 'ok.>' },
-      { t: 'evpub', n: 1, e: [['not a name', 1], ['$sys.instances/x', 2], ['ok/x', 3], ['ok/y', 1e400 > 0 ? [[[[1]]]] : 0]] },
+      {
+        t: 'evpub',
+        n: 1,
+        e: [
+          ['not a name', 1],
+          ['$sys.instances/x', 2],
+          ['ok/x', 3],
+          ['ok/y', 1e400 > 0 ? [[[[1]]]] : 0],
+        ],
+      },
     ]);
     const suberr = await client.next('evsuberr');
     expect(suberr).toMatchObject({ sid: 1, code: 'VS_BAD_NAME' });
@@ -130,7 +139,9 @@ describe('access rules', () => {
     const hub = await loopbackHub(opened);
     const link = await linkTo(hub.url);
     expect(await link.publish('any/thing', 1)).toEqual({ seq: 1 });
-    await expect(loopbackHub(opened, { authenticate, authorize: { x: { publish: ['a..b'] } } })).rejects.toMatchObject({ code: 'VS_BAD_NAME' });
+    await expect(loopbackHub(opened, { authenticate, authorize: { x: { publish: ['a..b'] } } })).rejects.toMatchObject({
+      code: 'VS_BAD_NAME',
+    });
   });
 });
 

@@ -165,7 +165,8 @@ export class Channels {
       known = { seq: 0, tokens: parseFqn(channel).tokens, json: JSON.stringify(channel) };
     }
     const tokens = known.tokens;
-    if (session.access && !session.access.mayPublish(channel)) throw new ForbiddenError(`not allowed to publish to ${channel}`, { fqn: channel });
+    if (session.access && !session.access.mayPublish(channel))
+      throw new ForbiddenError(`not allowed to publish to ${channel}`, { fqn: channel });
     checkValueLimits(channel, value, session.frameBytes, this.limits);
     const schema = session.appType?.channels?.[tokens[tokens.length - 1]];
     if (schema) {

@@ -74,7 +74,8 @@ function checkSchemas(name: string, kind: string, schemas: AppResources): AppRes
   const copy: Record<string, ZodType> = {};
   for (const [key, schema] of Object.entries(schemas)) {
     parseToken(key, `app type ${name}: ${kind} name`);
-    if (!isSchema(schema)) throw new ValidationError(`app type ${name}: ${kind} ${key} must be a zod schema`, { appType: name, [kind]: key });
+    if (!isSchema(schema))
+      throw new ValidationError(`app type ${name}: ${kind} ${key} must be a zod schema`, { appType: name, [kind]: key });
     copy[key] = schema;
   }
   return Object.freeze(copy);

@@ -151,7 +151,10 @@ export class Events {
       if (s[i] > 0) event.accept(s[i]);
       else {
         const refusal = x?.[refused++];
-        this.refuse(event, remoteError({ t: 'err', code: refusal?.[1] ?? 'VS_INTERNAL', message: refusal?.[2] ?? 'refused', fqn: event.fqn }));
+        this.refuse(
+          event,
+          remoteError({ t: 'err', code: refusal?.[1] ?? 'VS_INTERNAL', message: refusal?.[2] ?? 'refused', fqn: event.fqn }),
+        );
       }
     }
     this.compact();
