@@ -58,7 +58,7 @@ describe('malformed event frames get a typed err and change nothing', () => {
           ['not a name', 1],
           ['$sys.instances/x', 2],
           ['ok/x', 3],
-          ['ok/y', 1e400 > 0 ? [[[[1]]]] : 0],
+          ['ok/y', 1],
         ],
       },
     ]);

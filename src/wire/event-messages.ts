@@ -110,6 +110,7 @@ export const evSubErrSchema = z.object({
   message: z.string().check(z.maxLength(2048)),
 });
 
+/** The messages above, as the schemas read them. */
 export type EvPubMessage = z.infer<typeof evPubSchema>;
 export type EvSubMessage = z.infer<typeof evSubSchema>;
 export type EvOkMessage = z.infer<typeof evOkSchema>;
