@@ -1,7 +1,6 @@
 // Event subscriber process for bench/events.ts: `connections` subscribers of the bench channel —
 // `link.events$` through a hub, raw `ws` readers of a relay, or Socket.IO clients of its relay.
 // Each checks that events come in publish order; the last one to get every event stamps the end.
-import { once } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
 import type { WebSocket } from 'ws';
 import { Space, connect, type Link } from '../../dist/index.js';
@@ -54,7 +53,7 @@ serve({
         sockets.push(ws);
       } else {
         const socket = io(params.url, { transports: ['websocket'], query: { role: 'read' }, reconnection: false });
-        await once(socket, 'connect');
+        await new Promise((resolve) => socket.once('connect', () => resolve(null)));
         socket.on('u', (message: [string, EventValue]) => subscriber.onEvent(message[1]));
         ios.push(socket);
       }

@@ -1,6 +1,5 @@
 // Event publisher process for bench/events.ts: `link.publish` through a hub, or the same bytes as
 // one `ws` message per event to a raw relay, or one Socket.IO `emit` per event to its relay.
-import { once } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
 import type { WebSocket } from 'ws';
 import { Space, connect, type Link } from '../../dist/index.js';
@@ -32,7 +31,7 @@ serve({
       publish = (value) => ws!.send(JSON.stringify([CHANNEL, value]));
     } else {
       socket = io(params.url, { transports: ['websocket'], query: { role: 'write' }, reconnection: false });
-      await once(socket, 'connect');
+      await new Promise((resolve) => socket!.once('connect', () => resolve(null)));
       publish = (value) => void socket!.emit('u', [CHANNEL, value]);
     }
     return null;
