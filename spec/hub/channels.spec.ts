@@ -171,6 +171,10 @@ test('a subscriber that does not read: its queue stays under maxQueuedEventBytes
   await waitFor(() => seen.length === n, 'every event at the reading subscriber', 60_000, 20);
   expect(seen).toEqual(Array.from({ length: n }, (_, i) => i));
   expect(gaps).toEqual([]);
+  // State is not held up behind the stalled subscriber's events either.
+  await reader.follow('load.state/*').synced;
+  await writer.set('load.state/phase', 'done');
+  await waitFor(() => reader.space.resolve('load.state/phase')?.getValue() === 'done', 'the state write at the reader');
   // What waits for the stalled one is bounded: the hub dropped its oldest events.
   stalled.socket.resume();
   await stalled.until(() => stalled.received.some((m) => m.t === 'evgap'), 30_000);
