@@ -151,3 +151,17 @@ test('an awaited event dropped from the buffer rejects with LimitError; a closin
   await pub.close();
   await expect(second).rejects.toMatchObject({ code: 'VS_CLOSED' });
 });
+
+test('maxBufferedEvents 0: nothing is kept while disconnected', async () => {
+  const h = await hub();
+  const proxy = await TcpProxy.start(h.port);
+  opened.push(proxy);
+  const pub = await linkTo(`ws://127.0.0.1:${proxy.port}`, { maxBufferedEvents: 0 });
+  proxy.down();
+  await waitFor(() => pub.status$.value === 'reconnecting', 'reconnecting');
+  await expect(pub.publish('jobs/x', 1)).rejects.toBeInstanceOf(LimitError);
+  expect(pub.stats().eventsDropped).toBe(1);
+  proxy.up();
+  await waitFor(() => pub.status$.value === 'open', 'open again');
+  expect(await pub.publish('jobs/x', 2)).toEqual({ seq: 1 });
+});

@@ -101,8 +101,8 @@ export class Events {
         resolved.then(this.flush);
       }
     } else {
-      if (this.pending.length - this.head >= this.maxBuffered) this.dropOldest();
       this.pending.push(event);
+      if (this.pending.length - this.head > this.maxBuffered) this.dropOldest();
     }
     return event;
   }
