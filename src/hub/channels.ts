@@ -208,7 +208,9 @@ export class Channels {
     this.dirty.push(queue);
   };
 
-  private readonly flush = (): void => {
+  /** Sends what waits for subscribers now (the end of a frame: before its acks, so events are not held behind them). */
+  readonly flush = (): void => {
+    if (this.dirty.length === 0) return;
     const dirty = this.dirty;
     this.dirty = [];
     for (const queue of dirty) queue.flush();

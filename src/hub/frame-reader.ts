@@ -134,6 +134,7 @@ export class FrameReader {
     } finally {
       this.writes.closeFrame();
     }
+    this.channels.flush(); // the frame's events, before the publisher's evok
     for (const each of frame.flush) each.flush();
     session.flush(); // its acks and corrections
     if (frame.mirrors.length > 0) this.space.batch.run(() => this.mirror.applyLate(frame.mirrors));
