@@ -289,7 +289,8 @@ export class Link {
    * Publishes one event to the channel `fqn` (a name like a var's, never a var: the hub keeps no
    * value). Events of one tick leave in one message; while disconnected up to `maxBufferedEvents`
    * wait and are sent on reconnect, in order. Resolves once the hub accepted it, with its seq on
-   * the channel; the promise is made only when awaited, so fire-and-forget costs nothing more.
+   * the channel; the promise is made only when awaited (the object returned is the queued event,
+   * with `then`/`catch`/`finally`, not a `Promise` instance), so fire-and-forget costs nothing more.
    * @throws {NameError} / {@link ReservedNameError} for a bad channel name and {@link ValidationError}
    *   for a value that is not JSON (at call time, nothing sent); rejects with the hub's refusal
    *   ({@link ForbiddenError}, {@link ValidationError}, {@link LimitError}) or {@link ClosedError}.
