@@ -145,12 +145,11 @@ export class Events {
     const pending = this.pending;
     while (this.head < this.sent && this.first + this.head < n)
       this.refuse(pending[this.head++], new LimitError('the hub refused the frame that carried this event (see errors$)'));
-    let refused = 0;
     for (let i = 0; i < s.length && this.head < this.sent && this.first + this.head === n + i; i++) {
       const event = pending[this.head++];
       if (s[i] > 0) event.accept(s[i]);
       else {
-        const refusal = x?.[refused++];
+        const refusal = x?.find((each) => each[0] === i);
         this.refuse(
           event,
           remoteError({ t: 'err', code: refusal?.[1] ?? 'VS_INTERNAL', message: refusal?.[2] ?? 'refused', fqn: event.fqn }),
