@@ -32,9 +32,6 @@ interface Channel {
   readonly json: string;
 }
 
-/** Events run as promise reactions at the end of the frames of one turn (as an outbox's flush). */
-const resolved = Promise.resolve();
-
 /**
  * The hub's named channels: event subscriptions in a pattern trie, and the routing of each
  * published event — admitted (name, `publish` rule, value limits, the publisher's app-type channel
@@ -204,11 +201,13 @@ export class Channels {
   };
 
   private readonly queued = (queue: EventQueue): void => {
-    if (this.dirty.length === 0) resolved.then(this.flush);
     this.dirty.push(queue);
   };
 
-  /** Sends what waits for subscribers now (the end of a frame: before its acks, so events are not held behind them). */
+  /**
+   * Sends what waits for subscribers. `FrameReader` calls it as every frame ends (events are only
+   * published by frames), before the frame's acks, so events are not held behind them.
+   */
   readonly flush = (): void => {
     if (this.dirty.length === 0) return;
     const dirty = this.dirty;
