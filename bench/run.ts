@@ -7,6 +7,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   cluster: () => import('./cluster.js'),
   'nats-store': () => import('./nats-store.js'),
   persist: () => import('./persist.js'),
+  events: () => import('./events.js'),
 };
 
 const wanted = process.argv.slice(2);

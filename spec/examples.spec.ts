@@ -77,4 +77,15 @@ describe('examples', () => {
       'stopped: 2 clients, 2 hubs, nats-server',
     ]);
   }, 40_000);
+
+  test('log-routing.ts: workers publish logs.<app>/<level>, a dashboard follows logs.> and a pointer var re-routes it', async () => {
+    expect(await example('log-routing')).toEqual([
+      '[dashboard] logs.api/info: listening on :8080',
+      '[dashboard] logs.db/warn: slow query (1200 ms)',
+      '[dashboard] logs.api/error: upstream timed out',
+      '[operator] dashboard/route = logs.*/error',
+      '[dashboard] logs.db/error: disk full',
+      'dashboard showed 4 lines, from 2 workers',
+    ]);
+  });
 });

@@ -765,6 +765,64 @@ export const cases: ConformanceCase[] = [
       ok(error instanceof env.api.ClosedError, 'a ClosedError');
     },
   },
+  {
+    group: 'events',
+    name: 'publish → hub → events$: every event once, in order, tagged with from, stamp and seq; own ones only with self',
+    async run(env) {
+      const ns = `conf.${runId}.events`;
+      await withTwoLinks(env, async (publisher, subscriber) => {
+        const seen = record<{ value: unknown; fqn: string; from: string; stamp: string; seq: number }>(subscriber.events$(`${ns}.>`));
+        const own = record<{ value: unknown }>(publisher.events$(`${ns}.>`, { self: true }));
+        const notOwn = record<{ value: unknown }>(publisher.events$(`${ns}.>`));
+        await Promise.all([subscriber.ping(), publisher.ping()]);
+        for (let i = 0; i < 99; i++) publisher.publish(`${ns}/tick`, i);
+        const ack = await publisher.publish(`${ns}/tick`, 99);
+        equal(ack, { seq: 100 }, 'the last event of the channel');
+        await eventually(() => seen.values.length === 100 && own.values.length === 100, 'every event at both subscribers');
+        equal(
+          seen.values.map((e) => e.value),
+          Array.from({ length: 100 }, (_, i) => i),
+          'values in publish order, nothing coalesced',
+        );
+        equal(
+          seen.values.map((e) => e.seq),
+          Array.from({ length: 100 }, (_, i) => i + 1),
+          'seqs',
+        );
+        ok(
+          seen.values.every((e) => e.from === publisher.instanceId && e.fqn === `${ns}/tick` && /^[0-9a-f]{16}$/.test(e.stamp)),
+          'tagged',
+        );
+        equal(notOwn.values.length, 0, 'no own events without self');
+        equal(subscriber.space.resolve(`${ns}/tick`), undefined, 'a channel is not a var');
+        throwsCode(() => publisher.publish('bad name', 1), NAME, 'a bad channel name');
+        seen.stop();
+        own.stop();
+        notOwn.stop();
+      });
+    },
+  },
+  {
+    group: 'events',
+    name: 'toChannel publishes each value and passes it on; fromEvents follows a pattern',
+    async run(env) {
+      const ns = `conf.${runId}.ops`;
+      const { fromEvents, toChannel } = env.api;
+      await withTwoLinks(env, async (publisher, subscriber) => {
+        const seen = record<{ value: unknown }>(fromEvents(subscriber, `${ns}/*`));
+        await subscriber.ping();
+        const passed = record<number>(of(1, 2, 3).pipe(toChannel<number>(publisher, `${ns}/click`)));
+        equal(passed.values, [1, 2, 3], 'values passed on');
+        await eventually(() => seen.values.length === 3, 'the three events');
+        equal(
+          seen.values.map((e) => e.value),
+          [1, 2, 3],
+          'events',
+        );
+        seen.stop();
+      });
+    },
+  },
 ];
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
-import { parsePattern } from '../core/names.js';
+import { parseFqn, parsePattern } from '../core/names.js';
 import { PatternTrie, patternsOverlap } from '../core/pattern-trie.js';
 import { isToken } from '../identity/token.js';
 
@@ -19,6 +19,8 @@ export interface Principal {
 export interface AccessRule {
   readonly read?: readonly string[];
   readonly write?: readonly string[];
+  /** Channels it may publish events to (and, for services, send requests to), as patterns. */
+  readonly publish?: readonly string[];
   /**
    * Identities it may claim (and take over from another principal's instance): an exact identity
    * (`dashboard-prod`), a prefix ending in `*` (`dashboard-*`), or `*` (any). On a hub with
@@ -39,6 +41,7 @@ const rulesSchema = z.record(
   z.strictObject({
     read: z.array(z.string()).optional(),
     write: z.array(z.string()).optional(),
+    publish: z.array(z.string()).optional(),
     identities: z
       .array(z.string().refine(isIdentityPattern, 'an identity pattern is an identity, a prefix of one followed by *, or *'))
       .optional(),
@@ -59,7 +62,8 @@ export function checkAccessRules(rules: unknown): AccessRules {
   const parsed = rulesSchema.safeParse(rules);
   if (!parsed.success)
     throw new ValidationError(`access rules: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  for (const rule of Object.values(parsed.data)) for (const pattern of [...(rule.read ?? []), ...(rule.write ?? [])]) parsePattern(pattern);
+  for (const rule of Object.values(parsed.data))
+    for (const pattern of [...(rule.read ?? []), ...(rule.write ?? []), ...(rule.publish ?? [])]) parsePattern(pattern);
   return parsed.data;
 }
 
@@ -67,6 +71,8 @@ export function checkAccessRules(rules: unknown): AccessRules {
 export class Access {
   private readonly readTrie = new PatternTrie<true>();
   private readonly writeTrie = new PatternTrie<true>();
+  private readonly publishTrie = new PatternTrie<true>();
+  private readonly publishCache = new Map<string, boolean>();
   private readonly readPatterns: (readonly string[])[] = [];
   private readonly readCache = new Map<string, boolean>();
   private readonly identities: string[] = [];
@@ -81,6 +87,7 @@ export class Access {
         this.readPatterns.push(tokens);
       }
       for (const pattern of rule?.write ?? []) this.writeTrie.add(parsePattern(pattern).tokens, true);
+      for (const pattern of rule?.publish ?? []) this.publishTrie.add(parsePattern(pattern).tokens, true);
       this.identities.push(...(rule?.identities ?? []));
     }
   }
@@ -103,6 +110,19 @@ export class Access {
   /** May this connection write the var with these tokens? */
   canWrite(tokens: readonly string[]): boolean {
     return matchesAny(this.writeTrie, tokens);
+  }
+
+  /**
+   * May this connection publish to the channel `fqn` (a valid name: the caller parsed it)?
+   * @example access.mayPublish('logs.api/error')
+   */
+  mayPublish(fqn: string): boolean {
+    let allowed = this.publishCache.get(fqn);
+    if (allowed === undefined) {
+      allowed = matchesAny(this.publishTrie, parseFqn(fqn, { system: true }).tokens);
+      this.publishCache.set(fqn, allowed);
+    }
+    return allowed;
   }
 
   /** May this connection follow a pattern: does it overlap anything it may read? */

@@ -4,6 +4,8 @@ import { decodeFrame } from '../wire/codec.js';
 import { PING_FRAME, PONG_FRAME, PONG_TEXT, pongText } from '../wire/heartbeat-text.js';
 import { clientMessageSchema, quickPubs, type ClientMessage, type HelloMessage } from '../wire/messages.js';
 import { errMessage } from '../wire/remote-error.js';
+import { quickEvPub } from '../wire/event-messages.js';
+import type { Channels } from './channels.js';
 import type { Durability } from './durability.js';
 import type { Handshake } from './handshake.js';
 import type { HubCounters } from './hub-counters.js';
@@ -24,8 +26,12 @@ export interface FrameReaderParts {
   readonly router: Router;
   readonly durability: Durability;
   readonly mirror: SpaceMirror;
+  readonly channels: Channels;
   readonly refuse: Refuse;
 }
+
+/** The quick checks of the hot batches: a writer's `pubs`, a publisher's `evpub`. */
+const quickBatch = (message: unknown) => quickPubs(message) ?? quickEvPub(message);
 
 /**
  * Reads a session's frames: size and rate limits, decoding, `hello` first, then each message to
@@ -45,6 +51,7 @@ export class FrameReader {
   private readonly router: Router;
   private readonly durability: Durability;
   private readonly mirror: SpaceMirror;
+  private readonly channels: Channels;
   private readonly refuse: Refuse;
 
   constructor(parts: FrameReaderParts) {
@@ -57,6 +64,7 @@ export class FrameReader {
       router: this.router,
       durability: this.durability,
       mirror: this.mirror,
+      channels: this.channels,
       refuse: this.refuse,
     } = parts);
   }
@@ -89,7 +97,7 @@ export class FrameReader {
     let messages: ClientMessage[];
     try {
       // (A lone heartbeat that gets here is over the rate limit: decoded as usual, then refused.)
-      messages = decodeFrame(data, clientMessageSchema, quickPubs, undefined, session.welcomed ? undefined : 'hello');
+      messages = decodeFrame(data, clientMessageSchema, quickBatch, undefined, session.welcomed ? undefined : 'hello');
     } catch (error) {
       this.counters.errors++;
       const refusal = error instanceof VarspaceError ? error : new ProtocolError('a frame must be a JSON array of messages');
@@ -100,6 +108,7 @@ export class FrameReader {
     // A batch counts as the messages it holds (for the rate limit too).
     let count = messages.length;
     for (const message of messages) if (message.t === 'pubs') count += message.w.length - 1;
+    for (const message of messages) if (message.t === 'evpub') count += message.e.length - 1;
     this.counters.messagesIn += count;
     session.messagesIn += count;
     if (!session.welcomed) {
@@ -125,6 +134,7 @@ export class FrameReader {
     } finally {
       this.writes.closeFrame();
     }
+    this.channels.flush(); // the frame's events, before the publisher's evok
     for (const each of frame.flush) each.flush();
     session.flush(); // its acks and corrections
     if (frame.mirrors.length > 0) this.space.batch.run(() => this.mirror.applyLate(frame.mirrors));
@@ -168,6 +178,12 @@ export class FrameReader {
         return;
       case 'bye':
         return session.transport.close(1000, 'bye');
+      case 'evpub':
+        return this.channels.publish(session, message);
+      case 'evsub':
+        return this.channels.subscribe(session, message);
+      case 'evunsub':
+        return this.channels.unsubscribe(session, message.sid);
       case 'hello':
         throw new ProtocolError('hello was already said');
     }

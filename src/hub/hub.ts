@@ -9,6 +9,7 @@ import { HybridClock } from '../wire/hybrid-clock.js';
 import { errMessage } from '../wire/remote-error.js';
 import type { AccessRules } from './access.js';
 import { Cluster } from './cluster.js';
+import { Channels } from './channels.js';
 import { Durability } from './durability.js';
 import { FrameReader } from './frame-reader.js';
 import { FrameScheduler } from './frame-scheduler.js';
@@ -80,6 +81,9 @@ export interface HubStats {
   follows: number;
   /** 1 when the store takes writes; 0 while a shared store (NATS) is unreachable. */
   storeUp: number;
+  /** Events accepted from publishers, and queued for subscribers (one per subscribing connection). */
+  eventsIn: number;
+  eventsOut: number;
 }
 
 /**
@@ -116,6 +120,7 @@ export class Hub {
   private readonly ownership: Ownership;
   private readonly presence: HubPresence;
   private readonly writes: Writes;
+  private readonly channels: Channels;
   private readonly heartbeats: HeartbeatCheck | undefined;
   /** With a shared store (several hubs): the hub's side of the cluster. */
   private readonly cluster: Cluster | undefined;
@@ -183,6 +188,7 @@ export class Hub {
       cluster,
     });
     this.presence = new HubPresence(space, this.writes);
+    this.channels = new Channels({ clock, limits, counters });
     const handshake = new Handshake({
       hubId: this.id,
       secret,
@@ -210,6 +216,7 @@ export class Hub {
       router,
       durability,
       mirror,
+      channels: this.channels,
       refuse: this.refuseSession,
     });
     const scheduler = new FrameScheduler<Session>((session, data) => reader.read(session, data));
@@ -285,6 +292,8 @@ export class Hub {
       errors: this.counters.errors,
       follows,
       storeUp: this.store.health?.().ok === false ? 0 : 1,
+      eventsIn: this.channels.eventsIn,
+      eventsOut: this.channels.eventsOut,
     };
   }
 
@@ -355,6 +364,7 @@ export class Hub {
     if (!session.markClosed()) return;
     this.sessions.delete(session);
     this.router.forget(session);
+    this.channels.forget(session);
     this.counters.messagesOutClosed += session.sent;
     this.counters.coalescedClosed += session.coalesced;
     if (!this.identities.leave(session)) return;

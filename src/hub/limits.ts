@@ -28,6 +28,12 @@ export interface HubLimits {
    * (`VS_LIMIT`). Updates do not count: for a slow reader they coalesce to the latest per var.
    */
   readonly maxQueuedBytes?: number;
+  /**
+   * Events that may wait for one subscriber that does not read fast enough, in bytes of JSON
+   * (default 8 MiB); past it the hub drops that subscriber's oldest events and tells it how many
+   * it missed (`evgap`). Other subscribers and state are not slowed.
+   */
+  readonly maxQueuedEventBytes?: number;
 }
 
 /** The limits with every default filled in. */
@@ -44,6 +50,7 @@ const limitsSchema = z.strictObject({
   maxValueBytes: count.optional(),
   maxDepth: count.optional(),
   maxQueuedBytes: count.optional(),
+  maxQueuedEventBytes: count.optional(),
 });
 
 /**
@@ -66,6 +73,7 @@ export function resolveLimits(given: HubLimits = {}): ResolvedLimits {
     maxValueBytes: limits.maxValueBytes ?? 256 * 1024,
     maxDepth: limits.maxDepth ?? 32,
     maxQueuedBytes: limits.maxQueuedBytes ?? 8 * 1024 * 1024,
+    maxQueuedEventBytes: limits.maxQueuedEventBytes ?? 8 * 1024 * 1024,
   };
 }
 

@@ -11,6 +11,8 @@ const HELP: Record<keyof HubStats, [string, 'gauge' | 'counter']> = {
   refused: ['Requests and connections refused', 'counter'],
   errors: ['Errors (bad frames, failed requests)', 'counter'],
   storeUp: ['1 when the store takes writes, 0 while a shared store (NATS) is unreachable', 'gauge'],
+  eventsIn: ['Events accepted from publishers', 'counter'],
+  eventsOut: ['Events queued for subscribers', 'counter'],
 };
 
 /**

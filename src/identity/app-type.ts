@@ -13,6 +13,18 @@ export type AppResources = Readonly<Record<string, ZodType>>;
 export interface AppType<R extends AppResources = AppResources> {
   readonly name: string;
   readonly resources: R;
+  /** The payload schema of each channel it publishes to, by the channel's last token (see {@link AppTypeOptions}). */
+  readonly channels?: AppResources;
+}
+
+/** What an app type declares beside its vars (`defineAppType`'s third argument). */
+export interface AppTypeOptions {
+  /**
+   * Channel name (one token: the last token of the channels it publishes to, as a resource is of
+   * its var) → zod schema of an event's payload; a hub refuses an event its instances publish
+   * that the schema refuses (`VS_INVALID_VALUE`).
+   */
+  readonly channels?: AppResources;
 }
 
 /** The vars `instantiate` returns: one `Var` per resource, typed by its schema. */
@@ -34,28 +46,39 @@ function isSchema(value: unknown): value is ZodType {
  *
  * @param name the app type's name, one token (e.g. `dashboard-server`).
  * @param resources resource name (one token; it becomes a var name) → zod schema.
+ * @param options.channels channel name (one token) → zod schema of the events published there.
  * @throws {NameError} for a bad name or resource name; {@link ValidationError} when a resource is not a zod schema.
  * @example
  * const Dashboard = defineAppType('dashboard-server', {
  *   'app-state': z.object({ status: z.enum(['starting', 'up']) }),
  *   'user-prefs': z.object({ theme: z.enum(['light', 'dark']) }),
- * });
+ * }, { channels: { clicks: z.object({ x: z.number(), y: z.number() }) } });
  */
-export function defineAppType<const R extends AppResources>(name: string, resources: R): AppType<R> {
+export function defineAppType<const R extends AppResources>(name: string, resources: R, options: AppTypeOptions = {}): AppType<R> {
   parseToken(name, 'app type name');
-  if (resources === null || typeof resources !== 'object' || Array.isArray(resources)) {
-    throw new ValidationError(`app type ${name}: resources must be an object of zod schemas`, { appType: name });
-  }
-  const copy: Record<string, ZodType> = {};
-  for (const [resource, schema] of Object.entries(resources)) {
-    parseToken(resource, `app type ${name}: resource name`);
-    if (!isSchema(schema))
-      throw new ValidationError(`app type ${name}: resource ${resource} must be a zod schema`, { appType: name, resource });
-    copy[resource] = schema;
-  }
-  const appType: AppType<R> = Object.freeze({ name, resources: Object.freeze(copy) as unknown as R });
+  const copy = checkSchemas(name, 'resource', resources);
+  const channels = options.channels === undefined ? undefined : checkSchemas(name, 'channel', options.channels);
+  const appType: AppType<R> = Object.freeze({
+    name,
+    resources: copy as R,
+    ...(channels === undefined ? {} : { channels }),
+  });
   defined.add(appType);
   return appType;
+}
+
+/** The `kind` schemas of app type `name`, checked (token names, zod schemas) and frozen. */
+function checkSchemas(name: string, kind: string, schemas: AppResources): AppResources {
+  if (schemas === null || typeof schemas !== 'object' || Array.isArray(schemas))
+    throw new ValidationError(`app type ${name}: ${kind}s must be an object of zod schemas`, { appType: name });
+  const copy: Record<string, ZodType> = {};
+  for (const [key, schema] of Object.entries(schemas)) {
+    parseToken(key, `app type ${name}: ${kind} name`);
+    if (!isSchema(schema))
+      throw new ValidationError(`app type ${name}: ${kind} ${key} must be a zod schema`, { appType: name, [kind]: key });
+    copy[key] = schema;
+  }
+  return Object.freeze(copy);
 }
 
 /**

@@ -8,6 +8,7 @@
 // happens once per animation frame (`renderer.ts`).
 
 import { Space, connect, type Link } from '../browser.js';
+import { ChannelsView } from './channels-view.js';
 import { DetailView } from './detail-view.js';
 import { pageElements, type PageElements } from './dom.js';
 import { EventLogView } from './event-log-view.js';
@@ -121,6 +122,7 @@ async function connectToHub(model: InspectorModel, elements: PageElements, rende
     if (!isSystemName(tagged.fqn)) model.setValue(tagged.fqn, tagged.value, tagged.from, tagged.stamp);
   });
   elements.hub.textContent = url;
+  new ChannelsView(link, document.querySelector('aside')!);
   await Promise.all([link.follow(`${SYS_INSTANCES}/*`).synced, link.follow('>').synced]);
   model.snapshotDone();
   document.body.dataset.synced = 'true';

@@ -29,6 +29,7 @@ const shape = {
   WebSocket: fnOption,
   persist: objectWith('Persister', ['load', 'save', 'close']),
   offline: z.boolean(),
+  maxBufferedEvents: z.number().check(z.int(), z.nonnegative()),
 };
 const connectOptionsSchema = z.partial(z.strictObject(shape));
 // Fails to compile when ConnectOptions gains a key this schema lacks.

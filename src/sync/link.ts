@@ -9,9 +9,12 @@ import { decodeFrame } from '../wire/codec.js';
 import { heartbeatFrame, pongText } from '../wire/heartbeat-text.js';
 import { HybridClock } from '../wire/hybrid-clock.js';
 import { hubMessageSchema, quickUpds, type ErrMessage, type HubMessage, type WelcomeMessage } from '../wire/messages.js';
+import { quickEvs } from '../wire/event-messages.js';
 import { remoteError } from '../wire/remote-error.js';
 import type { BackoffOptions } from './backoff.js';
 import { Connection } from './connection.js';
+import { Events, type EventStats, type TaggedEvent } from './events.js';
+import type { PublishAck } from './pending-event.js';
 import { Follows } from './follows.js';
 import { Persistence } from './persistence.js';
 import type { Persister, PersistStats } from './persister.js';
@@ -31,6 +34,9 @@ import { WriteMarks } from './write-marks.js';
 
 /** Milliseconds on a clock that only moves forward, at a steady rate (the link's clock is set to the hub's time from it). */
 const steadyNow = () => performance.now();
+
+/** The quick checks of the hot batches: a follower's `upds`, a subscriber's `evs`. */
+const quickBatch = (message: unknown) => quickUpds(message) ?? quickEvs(message);
 
 /** Where a link is in its life. */
 export type LinkStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -66,6 +72,8 @@ export interface LinkOptions {
    * which works from the persisted state and keeps trying (default false: `connect` rejects).
    */
   readonly offline?: boolean;
+  /** Events published while disconnected that are kept to be sent on reconnect (default 10,000); over it the oldest are dropped (`LimitError` on `errors$`). */
+  readonly maxBufferedEvents?: number;
 }
 
 /** What the hub answered to an accepted write. */
@@ -81,7 +89,7 @@ export interface LinkSubscription extends Subscription {
 }
 
 /** Counters for tests and monitoring. */
-export interface LinkStats {
+export interface LinkStats extends EventStats {
   readonly messagesIn: number;
   readonly messagesOut: number;
   readonly valuesIn: number;
@@ -142,6 +150,7 @@ export class Link {
   private readonly shares: Shares;
   private readonly persistence: Persistence | undefined;
   private readonly offline: boolean;
+  private readonly events: Events;
   private messagesIn = 0;
 
   /** @internal use `connect`. */
@@ -182,6 +191,8 @@ export class Link {
     this.persistence =
       persister && new Persistence({ persister, space, replica, connection, marks, follows: this.follows, fail, ...this.persistHooks() });
     this.hydrated = this.persistence?.hydrate() ?? Promise.resolve();
+    const self = () => this.instanceId;
+    this.events = new Events({ connection, self, fail, maxBufferedEvents: options.maxBufferedEvents });
   }
 
   /** Opens the first transport and waits for `welcome` (an `offline` link that cannot reach the hub goes on reconnecting). @internal */
@@ -217,6 +228,7 @@ export class Link {
       messagesOut: outbox.sent,
       coalesced: outbox.coalesced,
       ...(this.persistence ? { persist: this.persistence.stats() } : {}),
+      ...this.events.stats(),
     };
   }
 
@@ -318,6 +330,36 @@ export class Link {
     return resolveIdentityOf(this.instances$({ identity }), identity, closed$, options.timeoutMs ?? 10_000);
   }
 
+  /**
+   * Publishes one event to the channel `fqn` (a name like a var's, never a var: the hub keeps no
+   * value). Events of one tick leave in one message; while disconnected up to `maxBufferedEvents`
+   * wait and are sent on reconnect, in order. Resolves once the hub accepted it, with its seq on
+   * the channel; the promise is made only when awaited (the object returned is the queued event,
+   * with `then`/`catch`/`finally`, not a `Promise` instance), so fire-and-forget costs nothing more.
+   * @throws {NameError} / {@link ReservedNameError} for a bad channel name and {@link ValidationError}
+   *   for a value that is not JSON (at call time, nothing sent); rejects with the hub's refusal
+   *   ({@link ForbiddenError}, {@link ValidationError}, {@link LimitError}) or {@link ClosedError}.
+   *   A refusal nobody awaits is reported on `errors$`.
+   * @example link.publish('logs.api/error', { msg: 'disk full' });  // fire and forget
+   * @example const { seq } = await link.publish('orders/placed', { id: 7 });
+   */
+  publish<T>(fqn: string, value: T): Promise<PublishAck> {
+    return this.events.publish(fqn, value);
+  }
+
+  /**
+   * Every event published to a channel matching `pattern` by any instance while subscribed (its
+   * own only with `self: true`), in publish order per publisher, tagged with the publisher (`from`,
+   * stamped by the hub), the hub's stamp, and the channel's `seq`. Events from while the link was
+   * away are not replayed. Unsubscribing ends the subscription at the hub.
+   * @throws {NameError} (at call time) for a bad pattern; the observable errors with
+   *   {@link ForbiddenError} when the hub's rules do not let this link read `pattern`.
+   * @example link.events$<string>('logs.>').subscribe(({ fqn, value, from }) => console.log(fqn, from, value));
+   */
+  events$<T = unknown>(pattern: string, options: { self?: boolean } = {}): Observable<TaggedEvent<T>> {
+    return this.events.events$<T>(parsePattern(pattern).tokens, pattern, options.self === true);
+  }
+
   /** Every update that arrives from the hub, tagged. */
   get updates$(): Observable<Tagged<unknown>> {
     return this.follows.updates.asObservable();
@@ -373,7 +415,7 @@ export class Link {
   private onFrame(data: string): void {
     let messages: HubMessage[];
     try {
-      messages = heartbeatFrame(data) ?? decodeFrame(data, hubMessageSchema, quickUpds);
+      messages = heartbeatFrame(data) ?? decodeFrame(data, hubMessageSchema, quickBatch);
     } catch (error) {
       this.fail(error);
       return;
@@ -411,6 +453,14 @@ export class Link {
         return this.requests.onPong(message.n);
       case 'welcome':
         return this.connection.onWelcome(message);
+      case 'evs':
+        return this.events.onEvents(message);
+      case 'evok':
+        return this.events.onAccepted(message);
+      case 'evgap':
+        return this.events.onGap(message.missed);
+      case 'evsuberr':
+        return this.events.onSubRefused(message);
     }
   }
 
@@ -451,6 +501,7 @@ export class Link {
     if (!sameHubState) this.shares.republish();
     this.marks.resend();
     this.requests.resync(sameHubState);
+    this.events.resync();
   }
 
   /** The hub or the network ended the link for good. */
@@ -480,6 +531,7 @@ export class Link {
     this.marks.close();
     this.follows.close();
     this.shares.close();
+    this.events.close();
     this.status$.next('closed');
     this.status$.complete();
     this.instanceId$.complete();

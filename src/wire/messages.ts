@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { evGapSchema, evOkSchema, evPubSchema, evSubErrSchema, evSubSchema, evsSchema, evUnsubSchema } from './event-messages.js';
 
 /** The protocol versions this build speaks (the newest last). */
 export const PROTOCOL_VERSIONS: readonly number[] = [1];
@@ -125,6 +126,9 @@ export const clientMessageSchema = z.discriminatedUnion('t', [
   pingSchema,
   pongSchema,
   byeSchema,
+  evPubSchema,
+  evSubSchema,
+  evUnsubSchema,
 ]);
 
 // ---- hub → client ----
@@ -223,6 +227,10 @@ export const hubMessageSchema = z.discriminatedUnion('t', [
   markedSchema,
   pingSchema,
   pongSchema,
+  evOkSchema,
+  evsSchema,
+  evGapSchema,
+  evSubErrSchema,
 ]);
 
 export type HelloMessage = z.infer<typeof helloSchema>;
