@@ -32,6 +32,8 @@ export {
   PortInUseError,
   InternalError,
   ClockSkewError,
+  NoRespondersError,
+  RemoteError,
 } from './core/errors.js';
 
 // Operators for app code; instances, app types, local names
@@ -43,6 +45,7 @@ export { combineVars } from './rx/combine-vars.js';
 export { derive } from './rx/derive.js';
 export { fromInstance } from './rx/from-instance.js';
 export { notFrom } from './rx/not-from.js';
+export { requestMap } from './rx/request-map.js';
 export { createInstance, parseInstanceAttributes, instanceAttributesSchema } from './identity/instance.js';
 export { defineAppType, instantiate } from './identity/app-type.js';
 export { LocalNames } from './identity/local-names.js';
@@ -71,6 +74,10 @@ export type { LinkStatus, LinkOptions, LinkSubscription, LinkStats, WriteAck } f
 export type { BackoffOptions } from './sync/backoff.js';
 export type { InstanceInfo } from './identity/instance-info.js';
 export type { InstanceFilter, PresenceEvent } from './sync/presence.js';
+export type { ServeOptions, RequestOptions, ServiceContext, ServiceHandler, ServiceSubscription } from './sync/services.js';
+export type { ServiceInfo, ServiceEvent } from './sync/service-presence.js';
+export type { Requester } from './rx/request-map.js';
+export type { AppTypeOptions, ServiceContract, ServiceContracts } from './identity/app-type.js';
 export type { Transport, TransportHandlers, TransportFactory } from './transport/transport.js';
 export type { HubMessage, ClientMessage } from './wire/messages.js';
 export type { Validator } from './core/validator.js';

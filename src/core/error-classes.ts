@@ -20,6 +20,8 @@ import {
   ValidationError,
   VarspaceError,
   VersionError,
+  NoRespondersError,
+  RemoteError,
 } from './errors.js';
 
 /** A typed error class, as the table holds it: its code, and a constructor of its instances. */
@@ -52,5 +54,7 @@ export const ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map(
     PortInUseError,
     InternalError,
     ClockSkewError,
+    NoRespondersError,
+    RemoteError,
   ].map((errorClass): [string, ErrorClass] => [errorClass.code, errorClass]),
 );

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
-import { parsePattern } from '../core/names.js';
+import { parseFqn, parsePattern } from '../core/names.js';
 import { PatternTrie, patternsOverlap } from '../core/pattern-trie.js';
 import { isToken } from '../identity/token.js';
 
@@ -25,6 +25,10 @@ export interface AccessRule {
    * rules, an identity no key of the connection lists is refused (`VS_FORBIDDEN`, close 4003).
    */
   readonly identities?: readonly string[];
+  /** Channels it may publish to, and services it may request (pattern list; on a hub without rules: all). */
+  readonly publish?: readonly string[];
+  /** Services (FQNs or patterns) it may serve (pattern list; on a hub without rules: all). */
+  readonly serve?: readonly string[];
 }
 
 /**
@@ -42,6 +46,8 @@ const rulesSchema = z.record(
     identities: z
       .array(z.string().refine(isIdentityPattern, 'an identity pattern is an identity, a prefix of one followed by *, or *'))
       .optional(),
+    publish: z.array(z.string()).optional(),
+    serve: z.array(z.string()).optional(),
   }),
 );
 
@@ -59,7 +65,8 @@ export function checkAccessRules(rules: unknown): AccessRules {
   const parsed = rulesSchema.safeParse(rules);
   if (!parsed.success)
     throw new ValidationError(`access rules: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  for (const rule of Object.values(parsed.data)) for (const pattern of [...(rule.read ?? []), ...(rule.write ?? [])]) parsePattern(pattern);
+  for (const rule of Object.values(parsed.data)) for (const pattern of [...(rule.read ?? []), ...(rule.write ?? []), ...(rule.publish ?? []), ...(rule.serve ?? [])])
+      parsePattern(pattern);
   return parsed.data;
 }
 
@@ -70,6 +77,9 @@ export class Access {
   private readonly readPatterns: (readonly string[])[] = [];
   private readonly readCache = new Map<string, boolean>();
   private readonly identities: string[] = [];
+  private readonly publishTrie = new PatternTrie<true>();
+  private readonly servePatterns: (readonly string[])[] = [];
+  private readonly serveTrie = new PatternTrie<true>();
 
   constructor(principal: Principal | undefined, rules: AccessRules) {
     const keys = ['*', ...(principal ? [principal.name, ...(principal.roles ?? [])] : [])];
@@ -82,6 +92,12 @@ export class Access {
       }
       for (const pattern of rule?.write ?? []) this.writeTrie.add(parsePattern(pattern).tokens, true);
       this.identities.push(...(rule?.identities ?? []));
+      for (const pattern of rule?.publish ?? []) this.publishTrie.add(parsePattern(pattern).tokens, true);
+      for (const pattern of rule?.serve ?? []) {
+        const { tokens } = parsePattern(pattern);
+        this.serveTrie.add(tokens, true);
+        this.servePatterns.push(tokens);
+      }
     }
   }
 
@@ -103,6 +119,21 @@ export class Access {
   /** May this connection write the var with these tokens? */
   canWrite(tokens: readonly string[]): boolean {
     return matchesAny(this.writeTrie, tokens);
+  }
+
+  /** May this connection publish to the channel (or request the service) `fqn`? @throws {NameError} for a bad FQN. */
+  mayPublish(fqn: string): boolean {
+    return matchesAny(this.publishTrie, parseFqn(fqn).tokens);
+  }
+
+  /** May this connection serve the service with these tokens? */
+  canServe(tokens: readonly string[]): boolean {
+    return matchesAny(this.serveTrie, tokens);
+  }
+
+  /** May this connection register a service pattern: does it overlap anything it may serve? */
+  canServePattern(patternTokens: readonly string[]): boolean {
+    return this.servePatterns.some((allowed) => patternsOverlap(allowed, patternTokens));
   }
 
   /** May this connection follow a pattern: does it overlap anything it may read? */

@@ -10,6 +10,7 @@ import type { HubCounters } from './hub-counters.js';
 import type { Refuse } from './identities.js';
 import type { ResolvedLimits } from './limits.js';
 import type { Router } from './router.js';
+import type { Services } from './services.js';
 import type { Session } from './session.js';
 import type { SpaceMirror } from './space-mirror.js';
 import type { Writes } from './writes.js';
@@ -24,6 +25,7 @@ export interface FrameReaderParts {
   readonly router: Router;
   readonly durability: Durability;
   readonly mirror: SpaceMirror;
+  readonly services: Services;
   readonly refuse: Refuse;
 }
 
@@ -45,6 +47,7 @@ export class FrameReader {
   private readonly router: Router;
   private readonly durability: Durability;
   private readonly mirror: SpaceMirror;
+  private readonly services: Services;
   private readonly refuse: Refuse;
 
   constructor(parts: FrameReaderParts) {
@@ -57,6 +60,7 @@ export class FrameReader {
       router: this.router,
       durability: this.durability,
       mirror: this.mirror,
+      services: this.services,
       refuse: this.refuse,
     } = parts);
   }
@@ -126,6 +130,7 @@ export class FrameReader {
       this.writes.closeFrame();
     }
     for (const each of frame.flush) each.flush();
+    this.services.flush();
     session.flush(); // its acks and corrections
     if (frame.mirrors.length > 0) this.space.batch.run(() => this.mirror.applyLate(frame.mirrors));
   }
@@ -168,6 +173,17 @@ export class FrameReader {
         return;
       case 'bye':
         return session.transport.close(1000, 'bye');
+      case 'svadd':
+        return this.services.add(session, message);
+      case 'svdel':
+        return this.services.remove(session, message.sv);
+      case 'rq':
+        return this.services.request(session, message);
+      case 'rqx':
+        return this.services.cancel(session, message.id);
+      case 'rp':
+      case 'rperr':
+        return this.services.reply(session, message);
       case 'hello':
         throw new ProtocolError('hello was already said');
     }

@@ -22,6 +22,8 @@ import { memoryStore } from './memory-store.js';
 import { Ownership, type OwnershipOptions } from './ownership.js';
 import { checkSecret, newSecret } from './resume-token.js';
 import { Router } from './router.js';
+import { SERVICES_PREFIX } from './service-registry.js';
+import { Services } from './services.js';
 import { Session, type ConnectionInfo, type SessionSink } from './session.js';
 import { SpaceMirror } from './space-mirror.js';
 import { StampLimit } from './stamp-limit.js';
@@ -77,6 +79,9 @@ export interface HubStats {
   refused: number;
   errors: number;
   follows: number;
+  /** Service request and reply messages received, and sent. */
+  requestsIn: number;
+  requestsOut: number;
 }
 
 /**
@@ -113,6 +118,7 @@ export class Hub {
   private readonly ownership: Ownership;
   private readonly presence: HubPresence;
   private readonly writes: Writes;
+  private readonly services: Services;
   private readonly heartbeats: HeartbeatCheck | undefined;
   private closed = false;
   /** What every session's transport reports goes here (no closures per connection). */
@@ -147,6 +153,7 @@ export class Hub {
     const { mirror, router, ownership, identities } = this;
     this.writes = new Writes({ hubId: this.id, store, clock, stampLimit, limits, counters, logger, mirror, router, durability, ownership });
     this.presence = new HubPresence(space, this.writes);
+    this.services = new Services({ hubId: this.id, space, writes: this.writes, clock, limits, counters });
     const handshake = new Handshake({
       hubId: this.id,
       secret,
@@ -172,6 +179,7 @@ export class Hub {
       router,
       durability,
       mirror,
+      services: this.services,
       refuse: this.refuseSession,
     });
     const scheduler = new FrameScheduler<Session>((session, data) => reader.read(session, data));
@@ -201,7 +209,7 @@ export class Hub {
       if (stampLimit.admits(record.stamp)) clock.observe(record.stamp);
       else restamp.push(record);
       if (record.deleted) continue;
-      if (record.fqn.startsWith(INSTANCES_PREFIX)) departed.push(record);
+      if (record.fqn.startsWith(INSTANCES_PREFIX) || record.fqn.startsWith(SERVICES_PREFIX)) departed.push(record);
       else this.mirror.apply(record);
     }
     this.mirror.watch(this.writes);
@@ -244,6 +252,8 @@ export class Hub {
       refused: this.counters.refused,
       errors: this.counters.errors,
       follows,
+      requestsIn: this.counters.requestsIn,
+      requestsOut: this.counters.requestsOut,
     };
   }
 
@@ -313,6 +323,7 @@ export class Hub {
     if (!session.markClosed()) return;
     this.sessions.delete(session);
     this.router.forget(session);
+    this.services.left(session);
     this.counters.messagesOutClosed += session.sent;
     this.counters.coalescedClosed += session.coalesced;
     if (!this.identities.leave(session)) return;

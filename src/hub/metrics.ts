@@ -10,6 +10,8 @@ const HELP: Record<keyof HubStats, [string, 'gauge' | 'counter']> = {
   coalesced: ['Queued values replaced by a newer one before sending', 'counter'],
   refused: ['Requests and connections refused', 'counter'],
   errors: ['Errors (bad frames, failed requests)', 'counter'],
+  requestsIn: ['Service request and reply messages received', 'counter'],
+  requestsOut: ['Service request and reply messages sent', 'counter'],
 };
 
 /**

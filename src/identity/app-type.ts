@@ -13,6 +13,23 @@ export type AppResources = Readonly<Record<string, ZodType>>;
 export interface AppType<R extends AppResources = AppResources> {
   readonly name: string;
   readonly resources: R;
+  /** Its services' contracts by service name (the last token of the FQN), checked by the hub on requests and replies. */
+  readonly services?: ServiceContracts;
+}
+
+/** The contract of a service: zod schemas of its requests and of its replies. */
+export interface ServiceContract {
+  readonly request: ZodType;
+  readonly reply: ZodType;
+}
+
+/** Service contracts by service name (a token: the last token of the services' FQNs). */
+export type ServiceContracts = Readonly<Record<string, ServiceContract>>;
+
+/** What an app type declares besides its resources. */
+export interface AppTypeOptions {
+  /** Services its instances serve: name → `{ request, reply }` schemas; a hub checks each request and reply (`VS_INVALID_VALUE`). */
+  readonly services?: ServiceContracts;
 }
 
 /** The vars `instantiate` returns: one `Var` per resource, typed by its schema. */
@@ -34,14 +51,15 @@ function isSchema(value: unknown): value is ZodType {
  *
  * @param name the app type's name, one token (e.g. `dashboard-server`).
  * @param resources resource name (one token; it becomes a var name) → zod schema.
- * @throws {NameError} for a bad name or resource name; {@link ValidationError} when a resource is not a zod schema.
+ * @param options `services`: service name (one token) → `{ request, reply }` zod schemas.
+ * @throws {NameError} for a bad name, resource or service name; {@link ValidationError} when a resource or contract is not a zod schema.
  * @example
  * const Dashboard = defineAppType('dashboard-server', {
  *   'app-state': z.object({ status: z.enum(['starting', 'up']) }),
  *   'user-prefs': z.object({ theme: z.enum(['light', 'dark']) }),
- * });
+ * }, { services: { add: { request: z.tuple([z.number(), z.number()]), reply: z.number() } } });
  */
-export function defineAppType<const R extends AppResources>(name: string, resources: R): AppType<R> {
+export function defineAppType<const R extends AppResources>(name: string, resources: R, options: AppTypeOptions = {}): AppType<R> {
   parseToken(name, 'app type name');
   if (resources === null || typeof resources !== 'object' || Array.isArray(resources)) {
     throw new ValidationError(`app type ${name}: resources must be an object of zod schemas`, { appType: name });
@@ -53,9 +71,22 @@ export function defineAppType<const R extends AppResources>(name: string, resour
       throw new ValidationError(`app type ${name}: resource ${resource} must be a zod schema`, { appType: name, resource });
     copy[resource] = schema;
   }
-  const appType: AppType<R> = Object.freeze({ name, resources: Object.freeze(copy) as unknown as R });
+  const services = options.services === undefined ? {} : { services: checkServiceContracts(name, options.services) };
+  const appType: AppType<R> = Object.freeze({ name, resources: Object.freeze(copy) as unknown as R, ...services });
   defined.add(appType);
   return appType;
+}
+
+/** A copy of `services`, frozen, each name a token and each schema a zod schema. */
+function checkServiceContracts(appType: string, services: ServiceContracts): ServiceContracts {
+  const copy: Record<string, ServiceContract> = {};
+  for (const [service, contract] of Object.entries(services ?? {})) {
+    parseToken(service, `app type ${appType}: service name`);
+    if (!isSchema(contract?.request) || !isSchema(contract?.reply))
+      throw new ValidationError(`app type ${appType}: service ${service} needs zod schemas request and reply`, { appType, service });
+    copy[service] = Object.freeze({ request: contract.request, reply: contract.reply });
+  }
+  return Object.freeze(copy);
 }
 
 /**

@@ -23,6 +23,8 @@ import {
 } from './presence.js';
 import { Replica } from './replica.js';
 import { Requests } from './requests.js';
+import { services$, SERVICES_PATTERN, type ServiceEvent } from './service-presence.js';
+import { LinkServices, type RequestOptions, type ServeOptions, type ServiceHandler, type ServiceSubscription } from './services.js';
 import { Shares } from './shares.js';
 import { withSynced } from './with-synced.js';
 import { WriteMarks } from './write-marks.js';
@@ -120,6 +122,7 @@ export class Link {
   private readonly marks: WriteMarks;
   private readonly follows: Follows;
   private readonly shares: Shares;
+  private readonly services: LinkServices;
   private messagesIn = 0;
 
   /** @internal use `connect`. */
@@ -155,6 +158,7 @@ export class Link {
     const marks = (this.marks = new WriteMarks({ connection, replica, resendAfterDrop }));
     this.follows = new Follows({ connection, replica, requests, space, fail });
     this.shares = new Shares({ space, replica, marks, fail });
+    this.services = new LinkServices({ connection, fail });
   }
 
   /** Opens the first transport and waits for `welcome`. @internal */
@@ -273,6 +277,41 @@ export class Link {
     return resolveIdentityOf(this.instances$({ identity }), identity, closed$, options.timeoutMs ?? 10_000);
   }
 
+  /**
+   * Serves the service `name` (an FQN, or a pattern of them): each request gets the handler's value
+   * (or promise), or its throw as a `RemoteError` (code and message, no stack). Instances serving a
+   * name form a queue group (`queue`, default the name): each request goes to one of them, in turn.
+   * Registered again after a reconnect. `unsubscribe()` withdraws it; requests already delivered still answer.
+   * @throws {NameError} for a bad name; `ready` rejects with the hub's refusal ({@link ForbiddenError}: no `serve` right).
+   * @example link.serve<[number, number], number>('calc/add', ({ value: [a, b] }) => a + b);
+   */
+  serve<Req = unknown, Res = unknown>(name: string, handler: ServiceHandler<Req, Res>, options: ServeOptions = {}): ServiceSubscription {
+    return this.services.serve(name, handler, options);
+  }
+
+  /**
+   * Sends a request to one instance serving `fqn` and resolves with its reply.
+   * @throws rejects with {@link NoRespondersError} (at once: nobody serves it), {@link TimeoutError}
+   *   (after `timeoutMs`, default 5 s), {@link AbortedError} (`signal`; the handler's signal aborts
+   *   too), {@link ClosedError} (the server or this link disconnected first), {@link ForbiddenError}
+   *   (no `publish` right), {@link RemoteError} (the handler threw), {@link ValidationError} (a non-JSON
+   *   payload, or one the app type's contract refuses), {@link NameError}.
+   * @example const sum = await link.request<number>('calc/add', [1, 2], { timeoutMs: 1000 });
+   */
+  request<Res = unknown>(fqn: string, payload?: unknown, options: RequestOptions = {}): Promise<Res> {
+    return this.services.request<Res>(fqn, payload, options);
+  }
+
+  /**
+   * The services whose name overlaps `pattern` (default all): the current set, then each
+   * registration added and removed, with its serving instance id and queue group.
+   * @throws {NameError} (at call time) for a bad pattern.
+   * @example link.services$('calc.>').subscribe((e) => console.log(e.type));
+   */
+  services$(pattern = '>'): Observable<ServiceEvent> {
+    return services$({ space: this.space, follow: () => this.follow(SERVICES_PATTERN), updates$: this.updates$ }, pattern);
+  }
+
   /** Every update that arrives from the hub, tagged. */
   get updates$(): Observable<Tagged<unknown>> {
     return this.follows.updates.asObservable();
@@ -364,6 +403,18 @@ export class Link {
         return this.requests.onPong(message.n);
       case 'welcome':
         return this.connection.onWelcome(message);
+      case 'svok':
+        return this.services.onServing(message.sv);
+      case 'svno':
+        return this.services.onRefused(message);
+      case 'rqin':
+        return this.services.onRequest(message);
+      case 'rqx':
+        return this.services.onCancel(message.id);
+      case 'rp':
+        return this.services.onReply(message.id, message.value, undefined);
+      case 'rperr':
+        return this.services.onReply(message.id, undefined, message);
     }
   }
 
@@ -404,6 +455,7 @@ export class Link {
     if (!sameHubState) this.shares.republish();
     this.marks.resend();
     this.requests.resync(sameHubState);
+    this.services.resync();
   }
 
   /** The hub or the network ended the link for good. */
@@ -416,6 +468,7 @@ export class Link {
   private finish(): void {
     this.connection.stop();
     this.requests.close();
+    this.services.close();
     this.marks.close();
     this.follows.close();
     this.shares.close();

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { rpErrSchema, rpSchema, rqInSchema, rqSchema, rqxSchema, svAddSchema, svDelSchema, svNoSchema, svOkSchema } from './service-messages.js';
 
 /** The protocol versions this build speaks (the newest last). */
 export const PROTOCOL_VERSIONS: readonly number[] = [1];
@@ -125,6 +126,7 @@ export const clientMessageSchema = z.discriminatedUnion('t', [
   pingSchema,
   pongSchema,
   byeSchema,
+  ...[svAddSchema, svDelSchema, rqSchema, rqxSchema, rpSchema, rpErrSchema],
 ]);
 
 // ---- hub → client ----
@@ -223,6 +225,7 @@ export const hubMessageSchema = z.discriminatedUnion('t', [
   markedSchema,
   pingSchema,
   pongSchema,
+  ...[svOkSchema, svNoSchema, rqInSchema, rqxSchema, rpSchema, rpErrSchema],
 ]);
 
 export type HelloMessage = z.infer<typeof helloSchema>;
