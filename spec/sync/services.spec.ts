@@ -105,7 +105,10 @@ describe('request/reply', () => {
       links: [server, client],
     } = await hubAndLinks(2);
     let aborted: unknown;
-    await server.serve('slow/op', (_request, { signal }) => new Promise((resolve) => signal.addEventListener('abort', () => resolve((aborted = signal.reason))))).ready;
+    await server.serve(
+      'slow/op',
+      (_request, { signal }) => new Promise((resolve) => signal.addEventListener('abort', () => resolve((aborted = signal.reason)))),
+    ).ready;
     const error = await rejection(client.request('slow/op', 1, { timeoutMs: 50 }));
     expect(error).toBeInstanceOf(TimeoutError);
     await waitFor(() => aborted !== undefined, 'the abort crossed');

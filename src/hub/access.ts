@@ -65,7 +65,8 @@ export function checkAccessRules(rules: unknown): AccessRules {
   const parsed = rulesSchema.safeParse(rules);
   if (!parsed.success)
     throw new ValidationError(`access rules: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  for (const rule of Object.values(parsed.data)) for (const pattern of [...(rule.read ?? []), ...(rule.write ?? []), ...(rule.publish ?? []), ...(rule.serve ?? [])])
+  for (const rule of Object.values(parsed.data))
+    for (const pattern of [...(rule.read ?? []), ...(rule.write ?? []), ...(rule.publish ?? []), ...(rule.serve ?? [])])
       parsePattern(pattern);
   return parsed.data;
 }

@@ -67,7 +67,8 @@ export interface LinkServicesOptions {
 function thrown(error: unknown): { code: string; message: string } {
   const code = (error as { code?: unknown } | null)?.code;
   return {
-    code: error instanceof VarspaceError || (typeof code === 'string' && code.length > 0 && code.length <= 64) ? (code as string) : 'VS_REMOTE',
+    code:
+      error instanceof VarspaceError || (typeof code === 'string' && code.length > 0 && code.length <= 64) ? (code as string) : 'VS_REMOTE',
     message: String((error as Error | null)?.message ?? error).slice(0, 2000),
   };
 }
@@ -138,7 +139,16 @@ export class LinkServices {
     const text = payload === undefined ? JSON.stringify({ t: 'rq', id, fqn }) : JSON.stringify({ t: 'rq', id, fqn, value: payload });
     return new Promise<Res>((resolve, reject) => {
       const onAbort = signal ? () => this.giveUp(id, new AbortedError(`request ${fqn} aborted`)) : undefined;
-      const pending: Pending = { fqn, text, resolve: resolve as (value: unknown) => void, reject, timer: undefined, signal, onAbort, sent: false };
+      const pending: Pending = {
+        fqn,
+        text,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        timer: undefined,
+        signal,
+        onAbort,
+        sent: false,
+      };
       const timeoutMs = options.timeoutMs ?? 5000;
       pending.timer = setTimeout(() => this.giveUp(id, new TimeoutError(`request ${fqn}: no reply within ${timeoutMs} ms`)), timeoutMs);
       signal?.addEventListener('abort', onAbort!, { once: true });
@@ -178,7 +188,10 @@ export class LinkServices {
     this.handling.set(id, controller);
     let result: unknown;
     try {
-      result = served.handler({ value: message.value, fqn: message.fqn, from: message.from, stamp: message.stamp }, { signal: controller.signal });
+      result = served.handler(
+        { value: message.value, fqn: message.fqn, from: message.from, stamp: message.stamp },
+        { signal: controller.signal },
+      );
     } catch (error) {
       this.answer(id, controller, undefined, error);
       return;
@@ -228,7 +241,8 @@ export class LinkServices {
 
   /** The connection was lost: the hub forgot every request of it (sent ones reject: at most once) and to it (aborted). */
   private lost(): void {
-    for (const [id, pending] of [...this.pending]) if (pending.sent) this.giveUp(id, new ClosedError(`request ${pending.fqn}: the connection was lost before the reply`));
+    for (const [id, pending] of [...this.pending])
+      if (pending.sent) this.giveUp(id, new ClosedError(`request ${pending.fqn}: the connection was lost before the reply`));
     for (const controller of this.handling.values()) controller.abort(new ClosedError('the connection to the hub was lost'));
     this.handling.clear();
   }
