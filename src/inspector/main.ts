@@ -15,6 +15,7 @@ import { FilterBox } from './filter-box.js';
 import { InstancesView } from './instances-view.js';
 import { InspectorModel, SYS_INSTANCES, isSystemName } from './model.js';
 import { Renderer } from './renderer.js';
+import { ServicesView } from './services-view.js';
 import { TreeView } from './tree-view.js';
 
 /** What `window.varspaceInspector` offers tests and curious users. */
@@ -109,6 +110,7 @@ async function connectToHub(model: InspectorModel, elements: PageElements, rende
     if (!isSystemName(tagged.fqn)) model.setValue(tagged.fqn, tagged.value, tagged.from, tagged.stamp);
   });
   elements.hub.textContent = url;
+  new ServicesView(link, document.getElementById('services')!);
   await Promise.all([link.follow(`${SYS_INSTANCES}/*`).synced, link.follow('>').synced]);
   model.snapshotDone();
   document.body.dataset.synced = 'true';
