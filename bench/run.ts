@@ -4,6 +4,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   wire: () => import('./wire.js'),
   sync: () => import('./sync.js'),
   rx: () => import('./rx.js'),
+  services: () => import('./services.js'),
 };
 
 const wanted = process.argv.slice(2);
