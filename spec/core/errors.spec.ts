@@ -10,9 +10,11 @@ import {
   ForbiddenError,
   LimitError,
   NameError,
+  NoRespondersError,
   PortInUseError,
   ProtocolError,
   ReadOnlyError,
+  RemoteError,
   ReservedNameError,
   TimeoutError,
   UnauthenticatedError,
@@ -48,6 +50,8 @@ const CASES: ReadonlyArray<readonly [abstract new (...args: never[]) => Varspace
   [PortInUseError, 'VS_PORT_IN_USE', new PortInUseError('port 7070 on 127.0.0.1 is in use', { host: '127.0.0.1', port: 7070 })],
   [InternalError, 'VS_INTERNAL', new InternalError()],
   [ClockSkewError, 'VS_CLOCK_SKEW', new ClockSkewError('app/n: stamp too far ahead', { fqn: 'app/n' })],
+  [NoRespondersError, 'VS_NO_RESPONDERS', new NoRespondersError('nobody serves calc/add', { fqn: 'calc/add' })],
+  [RemoteError, 'VS_REMOTE', new RemoteError('division by zero', { code: 'DIV_ZERO', fqn: 'calc/div' })],
 ];
 
 describe('errors', () => {
