@@ -1,6 +1,7 @@
 // Services at the raw protocol over a real loopback WebSocket: malformed frames get a typed err and
 // change nothing, replies are taken only from the server that was asked, request ids are each
 // requester's own, cancels cross to the server.
+import { NameError, ValidationError } from '../../src/index.js';
 import { loopbackHub } from '../support/loopback-hub.js';
 import { rawClient, type RawClient } from './raw-client.js';
 
@@ -129,5 +130,25 @@ describe('services at the raw protocol', () => {
     expect(closed).toMatchObject({ id: 1, code: 'VS_CLOSED' });
     const gone = await watcher.next('gone');
     expect(gone.fqn).toMatch(/^\$sys\.services\//);
+  });
+
+  it('access rules take `publish` and `serve` pattern lists, checked at startHub', async () => {
+    await expect(loopbackHub(opened, { authorize: { x: { serve: ['a b'] } } })).rejects.toBeInstanceOf(NameError);
+    await expect(loopbackHub(opened, { authorize: { x: { publish: ['ui.>', 'a.>.b'] } } })).rejects.toBeInstanceOf(NameError);
+    await expect(loopbackHub(opened, { authorize: { x: { serve: 'calc.>' } } as never })).rejects.toBeInstanceOf(ValidationError);
+    const hub = await loopbackHub(opened, { authorize: { '*': { publish: ['calc.>'], serve: ['calc/*'] } } });
+    const client = await rawClient(hub.url, opened);
+    await client.hello();
+    client.send([
+      { t: 'svadd', sv: 1, name: 'calc/add' },
+      { t: 'svadd', sv: 2, name: 'other/x' },
+      { t: 'rq', id: 1, fqn: 'other/x' },
+      { t: 'rq', id: 2, fqn: 'calc/add', value: 1 },
+    ]);
+    await client.until(() => ofType(client, 'rperr').length === 1 && ofType(client, 'rqin').length === 1);
+    expect(ofType(client, 'svok').map((m) => m.sv)).toEqual([1]);
+    expect(ofType(client, 'svno')).toMatchObject([{ sv: 2, code: 'VS_FORBIDDEN' }]);
+    expect(ofType(client, 'rperr')).toMatchObject([{ id: 1, code: 'VS_FORBIDDEN' }]);
+    expect(ofType(client, 'rqin')).toMatchObject([{ sv: 1, fqn: 'calc/add', value: 1, from: expect.any(String) }]);
   });
 });
