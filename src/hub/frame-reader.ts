@@ -4,6 +4,7 @@ import { decodeFrame } from '../wire/codec.js';
 import { PING_FRAME, PONG_FRAME, PONG_TEXT, pongText } from '../wire/heartbeat-text.js';
 import { clientMessageSchema, quickPubs, type ClientMessage, type HelloMessage } from '../wire/messages.js';
 import { errMessage } from '../wire/remote-error.js';
+import { quickServiceIn } from '../wire/service-messages.js';
 import type { Durability } from './durability.js';
 import type { Handshake } from './handshake.js';
 import type { HubCounters } from './hub-counters.js';
@@ -14,6 +15,9 @@ import type { Services } from './services.js';
 import type { Session } from './session.js';
 import type { SpaceMirror } from './space-mirror.js';
 import type { Writes } from './writes.js';
+
+/** The quick checks of the messages a hub gets most (zod decides the rest). */
+const quickClientMessage = (message: unknown): ClientMessage | undefined => quickPubs(message) ?? quickServiceIn(message);
 
 /** What {@link FrameReader} hands the messages to. @internal */
 export interface FrameReaderParts {
@@ -93,7 +97,7 @@ export class FrameReader {
     let messages: ClientMessage[];
     try {
       // (A lone heartbeat that gets here is over the rate limit: decoded as usual, then refused.)
-      messages = decodeFrame(data, clientMessageSchema, quickPubs, undefined, session.welcomed ? undefined : 'hello');
+      messages = decodeFrame(data, clientMessageSchema, quickClientMessage, undefined, session.welcomed ? undefined : 'hello');
     } catch (error) {
       this.counters.errors++;
       const refusal = error instanceof VarspaceError ? error : new ProtocolError('a frame must be a JSON array of messages');

@@ -10,6 +10,7 @@ import { heartbeatFrame, pongText } from '../wire/heartbeat-text.js';
 import { HybridClock } from '../wire/hybrid-clock.js';
 import { hubMessageSchema, quickUpds, type ErrMessage, type HubMessage, type WelcomeMessage } from '../wire/messages.js';
 import { remoteError } from '../wire/remote-error.js';
+import { quickServiceOut } from '../wire/service-messages.js';
 import type { BackoffOptions } from './backoff.js';
 import { Connection } from './connection.js';
 import { Follows } from './follows.js';
@@ -28,6 +29,9 @@ import { LinkServices, type RequestOptions, type ServeOptions, type ServiceHandl
 import { Shares } from './shares.js';
 import { withSynced } from './with-synced.js';
 import { WriteMarks } from './write-marks.js';
+
+/** The quick checks of the messages a link gets most (zod decides the rest). */
+const quickHubMessage = (message: unknown): HubMessage | undefined => quickUpds(message) ?? quickServiceOut(message);
 
 /** Milliseconds on a clock that only moves forward, at a steady rate (the link's clock is set to the hub's time from it). */
 const steadyNow = () => performance.now();
@@ -365,7 +369,7 @@ export class Link {
   private onFrame(data: string): void {
     let messages: HubMessage[];
     try {
-      messages = heartbeatFrame(data) ?? decodeFrame(data, hubMessageSchema, quickUpds);
+      messages = heartbeatFrame(data) ?? decodeFrame(data, hubMessageSchema, quickHubMessage);
     } catch (error) {
       this.fail(error);
       return;

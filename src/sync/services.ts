@@ -63,6 +63,23 @@ export interface LinkServicesOptions {
   readonly fail: (error: unknown) => void;
 }
 
+/** A request being served, and its handler's context: the signal is made only when the handler asks for it (most never do). */
+class Handling implements ServiceContext {
+  private controller: AbortController | undefined;
+  private reason: unknown;
+
+  get signal(): AbortSignal {
+    const controller = (this.controller ??= new AbortController());
+    if (this.reason !== undefined && !controller.signal.aborted) controller.abort(this.reason);
+    return controller.signal;
+  }
+
+  abort(reason: Error): void {
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
 /** The code and message of what a handler threw, as they cross the wire (never a stack). */
 function thrown(error: unknown): { code: string; message: string } {
   const code = (error as { code?: unknown } | null)?.code;
@@ -88,7 +105,7 @@ export class LinkServices {
   private readonly served = new Map<number, Served>();
   private readonly pending = new Map<number, Pending>();
   /** Requests being served, by the hub's id: aborted when the requester gives up. */
-  private readonly handling = new Map<number, AbortController>();
+  private readonly handling = new Map<number, Handling>();
   private nextSv = 1;
   private nextId = 1;
   private readonly connection: Connection;
@@ -184,32 +201,29 @@ export class LinkServices {
       this.send({ t: 'rperr', id, code: 'VS_NO_RESPONDERS', message: `${message.fqn} was withdrawn` });
       return;
     }
-    const controller = new AbortController();
-    this.handling.set(id, controller);
+    const context = new Handling();
+    this.handling.set(id, context);
     let result: unknown;
     try {
-      result = served.handler(
-        { value: message.value, fqn: message.fqn, from: message.from, stamp: message.stamp },
-        { signal: controller.signal },
-      );
+      result = served.handler({ value: message.value, fqn: message.fqn, from: message.from, stamp: message.stamp }, context);
     } catch (error) {
-      this.answer(id, controller, undefined, error);
+      this.answer(id, context, undefined, error);
       return;
     }
     if (typeof (result as PromiseLike<unknown> | null)?.then === 'function')
       (result as PromiseLike<unknown>).then(
-        (value) => this.answer(id, controller, value, undefined),
-        (error: unknown) => this.answer(id, controller, undefined, error ?? new Error('rejected')),
+        (value) => this.answer(id, context, value, undefined),
+        (error: unknown) => this.answer(id, context, undefined, error ?? new Error('rejected')),
       );
-    else this.answer(id, controller, result, undefined);
+    else this.answer(id, context, result, undefined);
   }
 
   /** `rqx`: the requester gave up on a request this link serves: its handler's signal aborts. */
   onCancel(id: number): void {
-    const controller = this.handling.get(id);
-    if (!controller) return;
+    const context = this.handling.get(id);
+    if (!context) return;
     this.handling.delete(id);
-    controller.abort(new AbortedError('the requester gave up'));
+    context.abort(new AbortedError('the requester gave up'));
   }
 
   /** `rp` or `rperr`: the answer to a request of this link. */
@@ -243,7 +257,7 @@ export class LinkServices {
   private lost(): void {
     for (const [id, pending] of [...this.pending])
       if (pending.sent) this.giveUp(id, new ClosedError(`request ${pending.fqn}: the connection was lost before the reply`));
-    for (const controller of this.handling.values()) controller.abort(new ClosedError('the connection to the hub was lost'));
+    for (const context of this.handling.values()) context.abort(new ClosedError('the connection to the hub was lost'));
     this.handling.clear();
   }
 
@@ -265,8 +279,8 @@ export class LinkServices {
   }
 
   /** Sends a handler's answer, unless the request was cancelled meanwhile (its signal aborted: nobody waits). */
-  private answer(id: number, controller: AbortController, value: unknown, error: unknown): void {
-    if (this.handling.get(id) !== controller) return;
+  private answer(id: number, context: Handling, value: unknown, error: unknown): void {
+    if (this.handling.get(id) !== context) return;
     this.handling.delete(id);
     if (error === undefined) {
       try {

@@ -59,3 +59,40 @@ export type RpErrMessage = z.infer<typeof rpErrSchema>;
 export type SvOkMessage = z.infer<typeof svOkSchema>;
 export type SvNoMessage = z.infer<typeof svNoSchema>;
 export type RqInMessage = z.infer<typeof rqInSchema>;
+
+// ---- quick checks of the hot messages (a spec holds them to the schemas above) ----
+
+const STAMP = /^[0-9a-f]{16}$/;
+const INSTANCE_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+const isName = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_NAME;
+
+/**
+ * The `rq` or `rp` message `message` is, checked without zod (a hub decodes them most, after
+ * `pubs`). Accepts exactly what {@link rqSchema} and {@link rpSchema} accept, and returns the same.
+ * @returns the message, or undefined when it is neither (zod then decides).
+ * @example quickServiceIn({ t: 'rp', id: 1, value: 3 }) // { t: 'rp', id: 1, value: 3 }
+ */
+export function quickServiceIn(message: unknown): RqMessage | RpMessage | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const { t, id, fqn, value } = message as Record<string, unknown>;
+  if (!isCount(id)) return undefined;
+  if (t === 'rp') return value === undefined ? { t, id } : { t, id, value };
+  if (t !== 'rq' || !isName(fqn)) return undefined;
+  return value === undefined ? { t, id, fqn } : { t, id, fqn, value };
+}
+
+/**
+ * The `rqin` or `rp` message `message` is, checked without zod (what a serving or requesting link
+ * decodes most). Accepts exactly what {@link rqInSchema} and {@link rpSchema} accept, and returns the same.
+ * @returns the message, or undefined when it is neither (zod then decides).
+ */
+export function quickServiceOut(message: unknown): RqInMessage | RpMessage | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const { t, id, sv, fqn, from, stamp, value } = message as Record<string, unknown>;
+  if (!isCount(id)) return undefined;
+  if (t === 'rp') return value === undefined ? { t, id } : { t, id, value };
+  if (t !== 'rqin' || !isCount(sv) || !isName(fqn) || typeof from !== 'string' || !INSTANCE_ID.test(from)) return undefined;
+  if (typeof stamp !== 'string' || !STAMP.test(stamp)) return undefined;
+  return value === undefined ? { t, id, sv, fqn, from, stamp } : { t, id, sv, fqn, from, stamp, value };
+}
