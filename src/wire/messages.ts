@@ -1,5 +1,15 @@
 import * as z from 'zod/mini';
-import { rpErrSchema, rpSchema, rqInSchema, rqSchema, rqxSchema, svAddSchema, svDelSchema, svNoSchema, svOkSchema } from './service-messages.js';
+import {
+  rpErrSchema,
+  rpSchema,
+  rqInSchema,
+  rqSchema,
+  rqxSchema,
+  svAddSchema,
+  svDelSchema,
+  svNoSchema,
+  svOkSchema,
+} from './service-messages.js';
 
 /** The protocol versions this build speaks (the newest last). */
 export const PROTOCOL_VERSIONS: readonly number[] = [1];
