@@ -162,6 +162,7 @@ describe('request/reply', () => {
     await client.close();
     expect(await rejection(pending)).toBeInstanceOf(ClosedError);
     expect(await rejection(client.request('slow/op'))).toBeInstanceOf(ClosedError);
+    expect(await rejection(client.serve('late/op', () => 0).ready)).toBeInstanceOf(ClosedError);
   });
 
   it('a queue group: each request goes to exactly one live member, in turn', async () => {

@@ -127,7 +127,8 @@ export class LinkServices {
     const served: Served = { text, name, handler };
     const ready = new Promise<void>((resolve, reject) => (served.settle = { resolve, reject }));
     ready.catch(() => {}); // reported on errors$ too: no unhandled rejection when nobody awaits it
-    this.served.set(sv, served);
+    if (this.connection.status$.value === 'closed') served.settle!.reject(new ClosedError('link is closed'));
+    else this.served.set(sv, served);
     if (this.connection.isOpen) this.connection.outbox.push(text);
     const subscription = {
       ready,
