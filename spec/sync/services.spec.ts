@@ -219,6 +219,31 @@ describe('request/reply', () => {
     expect(await client.request('echo/it', 2)).toBe(2);
   });
 
+  it('the requester losing its connection rejects what it had sent (at most once); a request made while away is sent after the welcome', async () => {
+    const hub = await loopbackHub(opened);
+    const proxy = await TcpProxy.start(hub.port);
+    opened.push(proxy);
+    const server = await open(hub);
+    const client = await connect(`ws://127.0.0.1:${proxy.port}`, { space: new Space(), reconnect: { initialDelayMs: 5, maxDelayMs: 40 } });
+    opened.push(client);
+    const handled: unknown[] = [];
+    await server.serve('slow/op', ({ value }) => {
+      handled.push(value);
+      return value === 'hang' ? new Promise(() => {}) : value;
+    }).ready;
+    const sent = client.request('slow/op', 'hang', { timeoutMs: 60_000 });
+    await waitFor(() => handled.length === 1, 'the handler got it');
+    proxy.down();
+    proxy.drop();
+    expect(await rejection(sent)).toBeInstanceOf(ClosedError);
+    const later = client.request('slow/op', 'while away', { timeoutMs: 60_000 });
+    await sleep(30);
+    expect(handled).toEqual(['hang']);
+    proxy.up();
+    expect(await later).toBe('while away');
+    expect(handled).toEqual(['hang', 'while away']);
+  });
+
   it('access rules: serve needs `serve`, request needs `publish` (ForbiddenError)', async () => {
     const authenticate = ({ token }: { token?: string }) => (token ? { name: token } : undefined);
     const { links } = await hubAndLinks(
