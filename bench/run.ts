@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   'nats-store': () => import('./nats-store.js'),
   persist: () => import('./persist.js'),
   events: () => import('./events.js'),
+  services: () => import('./services.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -88,4 +88,15 @@ describe('examples', () => {
       'dashboard showed 4 lines, from 2 workers',
     ]);
   });
+
+  test('rpc.ts: a queue group serves requests in turn; every failure is a typed error', async () => {
+    expect(await example('rpc')).toEqual([
+      '5 (by worker a)',
+      '3 (by worker b)',
+      'remote error DIV_ZERO: division by zero',
+      'VS_NO_RESPONDERS: nobody serves calc/sqrt',
+      "VS_TIMEOUT: the handler's signal aborted too",
+      'requestMap: 2 (by worker b), 2 (by worker a)',
+    ]);
+  });
 });

@@ -34,6 +34,8 @@ export {
   ClockSkewError,
   StoreUnavailableError,
   MissingPackageError,
+  NoRespondersError,
+  RemoteError,
 } from './core/errors.js';
 
 // Operators for app code; instances, app types, local names
@@ -47,6 +49,7 @@ export { fromInstance } from './rx/from-instance.js';
 export { notFrom } from './rx/not-from.js';
 export { fromEvents } from './rx/from-events.js';
 export { toChannel } from './rx/to-channel.js';
+export { requestMap } from './rx/request-map.js';
 export { createInstance, parseInstanceAttributes, instanceAttributesSchema } from './identity/instance.js';
 export { defineAppType, instantiate } from './identity/app-type.js';
 export { LocalNames } from './identity/local-names.js';
@@ -75,13 +78,16 @@ export type { CombineSpec } from './rx/combine-vars.js';
 export type { DeriveSources } from './rx/derive.js';
 export type { Instance, InstanceAttributes, ProcessType, CreateInstanceOptions } from './identity/instance.js';
 export type { AppType, AppResources, AppVars, AppInitial } from './identity/app-type.js';
-export type { AppTypeOptions } from './identity/app-type.js';
 export type { LocalNameChange } from './identity/local-names.js';
 export type { ConnectOptions, ConnectTarget } from './sync/connect.js';
 export type { LinkStatus, LinkOptions, LinkSubscription, LinkStats, WriteAck } from './sync/link.js';
 export type { BackoffOptions } from './sync/backoff.js';
 export type { InstanceInfo } from './identity/instance-info.js';
 export type { InstanceFilter, PresenceEvent } from './sync/presence.js';
+export type { ServeOptions, RequestOptions, ServiceContext, ServiceHandler, ServiceSubscription } from './sync/services.js';
+export type { ServiceInfo, ServiceEvent } from './sync/service-presence.js';
+export type { Requester } from './rx/request-map.js';
+export type { AppTypeOptions, ServiceContract, ServiceContracts } from './identity/app-type.js';
 export type { Transport, TransportHandlers, TransportFactory } from './transport/transport.js';
 export type { HubMessage, ClientMessage } from './wire/messages.js';
 export type { Validator } from './core/validator.js';

@@ -803,6 +803,33 @@ export const cases: ConformanceCase[] = [
     },
   },
   {
+    group: 'services',
+    name: 'request/reply: a reply, a remote error, no responders, a timeout that aborts the handler',
+    async run(env) {
+      const ns = `conf.${runId}.rpc`;
+      await withTwoLinks(env, async (server, client) => {
+        let aborted = false;
+        await server.serve<number, number>(`${ns}/double`, ({ value, from }) => {
+          equal(from, client.instanceId, 'tagged with the requester');
+          return value * 2;
+        }).ready;
+        await server.serve(`${ns}/fail`, () => {
+          throw Object.assign(new Error('nope'), { code: 'E_NOPE' });
+        }).ready;
+        await server.serve(
+          `${ns}/slow`,
+          (_request, { signal }) => new Promise((resolve) => signal.addEventListener('abort', () => resolve((aborted = true)))),
+        ).ready;
+        equal(await client.request(`${ns}/double`, 21), 42, 'the reply');
+        const remote = await rejectsCode(client.request(`${ns}/fail`), 'VS_REMOTE', 'a handler that throws');
+        ok(remote instanceof env.api.RemoteError && remote.remoteCode === 'E_NOPE' && remote.message === 'nope', 'code and message cross');
+        await rejectsCode(client.request(`${ns}/nobody`, 1), 'VS_NO_RESPONDERS', 'nobody serves it');
+        await rejectsCode(client.request(`${ns}/slow`, 1, { timeoutMs: 30 }), 'VS_TIMEOUT', 'no reply in time');
+        await eventually(() => aborted, "the handler's signal aborted");
+      });
+    },
+  },
+  {
     group: 'events',
     name: 'toChannel publishes each value and passes it on; fromEvents follows a pattern',
     async run(env) {
@@ -820,6 +847,40 @@ export const cases: ConformanceCase[] = [
           'events',
         );
         seen.stop();
+      });
+    },
+  },
+  {
+    group: 'services',
+    name: 'request/reply: a queue group takes turns; withdrawing answers what is in flight; ClosedError when the server leaves',
+    async run(env) {
+      const ns = `conf.${runId}.group`;
+      await withTwoLinks(env, async (a, client) => {
+        const b = await openLink(env, new env.api.Space(), 'server-b');
+        try {
+          await a.serve(`${ns}/who`, () => 'a').ready;
+          await b.serve(`${ns}/who`, () => 'b').ready;
+          const replies = [await client.request(`${ns}/who`), await client.request(`${ns}/who`)];
+          equal([...replies].sort(), ['a', 'b'], 'one request each');
+          let release: (value: string) => void = () => {};
+          const slow = a.serve(`${ns}/slow`, () => new Promise<string>((resolve) => (release = resolve)));
+          await slow.ready;
+          const pending = client.request(`${ns}/slow`);
+          await client.ping();
+          await a.ping();
+          slow.unsubscribe();
+          await a.ping();
+          await rejectsCode(client.request(`${ns}/slow`), 'VS_NO_RESPONDERS', 'withdrawn');
+          release('answered');
+          equal(await pending, 'answered', 'in flight still answers');
+          await b.serve(`${ns}/hang`, () => new Promise(() => {})).ready;
+          const hanging = client.request(`${ns}/hang`, 1, { timeoutMs: 60_000 });
+          await client.ping();
+          await b.close();
+          await rejectsCode(hanging, 'VS_CLOSED', 'the serving instance left');
+        } finally {
+          await b.close();
+        }
       });
     },
   },

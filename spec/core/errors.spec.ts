@@ -10,9 +10,11 @@ import {
   ForbiddenError,
   LimitError,
   NameError,
+  NoRespondersError,
   PortInUseError,
   ProtocolError,
   ReadOnlyError,
+  RemoteError,
   ReservedNameError,
   TimeoutError,
   UnauthenticatedError,
@@ -50,6 +52,8 @@ const CASES: ReadonlyArray<readonly [abstract new (...args: never[]) => Varspace
   [ClockSkewError, 'VS_CLOCK_SKEW', new ClockSkewError('app/n: stamp too far ahead', { fqn: 'app/n' })],
   [StoreUnavailableError, 'VS_STORE_UNAVAILABLE', new StoreUnavailableError('NATS connection lost', { fqn: 'app/n' })],
   [MissingPackageError, 'VS_MISSING_PACKAGE', new MissingPackageError('npm install @nats-io/kv', { packages: ['@nats-io/kv'] })],
+  [NoRespondersError, 'VS_NO_RESPONDERS', new NoRespondersError('nobody serves calc/add', { fqn: 'calc/add' })],
+  [RemoteError, 'VS_REMOTE', new RemoteError('division by zero', { code: 'DIV_ZERO', fqn: 'calc/div' })],
 ];
 
 describe('errors', () => {

@@ -199,6 +199,19 @@ test('an instance joining and leaving shows in the instances list and the event 
   await waitForText(page, '#log', /left\s*e2e-visitor/);
 });
 
+test('a service shows next to the instances with its queue group and serving instances, and goes when withdrawn', async () => {
+  const page = await openInspector();
+  const server = await nodeClient('e2e-server');
+  const served = server.serve('e2e.calc/add', () => 0, { queue: 'adders' });
+  await served.ready;
+  const item = '#services li[data-service="e2e.calc/add"]';
+  await page.waitForSelector(item, { timeout: 2000 });
+  await expect(page.textContent(item)).resolves.toContain('queue adders');
+  await expect(page.textContent(item)).resolves.toContain(server.instanceId);
+  served.unsubscribe();
+  await page.waitForSelector(item, { state: 'detached', timeout: 2000 });
+});
+
 test('with 10,000 vars the page stays responsive: collapsed tree, virtual list, bounded filter', async () => {
   hub.space.transact(() => {
     for (let group = 0; group < 100; group++) {

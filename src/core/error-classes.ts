@@ -22,6 +22,8 @@ import {
   VersionError,
   StoreUnavailableError,
   MissingPackageError,
+  NoRespondersError,
+  RemoteError,
 } from './errors.js';
 
 /** A typed error class, as the table holds it: its code, and a constructor of its instances. */
@@ -56,5 +58,7 @@ export const ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map(
     ClockSkewError,
     StoreUnavailableError,
     MissingPackageError,
+    NoRespondersError,
+    RemoteError,
   ].map((errorClass): [string, ErrorClass] => [errorClass.code, errorClass]),
 );

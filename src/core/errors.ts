@@ -225,3 +225,30 @@ export class MissingPackageError extends VarspaceError {
     super(MissingPackageError.code, message, details);
   }
 }
+
+/** A request found no instance serving its name (`VS_NO_RESPONDERS`, answered at once, as NATS answers 503). */
+export class NoRespondersError extends VarspaceError {
+  static readonly code = 'VS_NO_RESPONDERS';
+
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(NoRespondersError.code, message, details);
+  }
+}
+
+/**
+ * A service's handler threw (`VS_REMOTE`): `remoteCode` is the code it threw with (a
+ * `VarspaceError`'s, an `Error`'s string `code`, or `VS_REMOTE`) and `message` its message;
+ * never a stack.
+ */
+export class RemoteError extends VarspaceError {
+  static readonly code = 'VS_REMOTE';
+
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(RemoteError.code, message, details);
+  }
+
+  /** The code the handler threw with (in `details.code`). */
+  get remoteCode(): string {
+    return String(this.details?.code ?? RemoteError.code);
+  }
+}

@@ -27,6 +27,8 @@ export interface AccessRule {
    * rules, an identity no key of the connection lists is refused (`VS_FORBIDDEN`, close 4003).
    */
   readonly identities?: readonly string[];
+  /** Services (FQNs or patterns) it may serve (pattern list; on a hub without rules: all). */
+  readonly serve?: readonly string[];
 }
 
 /**
@@ -45,6 +47,7 @@ const rulesSchema = z.record(
     identities: z
       .array(z.string().refine(isIdentityPattern, 'an identity pattern is an identity, a prefix of one followed by *, or *'))
       .optional(),
+    serve: z.array(z.string()).optional(),
   }),
 );
 
@@ -63,7 +66,8 @@ export function checkAccessRules(rules: unknown): AccessRules {
   if (!parsed.success)
     throw new ValidationError(`access rules: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   for (const rule of Object.values(parsed.data))
-    for (const pattern of [...(rule.read ?? []), ...(rule.write ?? []), ...(rule.publish ?? [])]) parsePattern(pattern);
+    for (const pattern of [...(rule.read ?? []), ...(rule.write ?? []), ...(rule.publish ?? []), ...(rule.serve ?? [])])
+      parsePattern(pattern);
   return parsed.data;
 }
 
@@ -76,6 +80,8 @@ export class Access {
   private readonly readPatterns: (readonly string[])[] = [];
   private readonly readCache = new Map<string, boolean>();
   private readonly identities: string[] = [];
+  private readonly servePatterns: (readonly string[])[] = [];
+  private readonly serveTrie = new PatternTrie<true>();
 
   constructor(principal: Principal | undefined, rules: AccessRules) {
     const keys = ['*', ...(principal ? [principal.name, ...(principal.roles ?? [])] : [])];
@@ -89,6 +95,11 @@ export class Access {
       for (const pattern of rule?.write ?? []) this.writeTrie.add(parsePattern(pattern).tokens, true);
       for (const pattern of rule?.publish ?? []) this.publishTrie.add(parsePattern(pattern).tokens, true);
       this.identities.push(...(rule?.identities ?? []));
+      for (const pattern of rule?.serve ?? []) {
+        const { tokens } = parsePattern(pattern);
+        this.serveTrie.add(tokens, true);
+        this.servePatterns.push(tokens);
+      }
     }
   }
 
@@ -123,6 +134,16 @@ export class Access {
       this.publishCache.set(fqn, allowed);
     }
     return allowed;
+  }
+
+  /** May this connection serve the service with these tokens? */
+  canServe(tokens: readonly string[]): boolean {
+    return matchesAny(this.serveTrie, tokens);
+  }
+
+  /** May this connection register a service pattern: does it overlap anything it may serve? */
+  canServePattern(patternTokens: readonly string[]): boolean {
+    return this.servePatterns.some((allowed) => patternsOverlap(allowed, patternTokens));
   }
 
   /** May this connection follow a pattern: does it overlap anything it may read? */

@@ -6,15 +6,21 @@ import { clientMessageSchema, quickPubs, type ClientMessage, type HelloMessage }
 import { errMessage } from '../wire/remote-error.js';
 import { quickEvPub } from '../wire/event-messages.js';
 import type { Channels } from './channels.js';
+import { quickServiceIn } from '../wire/service-messages.js';
 import type { Durability } from './durability.js';
 import type { Handshake } from './handshake.js';
 import type { HubCounters } from './hub-counters.js';
 import type { Refuse } from './identities.js';
 import type { ResolvedLimits } from './limits.js';
 import type { Router } from './router.js';
+import type { Services } from './services.js';
 import type { Session } from './session.js';
 import type { SpaceMirror } from './space-mirror.js';
 import type { Writes } from './writes.js';
+
+/** The quick checks of the messages a hub gets most: a writer's `pubs`, a publisher's `evpub`, requests and replies (zod decides the rest). */
+const quickClientMessage = (message: unknown): ClientMessage | undefined =>
+  quickPubs(message) ?? quickEvPub(message) ?? quickServiceIn(message);
 
 /** What {@link FrameReader} hands the messages to. @internal */
 export interface FrameReaderParts {
@@ -27,11 +33,9 @@ export interface FrameReaderParts {
   readonly durability: Durability;
   readonly mirror: SpaceMirror;
   readonly channels: Channels;
+  readonly services: Services;
   readonly refuse: Refuse;
 }
-
-/** The quick checks of the hot batches: a writer's `pubs`, a publisher's `evpub`. */
-const quickBatch = (message: unknown) => quickPubs(message) ?? quickEvPub(message);
 
 /**
  * Reads a session's frames: size and rate limits, decoding, `hello` first, then each message to
@@ -52,6 +56,7 @@ export class FrameReader {
   private readonly durability: Durability;
   private readonly mirror: SpaceMirror;
   private readonly channels: Channels;
+  private readonly services: Services;
   private readonly refuse: Refuse;
 
   constructor(parts: FrameReaderParts) {
@@ -65,6 +70,7 @@ export class FrameReader {
       durability: this.durability,
       mirror: this.mirror,
       channels: this.channels,
+      services: this.services,
       refuse: this.refuse,
     } = parts);
   }
@@ -97,7 +103,7 @@ export class FrameReader {
     let messages: ClientMessage[];
     try {
       // (A lone heartbeat that gets here is over the rate limit: decoded as usual, then refused.)
-      messages = decodeFrame(data, clientMessageSchema, quickBatch, undefined, session.welcomed ? undefined : 'hello');
+      messages = decodeFrame(data, clientMessageSchema, quickClientMessage, undefined, session.welcomed ? undefined : 'hello');
     } catch (error) {
       this.counters.errors++;
       const refusal = error instanceof VarspaceError ? error : new ProtocolError('a frame must be a JSON array of messages');
@@ -136,6 +142,7 @@ export class FrameReader {
     }
     this.channels.flush(); // the frame's events, before the publisher's evok
     for (const each of frame.flush) each.flush();
+    this.services.flush();
     session.flush(); // its acks and corrections
     if (frame.mirrors.length > 0) this.space.batch.run(() => this.mirror.applyLate(frame.mirrors));
   }
@@ -184,6 +191,17 @@ export class FrameReader {
         return this.channels.subscribe(session, message);
       case 'evunsub':
         return this.channels.unsubscribe(session, message.sid);
+      case 'svadd':
+        return this.services.add(session, message);
+      case 'svdel':
+        return this.services.remove(session, message.sv);
+      case 'rq':
+        return this.services.request(session, message);
+      case 'rqx':
+        return this.services.cancel(session, message.id);
+      case 'rp':
+      case 'rperr':
+        return this.services.reply(session, message);
       case 'hello':
         throw new ProtocolError('hello was already said');
     }

@@ -11,4 +11,7 @@ export class HubCounters {
   errors = 0;
   messagesOutClosed = 0;
   coalescedClosed = 0;
+  /** Request and reply messages received (`rq`, `rqx`, `rp`, `rperr`) and sent (`rqin`, `rqx`, `rp`, `rperr`). */
+  requestsIn = 0;
+  requestsOut = 0;
 }

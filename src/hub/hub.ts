@@ -24,6 +24,8 @@ import { memoryStore } from './memory-store.js';
 import { Ownership, type OwnershipOptions } from './ownership.js';
 import { checkSecret, newSecret } from './resume-token.js';
 import { Router } from './router.js';
+import { SERVICES_PREFIX } from './service-registry.js';
+import { Services } from './services.js';
 import { Session, type ConnectionInfo, type SessionSink } from './session.js';
 import { SpaceMirror } from './space-mirror.js';
 import { StampLimit } from './stamp-limit.js';
@@ -84,6 +86,9 @@ export interface HubStats {
   /** Events accepted from publishers, and queued for subscribers (one per subscribing connection). */
   eventsIn: number;
   eventsOut: number;
+  /** Service request and reply messages received, and sent. */
+  requestsIn: number;
+  requestsOut: number;
 }
 
 /**
@@ -121,6 +126,7 @@ export class Hub {
   private readonly presence: HubPresence;
   private readonly writes: Writes;
   private readonly channels: Channels;
+  private readonly services: Services;
   private readonly heartbeats: HeartbeatCheck | undefined;
   /** With a shared store (several hubs): the hub's side of the cluster. */
   private readonly cluster: Cluster | undefined;
@@ -189,6 +195,7 @@ export class Hub {
     });
     this.presence = new HubPresence(space, this.writes);
     this.channels = new Channels({ clock, limits, counters });
+    this.services = new Services({ hubId: this.id, space, writes: this.writes, clock, limits, counters });
     const handshake = new Handshake({
       hubId: this.id,
       secret,
@@ -217,6 +224,7 @@ export class Hub {
       durability,
       mirror,
       channels: this.channels,
+      services: this.services,
       refuse: this.refuseSession,
     });
     const scheduler = new FrameScheduler<Session>((session, data) => reader.read(session, data));
@@ -248,7 +256,7 @@ export class Hub {
       else restamp.push(record);
       if (record.deleted) continue;
       // A cluster's presence is other hubs' too: a dead hub's is removed by the cluster's liveness.
-      if (record.fqn.startsWith(INSTANCES_PREFIX) && !this.cluster) departed.push(record);
+      if (!this.cluster && (record.fqn.startsWith(INSTANCES_PREFIX) || record.fqn.startsWith(SERVICES_PREFIX))) departed.push(record);
       else this.mirror.apply(record);
     }
     this.mirror.watch(this.writes);
@@ -294,6 +302,8 @@ export class Hub {
       storeUp: this.store.health?.().ok === false ? 0 : 1,
       eventsIn: this.channels.eventsIn,
       eventsOut: this.channels.eventsOut,
+      requestsIn: this.counters.requestsIn,
+      requestsOut: this.counters.requestsOut,
     };
   }
 
@@ -365,6 +375,7 @@ export class Hub {
     this.sessions.delete(session);
     this.router.forget(session);
     this.channels.forget(session);
+    this.services.left(session);
     this.counters.messagesOutClosed += session.sent;
     this.counters.coalescedClosed += session.coalesced;
     if (!this.identities.leave(session)) return;

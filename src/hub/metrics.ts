@@ -13,6 +13,8 @@ const HELP: Record<keyof HubStats, [string, 'gauge' | 'counter']> = {
   storeUp: ['1 when the store takes writes, 0 while a shared store (NATS) is unreachable', 'gauge'],
   eventsIn: ['Events accepted from publishers', 'counter'],
   eventsOut: ['Events queued for subscribers', 'counter'],
+  requestsIn: ['Service request and reply messages received', 'counter'],
+  requestsOut: ['Service request and reply messages sent', 'counter'],
 };
 
 /**

@@ -15,7 +15,18 @@ export interface AppType<R extends AppResources = AppResources> {
   readonly resources: R;
   /** The payload schema of each channel it publishes to, by the channel's last token (see {@link AppTypeOptions}). */
   readonly channels?: AppResources;
+  /** Its services' contracts by service name (the last token of the FQN), checked by the hub on requests and replies. */
+  readonly services?: ServiceContracts;
 }
+
+/** The contract of a service: zod schemas of its requests and of its replies. */
+export interface ServiceContract {
+  readonly request: ZodType;
+  readonly reply: ZodType;
+}
+
+/** Service contracts by service name (a token: the last token of the services' FQNs). */
+export type ServiceContracts = Readonly<Record<string, ServiceContract>>;
 
 /** What an app type declares beside its vars (`defineAppType`'s third argument). */
 export interface AppTypeOptions {
@@ -25,6 +36,8 @@ export interface AppTypeOptions {
    * that the schema refuses (`VS_INVALID_VALUE`).
    */
   readonly channels?: AppResources;
+  /** Services its instances serve: name → `{ request, reply }` schemas; a hub checks each request and reply (`VS_INVALID_VALUE`). */
+  readonly services?: ServiceContracts;
 }
 
 /** The vars `instantiate` returns: one `Var` per resource, typed by its schema. */
@@ -47,12 +60,16 @@ function isSchema(value: unknown): value is ZodType {
  * @param name the app type's name, one token (e.g. `dashboard-server`).
  * @param resources resource name (one token; it becomes a var name) → zod schema.
  * @param options.channels channel name (one token) → zod schema of the events published there.
- * @throws {NameError} for a bad name or resource name; {@link ValidationError} when a resource is not a zod schema.
+ * @param options `services`: service name (one token) → `{ request, reply }` zod schemas.
+ * @throws {NameError} for a bad name, resource or service name; {@link ValidationError} when a resource or contract is not a zod schema.
  * @example
  * const Dashboard = defineAppType('dashboard-server', {
  *   'app-state': z.object({ status: z.enum(['starting', 'up']) }),
  *   'user-prefs': z.object({ theme: z.enum(['light', 'dark']) }),
- * }, { channels: { clicks: z.object({ x: z.number(), y: z.number() }) } });
+ * }, {
+ *   channels: { clicks: z.object({ x: z.number(), y: z.number() }) },
+ *   services: { add: { request: z.tuple([z.number(), z.number()]), reply: z.number() } },
+ * });
  */
 export function defineAppType<const R extends AppResources>(name: string, resources: R, options: AppTypeOptions = {}): AppType<R> {
   parseToken(name, 'app type name');
@@ -62,6 +79,7 @@ export function defineAppType<const R extends AppResources>(name: string, resour
     name,
     resources: copy as R,
     ...(channels === undefined ? {} : { channels }),
+    ...(options.services === undefined ? {} : { services: checkServiceContracts(name, options.services) }),
   });
   defined.add(appType);
   return appType;
@@ -77,6 +95,18 @@ function checkSchemas(name: string, kind: string, schemas: AppResources): AppRes
     if (!isSchema(schema))
       throw new ValidationError(`app type ${name}: ${kind} ${key} must be a zod schema`, { appType: name, [kind]: key });
     copy[key] = schema;
+  }
+  return Object.freeze(copy);
+}
+
+/** A copy of `services`, frozen, each name a token and each schema a zod schema. */
+function checkServiceContracts(appType: string, services: ServiceContracts): ServiceContracts {
+  const copy: Record<string, ServiceContract> = {};
+  for (const [service, contract] of Object.entries(services ?? {})) {
+    parseToken(service, `app type ${appType}: service name`);
+    if (!isSchema(contract?.request) || !isSchema(contract?.reply))
+      throw new ValidationError(`app type ${appType}: service ${service} needs zod schemas request and reply`, { appType, service });
+    copy[service] = Object.freeze({ request: contract.request, reply: contract.reply });
   }
   return Object.freeze(copy);
 }

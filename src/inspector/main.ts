@@ -20,6 +20,7 @@ import { SparklineView } from './sparkline-view.js';
 import { pollStats } from './stats-poll.js';
 import { TrafficChartView } from './traffic-chart-view.js';
 import { TrafficSeries } from './traffic-series.js';
+import { ServicesView } from './services-view.js';
 import { TreeView } from './tree-view.js';
 
 /** What `window.varspaceInspector` offers tests and curious users. */
@@ -123,6 +124,7 @@ async function connectToHub(model: InspectorModel, elements: PageElements, rende
   });
   elements.hub.textContent = url;
   new ChannelsView(link, document.querySelector('aside')!);
+  new ServicesView(link, document.getElementById('services')!);
   await Promise.all([link.follow(`${SYS_INSTANCES}/*`).synced, link.follow('>').synced]);
   model.snapshotDone();
   document.body.dataset.synced = 'true';

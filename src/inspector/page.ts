@@ -82,6 +82,10 @@ export const INSPECTOR_HTML = `<!doctype html>
   #instances li { padding: 6px 10px; border-bottom: 1px solid #f0f0ee; }
   #instances .who { font-weight: 600; }
   #instances .id, #instances .attrs { font: 11px ui-monospace, monospace; color: var(--muted); word-break: break-all; }
+  #services { list-style: none; margin: 0; padding: 0; overflow: auto; max-height: 20vh; flex: 0 0 auto; }
+  #services li { padding: 6px 10px; border-bottom: 1px solid #f0f0ee; }
+  #services .who { font-weight: 600; }
+  #services .id, #services .attrs, #services .empty { font: 11px ui-monospace, monospace; color: var(--muted); word-break: break-all; }
   #log { list-style: none; margin: 0; padding: 0; overflow: auto; flex: 1; font: 12px ui-monospace, monospace; }
   #log li { padding: 2px 10px; display: flex; gap: 8px; border-bottom: 1px solid #f6f6f4; }
   #log .time { color: var(--muted); }
@@ -114,6 +118,8 @@ export const INSPECTOR_HTML = `<!doctype html>
     <div id="detail"><div class="empty">Click a var to see its value and edit it as JSON.</div></div>
     <h3>Instances</h3>
     <ul id="instances"></ul>
+    <h3>Services</h3>
+    <ul id="services"></ul>
     <h3>Events</h3>
     <ul id="log"></ul>
   </aside>

@@ -11,6 +11,7 @@ import { HybridClock } from '../wire/hybrid-clock.js';
 import { hubMessageSchema, quickUpds, type ErrMessage, type HubMessage, type WelcomeMessage } from '../wire/messages.js';
 import { quickEvs } from '../wire/event-messages.js';
 import { remoteError } from '../wire/remote-error.js';
+import { quickServiceOut } from '../wire/service-messages.js';
 import type { BackoffOptions } from './backoff.js';
 import { Connection } from './connection.js';
 import { Events, type EventStats, type TaggedEvent } from './events.js';
@@ -28,15 +29,17 @@ import {
 } from './presence.js';
 import { Replica } from './replica.js';
 import { Requests } from './requests.js';
+import { services$, SERVICES_PATTERN, type ServiceEvent } from './service-presence.js';
+import { LinkServices, type RequestOptions, type ServeOptions, type ServiceHandler, type ServiceSubscription } from './services.js';
 import { Shares } from './shares.js';
 import { withSynced } from './with-synced.js';
 import { WriteMarks } from './write-marks.js';
 
+/** The quick checks of the messages a link gets most: a follower's `upds`, a subscriber's `evs`, requests and replies (zod decides the rest). */
+const quickHubMessage = (message: unknown): HubMessage | undefined => quickUpds(message) ?? quickEvs(message) ?? quickServiceOut(message);
+
 /** Milliseconds on a clock that only moves forward, at a steady rate (the link's clock is set to the hub's time from it). */
 const steadyNow = () => performance.now();
-
-/** The quick checks of the hot batches: a follower's `upds`, a subscriber's `evs`. */
-const quickBatch = (message: unknown) => quickUpds(message) ?? quickEvs(message);
 
 /** Where a link is in its life. */
 export type LinkStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -151,6 +154,7 @@ export class Link {
   private readonly persistence: Persistence | undefined;
   private readonly offline: boolean;
   private readonly events: Events;
+  private readonly services: LinkServices;
   private messagesIn = 0;
 
   /** @internal use `connect`. */
@@ -193,6 +197,7 @@ export class Link {
     this.hydrated = this.persistence?.hydrate() ?? Promise.resolve();
     const self = () => this.instanceId;
     this.events = new Events({ connection, self, fail, maxBufferedEvents: options.maxBufferedEvents });
+    this.services = new LinkServices({ connection, fail });
   }
 
   /** Opens the first transport and waits for `welcome` (an `offline` link that cannot reach the hub goes on reconnecting). @internal */
@@ -360,6 +365,41 @@ export class Link {
     return this.events.events$<T>(parsePattern(pattern).tokens, pattern, options.self === true);
   }
 
+  /**
+   * Serves the service `name` (an FQN, or a pattern of them): each request gets the handler's value
+   * (or promise), or its throw as a `RemoteError` (code and message, no stack). Instances serving a
+   * name form a queue group (`queue`, default the name): each request goes to one of them, in turn.
+   * Registered again after a reconnect. `unsubscribe()` withdraws it; requests already delivered still answer.
+   * @throws {NameError} for a bad name; `ready` rejects with the hub's refusal ({@link ForbiddenError}: no `serve` right).
+   * @example link.serve<[number, number], number>('calc/add', ({ value: [a, b] }) => a + b);
+   */
+  serve<Req = unknown, Res = unknown>(name: string, handler: ServiceHandler<Req, Res>, options: ServeOptions = {}): ServiceSubscription {
+    return this.services.serve(name, handler, options);
+  }
+
+  /**
+   * Sends a request to one instance serving `fqn` and resolves with its reply.
+   * @throws rejects with {@link NoRespondersError} (at once: nobody serves it), {@link TimeoutError}
+   *   (after `timeoutMs`, default 5 s), {@link AbortedError} (`signal`; the handler's signal aborts
+   *   too), {@link ClosedError} (the server or this link disconnected first), {@link ForbiddenError}
+   *   (no `publish` right), {@link RemoteError} (the handler threw), {@link ValidationError} (a non-JSON
+   *   payload, or one the app type's contract refuses), {@link NameError}.
+   * @example const sum = await link.request<number>('calc/add', [1, 2], { timeoutMs: 1000 });
+   */
+  request<Res = unknown>(fqn: string, payload?: unknown, options: RequestOptions = {}): Promise<Res> {
+    return this.services.request<Res>(fqn, payload, options);
+  }
+
+  /**
+   * The services whose name overlaps `pattern` (default all): the current set, then each
+   * registration added and removed, with its serving instance id and queue group.
+   * @throws {NameError} (at call time) for a bad pattern.
+   * @example link.services$('calc.>').subscribe((e) => console.log(e.type));
+   */
+  services$(pattern = '>'): Observable<ServiceEvent> {
+    return services$({ space: this.space, follow: () => this.follow(SERVICES_PATTERN), updates$: this.updates$ }, pattern);
+  }
+
   /** Every update that arrives from the hub, tagged. */
   get updates$(): Observable<Tagged<unknown>> {
     return this.follows.updates.asObservable();
@@ -415,7 +455,7 @@ export class Link {
   private onFrame(data: string): void {
     let messages: HubMessage[];
     try {
-      messages = heartbeatFrame(data) ?? decodeFrame(data, hubMessageSchema, quickBatch);
+      messages = heartbeatFrame(data) ?? decodeFrame(data, hubMessageSchema, quickHubMessage);
     } catch (error) {
       this.fail(error);
       return;
@@ -461,6 +501,18 @@ export class Link {
         return this.events.onGap(message.missed);
       case 'evsuberr':
         return this.events.onSubRefused(message);
+      case 'svok':
+        return this.services.onServing(message.sv);
+      case 'svno':
+        return this.services.onRefused(message);
+      case 'rqin':
+        return this.services.onRequest(message);
+      case 'rqx':
+        return this.services.onCancel(message.id);
+      case 'rp':
+        return this.services.onReply(message.id, message.value, undefined);
+      case 'rperr':
+        return this.services.onReply(message.id, undefined, message);
     }
   }
 
@@ -502,6 +554,7 @@ export class Link {
     this.marks.resend();
     this.requests.resync(sameHubState);
     this.events.resync();
+    this.services.resync();
   }
 
   /** The hub or the network ended the link for good. */
@@ -528,6 +581,7 @@ export class Link {
   private finish(): void {
     this.connection.stop();
     this.requests.close();
+    this.services.close();
     this.marks.close();
     this.follows.close();
     this.shares.close();

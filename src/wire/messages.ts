@@ -1,5 +1,16 @@
 import * as z from 'zod/mini';
 import { evGapSchema, evOkSchema, evPubSchema, evSubErrSchema, evSubSchema, evsSchema, evUnsubSchema } from './event-messages.js';
+import {
+  rpErrSchema,
+  rpSchema,
+  rqInSchema,
+  rqSchema,
+  rqxSchema,
+  svAddSchema,
+  svDelSchema,
+  svNoSchema,
+  svOkSchema,
+} from './service-messages.js';
 
 /** The protocol versions this build speaks (the newest last). */
 export const PROTOCOL_VERSIONS: readonly number[] = [1];
@@ -129,6 +140,7 @@ export const clientMessageSchema = z.discriminatedUnion('t', [
   evPubSchema,
   evSubSchema,
   evUnsubSchema,
+  ...[svAddSchema, svDelSchema, rqSchema, rqxSchema, rpSchema, rpErrSchema],
 ]);
 
 // ---- hub → client ----
@@ -231,6 +243,7 @@ export const hubMessageSchema = z.discriminatedUnion('t', [
   evsSchema,
   evGapSchema,
   evSubErrSchema,
+  ...[svOkSchema, svNoSchema, rqInSchema, rqxSchema, rpSchema, rpErrSchema],
 ]);
 
 export type HelloMessage = z.infer<typeof helloSchema>;
