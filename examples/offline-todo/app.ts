@@ -76,7 +76,18 @@ byId<HTMLFormElement>('add').onsubmit = (event) => {
   if (input.value.trim() === '') return;
   space.intern<Todo>(`todos.items/${crypto.randomUUID()}`, { text: input.value.trim(), done: false, at: Date.now() });
   input.value = '';
+  markSaved();
 };
+
+/** Writes reach IndexedDB at the end of their tick: `data-saved` says when every one so far is stored (a reload before may lose it). */
+let saving = 0;
+function markSaved(): void {
+  saving++;
+  document.body.dataset.saved = 'false';
+  void link.persisted().then(() => {
+    if (--saving === 0) document.body.dataset.saved = 'true';
+  });
+}
 
 link.status$.subscribe((status) => {
   const element = byId('status');

@@ -94,6 +94,8 @@ describe('offline-todo', () => {
     await page.waitForFunction((t) => Array.from(document.querySelectorAll('#list li span')).some((s) => s.textContent === t), text, {
       timeout: 10_000,
     });
+    // Stored in IndexedDB (the page says so), so that a reload right after cannot lose it.
+    await page.waitForSelector('body[data-saved=true]', { timeout: 10_000 });
   }
 
   const listed = () => page.$$eval('#list li span', (spans) => spans.map((span) => span.textContent).sort());
