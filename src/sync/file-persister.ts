@@ -1,14 +1,8 @@
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import { StoreError, ValidationError } from '../core/errors.js';
-import { Compaction } from '../store-log/compaction.js';
-import { DirLock } from '../store-log/dir-lock.js';
-import { LiveState } from '../store-log/live-state.js';
 import { encodeLine, encodeRecord } from '../store-log/log-format.js';
+import type { LiveState } from '../store-log/live-state.js';
 import type { LogRecord } from '../store-log/log-record.js';
-import { recover } from '../store-log/recover.js';
-import { ioError } from '../store-log/store-files.js';
-import { Writer } from '../store-log/writer.js';
+import { openLog, type OpenedLog } from '../store-log/open-log.js';
 import type { PersistedMeta, PersistedState, PersistedVar, Persister } from './persister.js';
 
 /** The record that holds the meta (not a valid FQN, so no var can take it). */
@@ -41,27 +35,18 @@ interface Payload {
  */
 export function filePersister(dir: string): Persister {
   if (typeof dir !== 'string' || dir === '') throw new ValidationError('filePersister: dir must be a non-empty path');
-  let open: { lock: DirLock; state: LiveState; writer: Writer } | undefined;
+  let open: OpenedLog | undefined;
   return {
     async load(): Promise<PersistedState> {
-      const absolute = path.resolve(dir);
-      try {
-        await fsp.mkdir(absolute, { recursive: true });
-      } catch (error) {
-        throw ioError(`cannot create ${dir}`, error);
-      }
-      const lock = await DirLock.acquire(absolute, dir);
-      const state = new LiveState();
-      try {
-        const { recovery, log } = await recover({ dir: absolute, shown: dir, state, refuseCorruption: false });
-        const compaction = new Compaction({ dir: absolute, state, log, factor: 4, minBytes: 1 << 20 });
-        const writer = new Writer({ shown: dir, log, compaction, always: false, intervalMs: SYNC_INTERVAL_MS });
-        open = { lock, state, writer };
-        return read(state, recovery.corruptLines);
-      } catch (error) {
-        await lock.release();
-        throw error instanceof StoreError ? error : ioError(`cannot open ${dir}`, error);
-      }
+      open = await openLog({
+        dir,
+        refuseCorruption: false,
+        compactFactor: 4,
+        compactMinBytes: 1 << 20,
+        always: false,
+        intervalMs: SYNC_INTERVAL_MS,
+      });
+      return read(open.state, open.recovery.corruptLines);
     },
     save({ vars, meta }): Promise<void> {
       if (!open) return Promise.reject(new StoreError(`${dir}: not loaded (or closed)`));
@@ -86,12 +71,7 @@ export function filePersister(dir: string): Persister {
     async close(): Promise<void> {
       const closing = open;
       open = undefined;
-      if (!closing) return;
-      try {
-        await closing.writer.close();
-      } finally {
-        await closing.lock.release();
-      }
+      await closing?.close();
     },
   };
 }

@@ -1,17 +1,14 @@
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { ClosedError, StoreError, ValidationError } from '../../core/errors.js';
+import { ClosedError, ValidationError } from '../../core/errors.js';
 import type { Store, StoreRecord } from '../store.js';
-import { Compaction } from '../../store-log/compaction.js';
-import { DirLock } from '../../store-log/dir-lock.js';
-import { LiveState } from '../../store-log/live-state.js';
+import type { Compaction } from '../../store-log/compaction.js';
+import type { LiveState } from '../../store-log/live-state.js';
 import type { LogFile } from '../../store-log/log-file.js';
 import { encodeLine, encodeRecord } from '../../store-log/log-format.js';
 import { checkFileStoreOptions, type FileStoreOptions } from './options.js';
-import { recover, type FileStoreRecovery } from '../../store-log/recover.js';
+import type { FileStoreRecovery } from '../../store-log/recover.js';
+import { openLog, type OpenedLog } from '../../store-log/open-log.js';
 import { loadSecret } from './secret-file.js';
-import { ioError } from '../../store-log/store-files.js';
-import { Writer } from '../../store-log/writer.js';
+import type { Writer } from '../../store-log/writer.js';
 
 export type { FileStoreOptions, FsyncPolicy } from './options.js';
 export type { FileStoreRecovery } from '../../store-log/recover.js';
@@ -77,36 +74,26 @@ export interface FileStore extends Store {
  */
 export async function fileStore(dir: string, options: FileStoreOptions = {}): Promise<FileStore> {
   const settings = checkFileStoreOptions(dir, options);
-  const absolute = path.resolve(dir);
-  try {
-    await fsp.mkdir(absolute, { recursive: true });
-  } catch (error) {
-    throw ioError(`cannot create ${dir}`, error);
-  }
-  const lock = await DirLock.acquire(absolute, dir);
-  const state = new LiveState();
-  try {
-    const secret = await loadSecret(absolute);
-    const { recovery, log } = await recover({ dir: absolute, shown: dir, state, refuseCorruption: settings.refuseCorruption });
-    const compaction = new Compaction({ dir: absolute, state, log, factor: settings.compactFactor, minBytes: settings.compactMinBytes });
-    const writer = new Writer({ shown: dir, log, compaction, always: settings.always, intervalMs: settings.intervalMs });
-    return new DiskStore({ dir, secret, recovery, state, log, compaction, writer, lock });
-  } catch (error) {
-    await lock.release();
-    throw error instanceof StoreError ? error : ioError(`cannot open the store in ${dir}`, error);
-  }
+  let secret = '';
+  const opened = await openLog({
+    dir,
+    refuseCorruption: settings.refuseCorruption,
+    compactFactor: settings.compactFactor,
+    compactMinBytes: settings.compactMinBytes,
+    always: settings.always,
+    intervalMs: settings.intervalMs,
+    whileLocked: async (absolute) => {
+      secret = await loadSecret(absolute);
+    },
+  });
+  return new DiskStore({ dir, secret, opened });
 }
 
 /** The parts of an opened {@link DiskStore}. */
 interface DiskStoreParts {
   readonly dir: string;
   readonly secret: string;
-  readonly recovery: FileStoreRecovery;
-  readonly state: LiveState;
-  readonly log: LogFile;
-  readonly compaction: Compaction;
-  readonly writer: Writer;
-  readonly lock: DirLock;
+  readonly opened: OpenedLog;
 }
 
 /** The {@link FileStore}: checks and encodes each put, keeps it in memory, hands the line to the writer. */
@@ -118,20 +105,14 @@ class DiskStore implements FileStore {
   private readonly log: LogFile;
   private readonly compaction: Compaction;
   private readonly writer: Writer;
-  private readonly lock: DirLock;
+  private readonly opened: OpenedLog;
   private closing: Promise<void> | undefined;
 
-  constructor(parts: DiskStoreParts) {
-    ({
-      dir: this.dir,
-      secret: this.secret,
-      recovery: this.recovery,
-      state: this.state,
-      log: this.log,
-      compaction: this.compaction,
-      writer: this.writer,
-      lock: this.lock,
-    } = parts);
+  constructor({ dir, secret, opened }: DiskStoreParts) {
+    this.dir = dir;
+    this.secret = secret;
+    this.opened = opened;
+    ({ recovery: this.recovery, state: this.state, log: this.log, compaction: this.compaction, writer: this.writer } = opened);
   }
 
   get epoch(): string {
@@ -183,10 +164,7 @@ class DiskStore implements FileStore {
   }
 
   close(): Promise<void> {
-    return (this.closing ??= (async () => {
-      await this.writer.close();
-      await this.lock.release();
-    })());
+    return (this.closing ??= this.opened.close());
   }
 
   stats(): FileStoreStats {
